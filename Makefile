@@ -1,0 +1,42 @@
+# Storefront contract kit. `make serve` and `make test` set everything up on a fresh machine.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+HOST ?= 127.0.0.1
+PORT ?= 8080
+REDOCLY_VERSION ?= 2.77.0
+REDOCLY := .tools/node_modules/.bin/redocly
+
+.PHONY: install serve test lint conformance bench clean
+
+install: $(STAMP)
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e '.[test]'
+	touch $(STAMP)
+
+serve: install
+	$(BIN)/storefront-kit serve --host $(HOST) --port $(PORT)
+
+test: install
+	$(BIN)/python -m pytest
+
+$(REDOCLY):
+	mkdir -p .tools
+	npm install --silent --no-audit --no-fund --prefix .tools @redocly/cli@$(REDOCLY_VERSION)
+
+lint: install $(REDOCLY)
+	$(BIN)/openapi-spec-validator --validation-errors all openapi.yaml
+	$(REDOCLY) lint --config redocly.yaml openapi.yaml
+
+conformance: install
+	$(BIN)/python -m conformance.bundled_mock
+
+bench: install
+	$(BIN)/python bench/run.py
+
+clean:
+	rm -rf $(VENV) .tools .hypothesis schemathesis-report .pytest_cache

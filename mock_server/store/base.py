@@ -1,0 +1,69 @@
+"""The one interface every state backend implements."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any, Protocol, TypeVar
+
+T = TypeVar("T")
+
+# Values are JSON-compatible (dict, list, str, int, float, bool, None); backends may serialise them.
+Value = Any
+# Read-modify-write: receives the current value (None if absent) and returns the new value
+# (None deletes the key) together with the result handed back to the caller.
+Mutation = Callable[[Value | None], tuple[Value | None, T]]
+
+
+class StoreUnavailable(Exception):
+    """The backend cannot be reached; `code` is the contract's error code for it."""
+
+    def __init__(self, code: str, detail: str) -> None:
+        super().__init__(detail)
+        self.code = code
+
+
+class Store(Protocol):
+    """A key-value store with expiry and atomic updates.
+
+    Expiry (`ttl`, seconds) is kept by the backend itself, so an expired key is absent on every
+    later read. Every method is atomic with respect to concurrent callers, also across
+    processes for the backends that are shared.
+    """
+
+    async def get(self, key: str) -> Value | None: ...
+
+    async def put(self, key: str, value: Value, ttl: float | None = None) -> None: ...
+
+    async def add(self, key: str, value: Value, ttl: float | None = None) -> bool:
+        """Store only if the key is absent; True if stored."""
+        ...
+
+    async def pop(self, key: str) -> Value | None:
+        """Remove and return the value (single-use reads)."""
+        ...
+
+    async def delete(self, key: str) -> bool: ...
+
+    async def touch(self, key: str, ttl: float) -> bool:
+        """Restart the key's expiry; False if the key is absent."""
+        ...
+
+    async def incr(self, key: str, ttl: float) -> int:
+        """Add one to a counter; the expiry starts with the counter's first increment."""
+        ...
+
+    async def ttl(self, key: str) -> float | None:
+        """Seconds the key has left, None if it has no expiry or is absent."""
+        ...
+
+    async def update(self, key: str, mutation: Mutation[T], ttl: float | None = None) -> T:
+        """Apply `mutation` atomically and return its result."""
+        ...
+
+    async def keys(self, prefix: str) -> list[str]:
+        """Keys starting with `prefix`; for controls and maintenance, not for request paths."""
+        ...
+
+    async def clear(self) -> None: ...
+
+    async def close(self) -> None: ...
