@@ -1,0 +1,262 @@
+"""Checks on openapi.yaml that openapi-spec-validator does not make."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+import jsonschema
+import pytest
+from openapi_schema_validator import OAS30Validator
+from openapi_spec_validator import validate
+from openapi_spec_validator.readers import read_from_filename
+
+from storefront_kit.contract import DEFAULT_SPEC_PATH, error_code_for_failure, load_contract
+
+CONTRACT = load_contract()
+RAW = CONTRACT.raw
+RESOLVED = CONTRACT.resolved
+FORMATS = OAS30Validator.FORMAT_CHECKER
+
+# Error codes per operation as the vendor documents them (seeds 000 and 004), with the status the
+# contract decided for each code. The session group's code table sits under prepareRedirect.
+VENDOR_CODES: dict[str, dict[str, int]] = {
+    "createSession": {},
+    "prepareRedirect": {"redirectNotFound": 404, "redisServicePoolInaccessible": 503, "redisServiceNotFound": 503},
+    "login": {"emailCheckFailed": 400, "loginBlocked": 429, "invalidCredentials": 401, "ipAddressBlocked": 429},
+    "autologin": {"invalidToken": 401},
+    "register": {"emailCheckFailed": 400, "loginBlocked": 429, "passwordCheckFailed": 400, "accountAlreadyExists": 409},
+    "getAccount": {},
+    "logout": {},
+    "deleteAccount": {"notLoggedIn": 401, "actionNotAllowed": 403},
+    "confirmAccountDeletion": {"notLoggedIn": 401, "actionNotAllowed": 403},
+    "listAddressFields": {},
+    "listAddresses": {"notLoggedIn": 401},
+    "getAddress": {"notLoggedIn": 401},
+    "createAddress": {"notLoggedIn": 401, "emptyAddress": 400, "unknownField": 400, "invalidFieldType": 400},
+    "updateAddress": {"invalidAddressId": 404, "emptyAddress": 400, "unknownField": 400, "invalidFieldType": 400},
+    "setMainAddress": {"notLoggedIn": 401, "invalidAddressId": 404},
+    "deleteAddress": {"notLoggedIn": 401, "invalidAddressId": 404},
+    "listBackInStock": {},
+    "createBackInStock": {"notLoggedIn": 401, "notAllowed": 403, "missingInventoryState": 409, "entryExists": 409},
+    "deleteBackInStock": {"notLoggedIn": 401, "notAllowed": 403, "missingInventoryState": 409},
+    "listOrders": {},
+    "getOrder": {},
+    "updateDisplayName": {"notLoggedIn": 401},
+    "updateEmail": {"emailCheckFailed": 400, "accountAlreadyExists": 409},
+    "verifyEmail": {"actionNotAllowed": 403},
+    "changePassword": {
+        "notLoggedIn": 401, "emailMismatch": 403, "missingEmail": 400,
+        "failedPasswordAuth": 403, "missingPasswordAuth": 400, "passwordCheckFailed": 400,
+    },
+    "requestPasswordReset": {"emailCheckFailed": 400, "passwordRecoveryFailed": 404},
+    "resetPassword": {"notLoggedIn": 401, "emailMismatch": 403, "missingEmail": 400, "passwordCheckFailed": 400},
+}
+
+# Which documented code a broken syntactic rule must produce: (operation, body, code).
+RULE_CASES = [
+    pytest.param("login", {"id": "not-an-email", "password": "x"}, "emailCheckFailed", id="login-email-format"),
+    pytest.param("login", {"password": "x"}, "emailCheckFailed", id="login-email-missing"),
+    pytest.param("login", {"id": "a@example.com", "password": "x", "autologin": "always"}, "invalidRequest", id="login-autologin-enum"),
+    pytest.param("register", {"email": "a@example.com", "password": "short1"}, "passwordCheckFailed", id="register-password-length"),
+    pytest.param("register", {"email": "a@example.com", "password": "lettersonly"}, "passwordCheckFailed", id="register-password-no-digit"),
+    pytest.param("register", {"email": "a@example", "password": "Passwort-123"}, "emailCheckFailed", id="register-email-format"),
+    pytest.param("createAddress", {}, "emptyAddress", id="address-missing"),
+    pytest.param("createAddress", {"address": {}}, "emptyAddress", id="address-empty"),
+    pytest.param("createAddress", {"address": {"floor": "2"}}, "unknownField", id="address-unknown-field"),
+    pytest.param("createAddress", {"address": {"zip": 75172}}, "invalidFieldType", id="address-number-for-string"),
+    pytest.param("createAddress", {"address": {"country": "Germany"}}, "invalidFieldType", id="address-country-form"),
+    pytest.param("createAddress", {"address": {"custom": {"packstation": 5}}}, "invalidFieldType", id="address-custom-type"),
+    pytest.param("updateAddress", {"addressId": "97", "address": {}}, "emptyAddress", id="update-address-empty"),
+    pytest.param("updateAddress", {"address": {"city": "Ulm"}}, "invalidRequest", id="update-address-id-missing"),
+    pytest.param("changePassword", {"newPassword": "weak"}, "passwordCheckFailed", id="change-password-policy"),
+    pytest.param("resetPassword", {"newPassword": "Passwort-123"}, "invalidRequest", id="reset-token-missing"),
+    pytest.param("updateEmail", {"email": "no-at-sign"}, "emailCheckFailed", id="email-update-format"),
+    pytest.param("requestPasswordReset", {"email": "@example.com"}, "emailCheckFailed", id="forgotten-email-format"),
+    pytest.param("createBackInStock", {"email": "x", "productId": "1"}, "emailCheckFailed", id="back-in-stock-email"),
+    pytest.param("prepareRedirect", {"viewIdentifier": ""}, "invalidRequest", id="redirect-identifier-empty"),
+]
+
+
+def walk(node: Any, path: tuple[Any, ...] = ()) -> Iterator[tuple[tuple[Any, ...], Any]]:
+    yield path, node
+    if isinstance(node, dict):
+        for key, value in node.items():
+            yield from walk(value, path + (key,))
+    elif isinstance(node, list):
+        for index, value in enumerate(node):
+            yield from walk(value, path + (index,))
+
+
+def pointer(ref: str) -> Any:
+    target: Any = RAW
+    for part in ref.removeprefix("#/").split("/"):
+        target = target[part.replace("~1", "/").replace("~0", "~")]
+    return target
+
+
+def operations() -> Iterator[tuple[str, str, dict[str, Any]]]:
+    for path, item in RESOLVED["paths"].items():
+        for method, spec in item.items():
+            if isinstance(spec, dict) and "operationId" in spec:
+                yield path, method, spec
+
+
+def check_instance(instance: Any, schema: dict[str, Any]) -> None:
+    OAS30Validator(schema, format_checker=FORMATS).validate(instance)
+
+
+def test_contract_validates_with_openapi_spec_validator() -> None:
+    spec, base_uri = read_from_filename(str(DEFAULT_SPEC_PATH))
+    validate(spec, base_uri=base_uri)
+
+
+def test_contract_declares_the_27_documented_operations() -> None:
+    assert len(CONTRACT.operations) == 27
+    assert set(CONTRACT.operations) == set(VENDOR_CODES)
+
+
+def test_every_ref_resolves() -> None:
+    refs = [(path, node["$ref"]) for path, node in walk(RAW) if isinstance(node, dict) and "$ref" in node]
+    assert refs
+    for path, ref in refs:
+        assert ref.startswith("#/"), f"{path}: only local references are used"
+        pointer(ref)  # raises KeyError when dangling
+
+
+def _examples() -> Iterator[Any]:
+    for path, node in walk(RESOLVED["paths"]):
+        if not isinstance(node, dict) or "schema" not in node:
+            continue
+        schema = node["schema"]
+        if "example" in node:
+            yield pytest.param(node["example"], schema, id="/".join(map(str, path)))
+        for name, example in node.get("examples", {}).items():
+            yield pytest.param(example["value"], schema, id="/".join(map(str, path + (name,))))
+    for path, node in walk(RESOLVED["components"]["schemas"]):
+        if isinstance(node, dict) and "example" in node and isinstance(node.get("type"), str):
+            yield pytest.param(node["example"], node, id="schemas/" + "/".join(map(str, path)))
+
+
+@pytest.mark.parametrize(("example", "schema"), list(_examples()))
+def test_every_example_validates_against_its_schema(example: Any, schema: dict[str, Any]) -> None:
+    check_instance(example, schema)
+
+
+def test_every_link_names_an_existing_operation_and_its_inputs() -> None:
+    links = [(path, link) for path, link in walk(RESOLVED["paths"]) if len(path) >= 2 and path[-2] == "links"]
+    assert len(links) >= 10
+    scheme_header = RAW["components"]["securitySchemes"]["session"]["name"]
+    for path, link in links:
+        target = CONTRACT.operations.get(link["operationId"])
+        assert target is not None, f"{path}: unknown operationId {link['operationId']}"
+        target_spec = CONTRACT.operation_spec(target.operation_id)
+        for name in link.get("parameters", {}):
+            location, _, param = name.partition(".")
+            if location == "header" and param == scheme_header:
+                assert target.requires_session, f"{path}: {param} goes to an operation without a session"
+                continue
+            declared = {(p["in"], p["name"]) for p in target_spec.get("parameters", ())}
+            assert (location, param) in declared, f"{path}: {name} is not a parameter of {target.operation_id}"
+        if "requestBody" in link:
+            properties = CONTRACT.request_body_schema(target.operation_id)["properties"]
+            assert set(link["requestBody"]) <= set(properties), f"{path}: body keys unknown to {target.operation_id}"
+
+
+def test_every_security_requirement_names_a_defined_scheme() -> None:
+    schemes = set(RAW["components"]["securitySchemes"])
+    requirements = list(RAW.get("security", []))
+    for _, _, spec in operations():
+        requirements.extend(spec.get("security", []))
+    for requirement in requirements:
+        assert set(requirement) <= schemes
+
+
+def test_every_required_name_is_a_declared_property() -> None:
+    for path, node in walk(RESOLVED):
+        if isinstance(node, dict) and isinstance(node.get("required"), list) and "properties" in node:
+            missing = set(node["required"]) - set(node["properties"])
+            assert not missing, f"{'/'.join(map(str, path))}: required but not declared: {missing}"
+
+
+@pytest.mark.parametrize("operation_id", sorted(VENDOR_CODES))
+def test_vendor_error_codes_are_listed_under_the_decided_status(operation_id: str) -> None:
+    operation = CONTRACT.operation(operation_id)
+    for code, status in VENDOR_CODES[operation_id].items():
+        assert code in operation.codes_by_status.get(status, ()), f"{code} not under {status}"
+        assert code not in operation.kit_codes, f"{code} is the vendor's, not the kit's"
+    kit_added = operation.error_codes - set(VENDOR_CODES[operation_id])
+    assert kit_added <= operation.kit_codes, f"codes added by the kit but not marked: {kit_added - operation.kit_codes}"
+
+
+@pytest.mark.parametrize("operation_id", sorted(VENDOR_CODES))
+def test_every_listed_code_is_catalogued_with_the_same_status(operation_id: str) -> None:
+    for status, codes in CONTRACT.operation(operation_id).codes_by_status.items():
+        for code in codes:
+            assert CONTRACT.catalog[code].status == status, f"{code} under {status}"
+
+
+def test_catalog_tells_vendor_codes_from_kit_codes() -> None:
+    vendor = {code for codes in VENDOR_CODES.values() for code in codes}
+    catalogued_vendor = {code for code, entry in CONTRACT.catalog.items() if entry.origin == "vendor"}
+    # Every code the vendor documents anywhere is catalogued as the vendor's; the vendor also
+    # documents notLoggedIn on password/reset and the session codes on the session group.
+    assert vendor <= catalogued_vendor
+    assert {entry.origin for entry in CONTRACT.catalog.values()} == {"vendor", "kit"}
+
+
+def test_every_operation_that_needs_a_session_documents_401() -> None:
+    for operation in CONTRACT.operations.values():
+        if operation.requires_session:
+            assert 401 in operation.codes_by_status, operation.operation_id
+
+
+def test_throttled_answers_carry_retry_after() -> None:
+    for path, method, spec in operations():
+        response = spec["responses"].get("429")
+        if response:
+            assert "Retry-After" in response.get("headers", {}), f"{method} {path}"
+
+
+def test_every_operation_has_a_known_tag_and_a_description() -> None:
+    tags = {tag["name"] for tag in RAW["tags"]}
+    for path, method, spec in operations():
+        assert spec["tags"] and set(spec["tags"]) <= tags, f"{method} {path}"
+        assert spec.get("summary") and (spec.get("description") or spec.get("summary")), f"{method} {path}"
+
+
+def test_x_error_code_names_catalogued_codes() -> None:
+    for path, node in walk(RAW):
+        if isinstance(node, dict) and "x-error-code" in node:
+            rule = node["x-error-code"]
+            codes = [rule] if isinstance(rule, str) else list(rule.values())
+            assert set(codes) <= set(CONTRACT.catalog), "/".join(map(str, path))
+
+
+@pytest.mark.parametrize(("operation_id", "body", "expected"), RULE_CASES)
+def test_broken_rule_maps_to_its_documented_code(operation_id: str, body: Any, expected: str) -> None:
+    schema = CONTRACT.request_body_schema(operation_id)
+    assert schema is not None
+    errors = list(OAS30Validator(schema, format_checker=FORMATS).iter_errors(body))
+    assert errors, "the body should break a rule"
+    error = jsonschema.exceptions.best_match(errors)
+    missing = None
+    if error.validator == "required":
+        missing = next(name for name in error.validator_value if name not in error.instance)
+    code = error_code_for_failure(schema, error.absolute_schema_path, error.validator, missing)
+    assert code == expected
+    assert code in CONTRACT.operation(operation_id).codes_by_status[400]
+
+
+def test_settings_schema_defaults_form_valid_settings() -> None:
+    schema = CONTRACT.settings_schema()
+    minimal = {"storefrontBaseUrl": "https://demo.shop.example", "redirects": [{"identifier": "checkout", "targetTemplateName": "checkout.htm"}]}
+    check_instance(minimal, schema)
+    with pytest.raises(jsonschema.ValidationError):
+        check_instance({**minimal, "loginThrottle": {"accountMaxFailures": 0}}, schema)
+
+
+def test_servers_name_a_real_shop_and_the_local_mock() -> None:
+    urls = [server["url"] for server in RAW["servers"]]
+    assert "https://{shop}/api/v1" in urls
+    assert any(url.startswith("http://127.0.0.1") and url.endswith("/api/v1") for url in urls)
