@@ -25,9 +25,10 @@ class StoreUnavailable(Exception):
 class Store(Protocol):
     """A key-value store with expiry and atomic updates.
 
-    Expiry (`ttl`, seconds) is kept by the backend itself, so an expired key is absent on every
-    later read. Every method is atomic with respect to concurrent callers, also across
-    processes for the backends that are shared.
+    Expiry (`ttl`, seconds, always > 0) is kept by the backend itself, so an expired key is
+    absent on every later read. Every method is atomic with respect to concurrent callers, also
+    across processes for the backends that are shared. `StoreUnavailable` means the outcome is
+    unknown, not that nothing was written.
     """
 
     async def get(self, key: str) -> Value | None: ...
@@ -49,7 +50,7 @@ class Store(Protocol):
         ...
 
     async def incr(self, key: str, ttl: float) -> int:
-        """Add one to a counter; the expiry starts with the counter's first increment."""
+        """Add one to a counter; `ttl` applies only when this call creates the counter."""
         ...
 
     async def ttl(self, key: str) -> float | None:
@@ -57,13 +58,20 @@ class Store(Protocol):
         ...
 
     async def update(self, key: str, mutation: Mutation[T], ttl: float | None = None) -> T:
-        """Apply `mutation` atomically and return its result."""
+        """Apply `mutation` atomically and return its result.
+
+        `mutation` may run more than once (optimistic backends retry it) and off the event loop:
+        it must be a quick, pure function of its argument. If it raises, nothing is written and
+        the exception reaches the caller.
+        """
         ...
 
     async def keys(self, prefix: str) -> list[str]:
-        """Keys starting with `prefix`; for controls and maintenance, not for request paths."""
+        """Keys starting with `prefix`, in no particular order; for controls and maintenance only."""
         ...
 
-    async def clear(self) -> None: ...
+    async def clear(self) -> None:
+        """Remove every key of this store, and only those."""
+        ...
 
     async def close(self) -> None: ...

@@ -260,3 +260,26 @@ def test_servers_name_a_real_shop_and_the_local_mock() -> None:
     urls = [server["url"] for server in RAW["servers"]]
     assert "https://{shop}/api/v1" in urls
     assert any(url.startswith("http://127.0.0.1") and url.endswith("/api/v1") for url in urls)
+
+
+def test_login_is_required_exactly_where_an_anonymous_session_cannot_succeed() -> None:
+    anonymous_ok = {
+        "createSession", "prepareRedirect", "login", "autologin", "register", "getAccount", "logout",
+        "listAddressFields", "verifyEmail", "requestPasswordReset", "resetPassword",
+    }
+    for operation in CONTRACT.operations.values():
+        assert operation.requires_login == (operation.operation_id not in anonymous_ok), operation.operation_id
+        if operation.requires_login:
+            assert "notLoggedIn" in operation.codes_by_status[401]
+
+
+def test_settings_dependent_codes_are_400s_no_schema_rule_produces() -> None:
+    dependent = {code for code, entry in CONTRACT.catalog.items() if entry.settings_dependent}
+    assert dependent == {"missingEmail", "missingPasswordAuth"}
+    mapped = set()
+    for _, node in walk(RAW):
+        if isinstance(node, dict) and "x-error-code" in node:
+            rule = node["x-error-code"]
+            mapped.update([rule] if isinstance(rule, str) else rule.values())
+    assert not dependent & mapped
+    assert all(CONTRACT.catalog[code].status == 400 for code in dependent)
