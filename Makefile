@@ -32,8 +32,10 @@ lint: install $(REDOCLY)
 	$(BIN)/openapi-spec-validator --validation-errors all openapi.yaml
 	$(REDOCLY) lint --config redocly.yaml openapi.yaml
 
+# Starts the bundled mock on a free loopback port, runs `storefront-kit check` against it with the
+# bundled target file, and stops it. More options: make conformance CHECK_ARGS="--seed 3 --junit out.xml"
 conformance: install
-	$(BIN)/python -m conformance.bundled_mock
+	$(BIN)/python -m conformance.bundled_mock $(CHECK_ARGS)
 
 bench: install
 	$(BIN)/python bench/run.py

@@ -1,0 +1,284 @@
+"""Ratios, goals, the JSON record, the chart and the README block."""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+from typing import Any
+
+MET, NOT_MET, NOT_MEASURED = "MET", "NOT MET", "NOT MEASURED"
+README_START = "<!-- latest-figures:start -->"
+README_END = "<!-- latest-figures:end -->"
+GOAL_CONNECTIONS = 32
+REFERENCES = ("prism", "bare")
+METRICS = ("throughput_rps", "p50_ms", "p99_ms", "server_cpu_ms_per_request")
+METRIC_LABELS = {
+    "throughput_rps": "throughput",
+    "p50_ms": "p50 latency",
+    "p99_ms": "p99 latency",
+    "server_cpu_ms_per_request": "CPU per request",
+}
+
+
+def _ratio(value: float | None, reference: float | None) -> float | None:
+    if value is None or not reference:
+        return None
+    return round(value / reference, 3)
+
+
+def _level(results: dict[str, Any], key: str, connections: int) -> dict[str, Any] | None:
+    target = results["targets"].get(key)
+    if not target or not target.get("available"):
+        return None
+    level = target.get("levels", {}).get(str(connections))
+    return level if level and "throughput_rps" in level else None
+
+
+def mock_keys(results: dict[str, Any]) -> list[str]:
+    return [key for key in results["targets"] if key.startswith("mock")]
+
+
+def ratios(results: dict[str, Any]) -> dict[str, Any]:
+    """Every mock figure divided by the same figure of Prism and of bare Starlette, per level."""
+    out: dict[str, Any] = {}
+    for connections in results["settings"]["connections"]:
+        per_level: dict[str, Any] = {}
+        for key in mock_keys(results):
+            mine = _level(results, key, connections)
+            if mine is None:
+                continue
+            entry: dict[str, Any] = {}
+            for reference in REFERENCES:
+                theirs = _level(results, reference, connections)
+                if theirs is None:
+                    continue
+                entry[f"vs_{reference}"] = {
+                    **{METRIC_LABELS[m]: _ratio(mine.get(m), theirs.get(m)) for m in METRICS},
+                    # An error-free reference leaves the error ratio undefined; the rates say it.
+                    "error rate": _ratio(_error_rate(mine), _error_rate(theirs)),
+                }
+            per_level[key] = entry
+        out[str(connections)] = per_level
+    return out
+
+
+def _error_rate(level: dict[str, Any]) -> float:
+    answered: int = level["requests"] + sum(level["socket_errors"].values())
+    return float(level["errors"]) / max(1, answered)
+
+
+def _goal(name: str, target: str, value: Any, met: bool | None, unit: str = "") -> dict[str, Any]:
+    status = NOT_MEASURED if met is None else (MET if met else NOT_MET)
+    shown = "n/a" if value is None else f"{value}{unit}"
+    return {"goal": name, "target": target, "value": shown, "status": status}
+
+
+def goals(results: dict[str, Any]) -> list[dict[str, Any]]:
+    """The issue's goals, each judged from this run's figures only."""
+    ratio_32 = results["ratios"].get(str(GOAL_CONNECTIONS), {}).get("mock", {})
+    vs_prism = ratio_32.get("vs_prism", {}).get("throughput")
+    vs_bare = ratio_32.get("vs_bare", {}).get("throughput")
+    mock_32 = _level(results, "mock", GOAL_CONNECTIONS)
+    p99 = mock_32["p99_ms"] if mock_32 else None
+    startup = results.get("startup", {}).get("mock", {}).get("median_s")
+    sessions = results.get("sessions", {})
+    drift = sessions.get("p50_1m_vs_1k")
+    per_session = sessions.get("bytes_per_idle_session")
+    return [
+        _goal(
+            "throughput vs Prism, one process each, validation on",
+            ">= 2.0x",
+            vs_prism,
+            None if vs_prism is None else vs_prism >= 2.0,
+            "x",
+        ),
+        _goal(
+            f"p99 latency at {GOAL_CONNECTIONS} connections",
+            "<= 10 ms",
+            p99,
+            None if p99 is None else p99 <= 10.0,
+            " ms",
+        ),
+        _goal("throughput vs bare Starlette", ">= 0.35x", vs_bare, None if vs_bare is None else vs_bare >= 0.35, "x"),
+        _goal(
+            "start-up to first good answer (median)",
+            "<= 1 s",
+            startup,
+            None if startup is None else startup <= 1.0,
+            " s",
+        ),
+        _goal(
+            "p50 of account/get, 1M vs 1k live sessions", "<= 1.2x", drift, None if drift is None else drift <= 1.2, "x"
+        ),
+        _goal(
+            "memory per idle session (memory store)",
+            "< 1024 B",
+            per_session,
+            None if per_session is None else per_session < 1024,
+            " B",
+        ),
+    ]
+
+
+# --- text -------------------------------------------------------------------------------------
+
+
+def _fmt(value: Any, digits: int = 2) -> str:
+    if value is None:
+        return "–"
+    if isinstance(value, float):
+        return f"{value:.{digits}f}"
+    return str(value)
+
+
+def markdown(results: dict[str, Any]) -> str:
+    """The figures as Markdown tables: loads, ratios, goals, and the other measurements."""
+    settings, machine = results["settings"], results["machine"]
+    header = (
+        f"Run {results['started_at']} on {machine['cpus']} cores (load average before: {machine['loadavg_before']}); "
+        f"wrk {settings['duration_s']:g} s per target and level in {settings.get('rounds', 1)} interleaved rounds "
+        f"(medians), after {settings['warmup_s']:g} s warm-up; {settings['pinning']}."
+    )
+    lines = [
+        header,
+        f"Command: `{results['command']}`",
+        "",
+        (
+            "| target | conns | req/s | p50 ms | p99 ms | CPU ms/req | errors | statuses "
+            "| ×Prism req/s | ×Prism p99 | ×Prism CPU/req | ×bare req/s | ×bare CPU/req |"
+        ),
+        "|---|---:|---:|---:|---:|---:|---:|---|---:|---:|---:|---:|---:|",
+    ]
+    for key, target in results["targets"].items():
+        if not target.get("available"):
+            lines.append(f"| {target['label']} | – | not available: {target.get('reason', '')} | | | | | | | |")
+            continue
+        for connections, level in target["levels"].items():
+            if "throughput_rps" not in level:
+                lines.append(f"| {target['label']} | {connections} | failed: {level.get('error', '')} | | | | | | | |")
+                continue
+            ratio = results["ratios"].get(connections, {}).get(key, {})
+            statuses = " ".join(f"{s}:{n}" for s, n in level["statuses"].items())
+            vs_prism, vs_bare = ratio.get("vs_prism", {}), ratio.get("vs_bare", {})
+            lines.append(
+                f"| {target['label']} | {connections} | {level['throughput_rps']:.0f} | {level['p50_ms']:.2f} "
+                f"| {level['p99_ms']:.2f} | {_fmt(level.get('server_cpu_ms_per_request'), 3)} | {level['errors']} "
+                f"| {statuses} | {_fmt(vs_prism.get('throughput'))} | {_fmt(vs_prism.get('p99 latency'))} "
+                f"| {_fmt(vs_prism.get('CPU per request'))} | {_fmt(vs_bare.get('throughput'))} "
+                f"| {_fmt(vs_bare.get('CPU per request'))} |"
+            )
+    lines += ["", "| goal | target | this run | status |", "|---|---|---|---|"]
+    for goal in results["goals"]:
+        lines.append(f"| {goal['goal']} | {goal['target']} | {goal['value']} | **{goal['status']}** |")
+    lines += ["", *_other_lines(results)]
+    return "\n".join(lines)
+
+
+def _other_lines(results: dict[str, Any]) -> list[str]:
+    lines: list[str] = []
+    startup = results.get("startup", {})
+    for key in ("mock", "prism"):
+        entry = startup.get(key, {})
+        if "median_s" in entry:
+            runs = ", ".join(f"{t:.2f}" for t in entry["runs_s"])
+            lines.append(f"* start-up, {key}: median {entry['median_s']:.2f} s (runs: {runs})")
+        elif entry:
+            lines.append(f"* start-up, {key}: not available ({entry.get('reason', '')})")
+    sessions = results.get("sessions", {})
+    if sessions.get("levels"):
+        for count, level in sessions["levels"].items():
+            lines.append(
+                f"* {int(count):,} live sessions: RSS {level['rss_mib']:.1f} MiB, account/get p50 {level['p50_ms']:.3f} ms "
+                f"(seeded in {_fmt(level['seed_s'], 1)} s)"
+            )
+        lines.append(
+            f"* memory per idle session: {_fmt(sessions.get('bytes_per_idle_session'), 0)} B; "
+            f"p50 1M/1k: {_fmt(sessions.get('p50_1m_vs_1k'))}x"
+        )
+    elif sessions:
+        lines.append(f"* live sessions: not available ({sessions.get('reason', '')})")
+    check = results.get("check", {})
+    if check.get("available"):
+        lines.append(
+            f"* `storefront-kit check` against the mock: {check['wall_s']:.1f} s, exit code {check['exit_code']}"
+        )
+    elif check:
+        lines.append(f"* `storefront-kit check`: not available ({check.get('reason', '')})")
+    return lines
+
+
+# --- files ------------------------------------------------------------------------------------
+
+
+def write_json(results: dict[str, Any], out_dir: Path, stamp: str) -> list[Path]:
+    out_dir.mkdir(parents=True, exist_ok=True)
+    text = json.dumps(results, indent=2, sort_keys=False) + "\n"
+    paths = [out_dir / f"{stamp}.json", out_dir / "latest.json"]
+    for path in paths:
+        path.write_text(text)
+    return paths
+
+
+def chart(results: dict[str, Any], path: Path) -> str | None:
+    """Draw the ratios as grouped bars; returns why not when matplotlib is missing."""
+    try:
+        import matplotlib
+
+        matplotlib.use("Agg")
+        import matplotlib.pyplot as plt
+    except ImportError:
+        return "matplotlib is not installed (pip install -e '.[bench]'); skipping the chart"
+
+    panels = [("vs_prism", "mock ÷ Prism", 2.0), ("vs_bare", "mock ÷ bare Starlette", 0.35)]
+    series = [
+        (key, connections)
+        for connections in results["settings"]["connections"]
+        for key in mock_keys(results)
+        if results["ratios"].get(str(connections), {}).get(key)
+    ]
+    if not series:
+        return "no mock figures to chart"
+    names = ["throughput", "p50 latency", "p99 latency", "CPU per request"]
+    fig, axes = plt.subplots(1, 2, figsize=(14, 5.8))
+    width = 0.8 / len(series)
+    for ax, (ref, title, goal) in zip(axes, panels, strict=True):
+        for index, (key, connections) in enumerate(series):
+            values = [results["ratios"][str(connections)][key].get(ref, {}).get(n) or 0.0 for n in names]
+            positions = [i + (index - (len(series) - 1) / 2) * width for i in range(len(names))]
+            label = f"{results['targets'][key]['label']}, {connections} connections"
+            bars = ax.bar(positions, values, width, label=label, color=f"C{index}")
+            ax.bar_label(bars, labels=[f"{v:.2f}" for v in values], fontsize=7)
+        ax.axhline(1.0, color="grey", linewidth=0.8)
+        # The goal is on throughput only, so its line spans that group alone.
+        ax.hlines(goal, -0.45, 0.45, color="tab:red", linestyle="--", linewidth=1.2, label="throughput goal")
+        ax.set_xticks(
+            range(len(names)),
+            [
+                "throughput\n(higher is better)",
+                "p50 latency\n(lower is better)",
+                "p99 latency\n(lower is better)",
+                "server CPU per request\n(lower is better)",
+            ],
+        )
+        ax.set_yscale("log")
+        ax.set_title(f"{title} (goal: throughput >= {goal:g}x)")
+    handles, labels = axes[0].get_legend_handles_labels()
+    fig.legend(handles, labels, loc="lower center", ncol=2, fontsize=8, frameon=False)
+    fig.suptitle(f"Mock vs Prism 5 and bare Starlette, same run ({results['started_at']})", fontsize=10)
+    fig.tight_layout(rect=(0, 0.12, 1, 1))
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
+    return None
+
+
+def rewrite_readme(readme: Path, block: str) -> bool:
+    """Replace the marked block of bench/README.md; False when the markers are missing."""
+    text = readme.read_text()
+    pattern = re.compile(re.escape(README_START) + r".*?" + re.escape(README_END), re.DOTALL)
+    if not pattern.search(text):
+        return False
+    replacement = f"{README_START}\n{block}\n{README_END}"
+    readme.write_text(pattern.sub(lambda _: replacement, text))
+    return True

@@ -1,0 +1,87 @@
+"""`storefront-kit check`: run the conformance kit against a backend.
+
+Exit codes: 0 conforms, 1 contract failures found, 2 usage or target-file error, 3 the target could
+not be reached or kept failing at the network level.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from collections.abc import Sequence
+
+from conformance.errors import ConfigError
+from conformance.reporting import PlainProgress, RichProgress, summary, write_junit, write_report
+from conformance.reporting.document import report_format
+from conformance.results import EXIT_UNREACHABLE, EXIT_USAGE
+from conformance.runner import DEFAULT_MAX_EXAMPLES, PHASES, run
+from conformance.target import BUNDLED_MOCK_TARGET, load_target
+
+BASE_URL_ENV = "STOREFRONT_BASE_URL"
+TARGET_ENV = "STOREFRONT_TARGET"
+
+
+def build_parser(prog: str = "storefront-kit check") -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog=prog,
+        description="Prove that a backend keeps the storefront contract (openapi.yaml), error code by error code.",
+        epilog="Exit codes: 0 conforms, 1 contract failures, 2 usage or target-file error, 3 target unreachable.",
+    )
+    parser.add_argument("--base-url", default=os.environ.get(BASE_URL_ENV),
+                        help=f"API base as in the contract's servers, e.g. http://127.0.0.1:8080/api/v1 "
+                             f"(default: ${BASE_URL_ENV})")
+    parser.add_argument("--target", default=os.environ.get(TARGET_ENV),
+                        help=f"target file (YAML) describing the backend; default: ${TARGET_ENV}, else the "
+                             f"bundled mock's ({BUNDLED_MOCK_TARGET})")
+    parser.add_argument("--junit", metavar="FILE", help="write JUnit XML (one test case per scenario and per "
+                                                        "fuzzed operation)")
+    parser.add_argument("--report", metavar="FILE", help="write a report with the coverage matrix and every "
+                                                         "failure; .md for Markdown, .html for HTML")
+    parser.add_argument("--seed", type=int, default=0, help="seed for generated data (default 0); the same seed "
+                                                            "gives the same run")
+    parser.add_argument("--max-examples", type=int, default=DEFAULT_MAX_EXAMPLES,
+                        help=f"fuzz cases per operation and phase (default {DEFAULT_MAX_EXAMPLES})")
+    parser.add_argument("--phase", choices=(*PHASES, "all"), default="all", help="what to run (default all)")
+    parser.add_argument("--operation", metavar="ID", nargs="+", action="extend",
+                        help="check only these operation ids (repeatable)")
+    parser.add_argument("--no-progress", action="store_true", help="no progress lines, only the summary")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None, *, prog: str = "storefront-kit check") -> int:
+    """Run the check; returns the exit code."""
+    parser = build_parser(prog)
+    try:
+        args = parser.parse_args(list(sys.argv[1:] if argv is None else argv))
+    except SystemExit as exc:  # argparse: --help is 0, a usage error 2
+        return int(exc.code or 0)
+    try:
+        if not args.base_url:
+            raise ConfigError(f"give --base-url (or set ${BASE_URL_ENV}), e.g. http://127.0.0.1:8080/api/v1")
+        if not args.base_url.startswith(("http://", "https://")):
+            raise ConfigError(f"--base-url {args.base_url!r} must start with http:// or https://")
+        if args.max_examples < 1:
+            raise ConfigError("--max-examples must be at least 1")
+        if args.report:
+            report_format(args.report)
+        target = load_target(args.target)
+        phases = PHASES if args.phase == "all" else (args.phase,)
+        progress = None
+        if not args.no_progress:
+            progress = RichProgress(sys.stderr) if sys.stderr.isatty() else PlainProgress(sys.stderr)
+        try:
+            result = run(target, args.base_url, seed=args.seed, phases=phases, operations=args.operation,
+                         max_examples=args.max_examples, listener=progress)
+        finally:
+            if isinstance(progress, RichProgress):
+                progress.close()
+    except ConfigError as exc:
+        print(f"storefront-kit check: error: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    print(summary(result))
+    if args.junit:
+        write_junit(result, args.junit)
+    if args.report:
+        write_report(result, args.report)
+    return EXIT_UNREACHABLE if result.unreachable else result.exit_code

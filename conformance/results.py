@@ -1,0 +1,149 @@
+"""What a run found: per scenario, per fuzzed operation, and the coverage matrix."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import StrEnum
+
+from conformance.checks import Failure
+from storefront_kit.contract import Contract
+
+
+class Outcome(StrEnum):
+    PASSED = "passed"
+    FAILED = "failed"
+    NOT_COVERED = "not covered"
+
+
+NO_SCENARIO = "no scenario triggered it"
+
+EXIT_OK = 0
+EXIT_FAILURES = 1
+EXIT_USAGE = 2
+EXIT_UNREACHABLE = 3
+
+
+@dataclass(slots=True)
+class Cell:
+    """One documented error code of one operation."""
+
+    operation_id: str
+    code: str
+    status: int
+    origin: str
+    outcome: Outcome = Outcome.NOT_COVERED
+    reason: str = NO_SCENARIO
+    scenario: str | None = None
+
+
+@dataclass(slots=True)
+class OperationResult:
+    """Whether an operation's success path was exercised and checked."""
+
+    operation_id: str
+    outcome: Outcome = Outcome.NOT_COVERED
+    reason: str = "no scenario or fuzz case reached its success path"
+    fuzz_cases: int = 0
+
+
+@dataclass(slots=True)
+class ScenarioResult:
+    name: str
+    area: str
+    description: str
+    outcome: Outcome = Outcome.NOT_COVERED
+    reason: str = ""
+    failures: list[Failure] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+    duration: float = 0.0
+
+
+@dataclass(slots=True)
+class FuzzResult:
+    operation_id: str
+    outcome: Outcome = Outcome.NOT_COVERED
+    reason: str = ""
+    cases: int = 0
+    successes: int = 0
+    failures: list[Failure] = field(default_factory=list)
+    duration: float = 0.0
+
+
+@dataclass(slots=True)
+class RunResult:
+    """Everything a run found; reporters read only this."""
+
+    base_url: str
+    seed: int
+    phases: tuple[str, ...]
+    cells: dict[tuple[str, str], Cell]
+    operations: dict[str, OperationResult]
+    scenarios: list[ScenarioResult] = field(default_factory=list)
+    fuzz: list[FuzzResult] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+    unreachable: str | None = None
+    duration: float = 0.0
+    requests: int = 0
+
+    @classmethod
+    def empty(cls, contract: Contract, base_url: str, seed: int, phases: tuple[str, ...],
+              operation_ids: list[str]) -> RunResult:
+        cells: dict[tuple[str, str], Cell] = {}
+        for operation_id in operation_ids:
+            op = contract.operation(operation_id)
+            for status in sorted(op.codes_by_status):
+                for code in sorted(op.codes_by_status[status]):
+                    origin = "kit" if code in op.kit_codes else "vendor"
+                    cells[(operation_id, code)] = Cell(operation_id, code, status, origin)
+        operations = {operation_id: OperationResult(operation_id) for operation_id in operation_ids}
+        return cls(base_url, seed, phases, cells, operations)
+
+    @property
+    def failures(self) -> list[Failure]:
+        found = [failure for scenario in self.scenarios for failure in scenario.failures]
+        return found + [failure for fuzzed in self.fuzz for failure in fuzzed.failures]
+
+    @property
+    def operations_covered(self) -> tuple[int, int]:
+        covered = sum(1 for op in self.operations.values() if op.outcome is not Outcome.NOT_COVERED)
+        return covered, len(self.operations)
+
+    @property
+    def codes_covered(self) -> tuple[int, int]:
+        covered = sum(1 for cell in self.cells.values() if cell.outcome is not Outcome.NOT_COVERED)
+        return covered, len(self.cells)
+
+    @staticmethod
+    def percent(pair: tuple[int, int]) -> float:
+        covered, total = pair
+        return 100.0 * covered / total if total else 100.0
+
+    @property
+    def exit_code(self) -> int:
+        if self.unreachable:
+            return EXIT_UNREACHABLE
+        return EXIT_FAILURES if self.failures else EXIT_OK
+
+    def record_cell(self, operation_id: str, code: str, outcome: Outcome, scenario: str, reason: str = "") -> None:
+        cell = self.cells.get((operation_id, code))
+        if cell is None or cell.outcome is Outcome.FAILED:
+            return
+        if outcome is Outcome.PASSED and cell.outcome is Outcome.PASSED:
+            return
+        cell.outcome, cell.scenario, cell.reason = outcome, scenario, reason
+
+    def explain_cell(self, operation_id: str, code: str, reason: str) -> None:
+        """Give a not-covered cell the reason it was not covered (first reason wins)."""
+        cell = self.cells.get((operation_id, code))
+        if cell is not None and cell.outcome is Outcome.NOT_COVERED and cell.reason == NO_SCENARIO:
+            cell.reason = reason
+
+    def record_operation(self, operation_id: str, outcome: Outcome, reason: str = "") -> None:
+        op = self.operations.get(operation_id)
+        if op is None or op.outcome is Outcome.FAILED:
+            return
+        if outcome is Outcome.NOT_COVERED:
+            if op.outcome is Outcome.NOT_COVERED and reason:
+                op.reason = reason
+            return
+        op.outcome, op.reason = outcome, reason

@@ -1,0 +1,240 @@
+"""Run the phases against a target and collect a `RunResult`."""
+
+from __future__ import annotations
+
+import copy
+import os
+import time
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Any, Protocol
+
+from conformance.checks import Failure
+from conformance.controls import MailboxReader, SettingsControl, differences
+from conformance.errors import ConfigError, TargetError, TargetUnreachable
+from conformance.http import ApiClient
+from conformance.results import NO_SCENARIO, Outcome, RunResult, ScenarioResult
+from conformance.scenarios import Scenario, all_scenarios
+from conformance.scenarios._context import NotCovered, ScenarioContext
+from conformance.target import Target
+from storefront_kit.contract import Contract, load_contract
+
+PHASES = ("scenarios", "fuzz")
+DEFAULT_MAX_EXAMPLES = 25
+
+
+class Listener(Protocol):
+    """Receives progress; reporters implement it."""
+
+    def phase_started(self, phase: str, items: Sequence[str]) -> None: ...
+
+    def item_started(self, phase: str, name: str) -> None: ...
+
+    def item_finished(self, phase: str, name: str, outcome: Outcome, detail: str) -> None: ...
+
+    def phase_finished(self, phase: str) -> None: ...
+
+
+class _Silent:
+    def phase_started(self, phase: str, items: Sequence[str]) -> None:
+        pass
+
+    def item_started(self, phase: str, name: str) -> None:
+        pass
+
+    def item_finished(self, phase: str, name: str, outcome: Outcome, detail: str) -> None:
+        pass
+
+    def phase_finished(self, phase: str) -> None:
+        pass
+
+
+def run(
+    target: Target,
+    base_url: str,
+    *,
+    seed: int = 0,
+    phases: Iterable[str] = PHASES,
+    operations: Iterable[str] | None = None,
+    max_examples: int = DEFAULT_MAX_EXAMPLES,
+    listener: Listener | None = None,
+    contract: Contract | None = None,
+    run_id: str | None = None,
+) -> RunResult:
+    """Check the backend at `base_url` against the contract, as `target` describes it."""
+    contract = contract or load_contract()
+    listener = listener or _Silent()
+    phases = tuple(phases)
+    unknown_phases = set(phases) - set(PHASES)
+    if unknown_phases:
+        raise ConfigError(f"unknown phase {', '.join(sorted(unknown_phases))}; use scenarios, fuzz or all")
+    selected = list(operations or contract.operations)
+    unknown = [op for op in selected if op not in contract.operations]
+    if unknown:
+        raise ConfigError(f"unknown operation id {', '.join(unknown)}; the contract has: "
+                          + ", ".join(contract.operations))
+    started = time.monotonic()
+    result = RunResult.empty(contract, base_url, seed, phases, selected)
+    client = ApiClient(base_url, contract, timeout=target.request_timeout,
+                       client_address_header=target.client_address_header)
+    control = SettingsControl(client, target)
+    run_id = run_id or os.urandom(2).hex()
+    try:
+        _preflight(client, target, control)
+        if "scenarios" in phases:
+            _run_scenarios(contract, target, client, control, result, seed, set(selected), listener, run_id)
+        else:
+            for scenario_cell in result.cells.values():
+                scenario_cell.reason = "the scenario phase was not run (--phase fuzz)"
+        if "fuzz" in phases:
+            from conformance.fuzz import run_fuzz
+
+            run_fuzz(contract, target, client, result, seed=seed, max_examples=max_examples,
+                     operations=selected, listener=listener, run_id=run_id)
+    except TargetUnreachable as exc:
+        result.unreachable = str(exc)
+        for cell in result.cells.values():
+            if cell.outcome is Outcome.NOT_COVERED and cell.reason == NO_SCENARIO:
+                cell.reason = "not run: the target became unreachable"
+    finally:
+        try:
+            if control.original is not None:
+                control.restore()
+        except (TargetUnreachable, TargetError):
+            pass
+        result.requests = client.requests_sent
+        client.close()
+        result.duration = time.monotonic() - started
+    return result
+
+
+def _preflight(client: ApiClient, target: Target, control: SettingsControl) -> None:
+    """Fail fast on a wrong base URL or a target file that contradicts the backend."""
+    probe = client.call("createSession")
+    if probe.status in (404, 405):
+        raise TargetError(
+            f"POST {probe.url} answered HTTP {probe.status}: no storefront API at --base-url {client.base_url}. "
+            "Give the API base as in the contract's servers, e.g. http://127.0.0.1:8080/api/v1"
+        )
+    if control.available:
+        found = differences(target.settings, control.read())
+        if found:
+            raise TargetError(f"{target.source}: its settings differ from the backend's {control.url}:\n  - "
+                              + "\n  - ".join(found) + "\nFix the target file's `settings` to match the backend.")
+    if target.mailbox.kind != "none":
+        MailboxReader(client, target).messages("sfk-probe@" + target.email_domain)
+
+
+def _unmet(scenario: Scenario, target: Target) -> str | None:
+    for need in scenario.needs:
+        if need == "mailbox" and target.mailbox.kind == "none":
+            return "needs the target's e-mails for opt-in tokens; the target file says mailbox.type: none"
+        if need == "forcedErrors" and not target.forced_error_header:
+            return ("needs a forced-error control (forcedErrors.header in the target file); the storage outage "
+                    "codes cannot be caused on purpose otherwise")
+        if need == "accountWithOrders" and not target.account_with_orders:
+            return "needs an account with orders (testData.accountWithOrders in the target file)"
+        if need.startswith("products.") and not target.products.get(need.split(".", 1)[1]):
+            return f"needs a product in testData.{need} of the target file"
+    return None
+
+
+def _overrides(scenario: Scenario, target: Target, control: SettingsControl) -> tuple[dict[str, Any], str | None]:
+    """Settings to switch for the scenario, or the reason it cannot run."""
+    switch: dict[str, Any] = {}
+    for key, wanted in scenario.settings.items():
+        actual = target.setting(key)
+        if actual != wanted:
+            if not control.available:
+                return {}, (f"needs the setting {key} = {_yaml(wanted)}; the target's settings say {_yaml(actual)} "
+                            "and the target file declares no settingsControl to switch it")
+            switch[key] = wanted
+    if control.available:
+        switch.update({key: value for key, value in scenario.tune.items() if target.setting(key) != value})
+    return switch, None
+
+
+def _yaml(value: Any) -> str:
+    return str(value).lower() if isinstance(value, bool) else repr(value)
+
+
+def _merge(settings: Mapping[str, Any], switch: Mapping[str, Any]) -> dict[str, Any]:
+    merged = copy.deepcopy(dict(settings))
+    for dotted, value in switch.items():
+        node = merged
+        *parents, leaf = dotted.split(".")
+        for part in parents:
+            node = node.setdefault(part, {})
+        node[leaf] = value
+    return merged
+
+
+def _run_scenarios(contract: Contract, target: Target, client: ApiClient, control: SettingsControl,
+                   result: RunResult, seed: int, selected: set[str], listener: Listener, run_id: str) -> None:
+    scenarios = [item for item in all_scenarios() if item.touches(contract) & selected]
+    listener.phase_started("scenarios", [item.name for item in scenarios])
+    mailbox = MailboxReader(client, target)
+    for index, scenario in enumerate(scenarios):
+        listener.item_started("scenarios", scenario.name)
+        outcome = _run_one(contract, target, client, control, mailbox, result, seed, scenario, index, run_id)
+        detail = outcome.reason or (outcome.failures[0].message if outcome.failures else "")
+        listener.item_finished("scenarios", scenario.name, outcome.outcome, detail)
+    listener.phase_finished("scenarios")
+
+
+def _run_one(contract: Contract, target: Target, client: ApiClient, control: SettingsControl,
+             mailbox: MailboxReader, result: RunResult, seed: int, scenario: Scenario, index: int,
+             run_id: str) -> ScenarioResult:
+    record = ScenarioResult(scenario.name, scenario.area, scenario.description)
+    result.scenarios.append(record)
+    started = time.monotonic()
+    reason = _unmet(scenario, target)
+    switch: dict[str, Any] = {}
+    if reason is None:
+        switch, reason = _overrides(scenario, target, control)
+    if reason is None:
+        settings = _merge(control.original or target.settings, switch) if switch else target.settings
+        address = None
+        if target.client_address_header:
+            # Random per run: throttle counters of an earlier run must not leak into this one.
+            address = f"198.18.{int(run_id[:2], 16)}.{index % 250 + 1}"
+        ctx = ScenarioContext(name=scenario.name, contract=contract, target=target, client=client, mailbox=mailbox,
+                              settings=settings, result=result, seed=seed, client_address=address, run_id=run_id)
+        try:
+            if switch:
+                control.apply(settings)
+            try:
+                scenario.function(ctx)
+                record.outcome = Outcome.PASSED
+            finally:
+                ctx.cleanup()
+        except Failure as failure:
+            record.outcome = Outcome.FAILED
+            record.failures.append(failure)
+            reason = f"scenario {scenario.name} stopped at an earlier failure ({failure.rule})"
+        except NotCovered as exc:
+            record.outcome = Outcome.NOT_COVERED
+            record.reason = reason = str(exc)
+        except TargetUnreachable:
+            record.reason = "not finished: the target became unreachable"
+            raise
+        except (KeyError, IndexError, TypeError, ValueError, AttributeError) as exc:
+            # The answers passed their schema checks yet did not hold what the flow relies on.
+            record.outcome = Outcome.FAILED
+            record.failures.append(
+                Failure("unexpected_answer", f"{scenario.name} could not go on: {type(exc).__name__}: {exc}"))
+            reason = f"scenario {scenario.name} stopped at an earlier failure (unexpected_answer)"
+        finally:
+            if switch:
+                control.restore()
+        record.notes += ctx.notes
+    else:
+        record.outcome = Outcome.NOT_COVERED
+        record.reason = reason
+    if reason:
+        for operation_id, codes in scenario.cells(contract).items():
+            for code in codes:
+                result.explain_cell(operation_id, code, reason)
+        for operation_id in scenario.operations:
+            result.record_operation(operation_id, Outcome.NOT_COVERED, reason)
+    record.duration = time.monotonic() - started
+    return record

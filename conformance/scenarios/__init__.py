@@ -1,0 +1,92 @@
+"""Scenarios: deterministic flows that trigger every documented error code by its documented cause.
+
+A module per API area registers its scenarios with `@scenario`. Each scenario declares the
+cells (operation x error code) it covers, the settings it needs, and what else it needs from the
+target (mailbox, forced errors, test data), so that the runner can report why a cell was not
+covered instead of running a flow that cannot work.
+"""
+
+from __future__ import annotations
+
+import importlib
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from storefront_kit.contract import Contract
+
+if TYPE_CHECKING:
+    from conformance.scenarios._context import ScenarioContext
+
+Covers = Mapping[str, tuple[str, ...]] | Callable[[Contract], Mapping[str, tuple[str, ...]]]
+
+AREAS = ("session", "account", "addresses", "back_in_stock", "orders", "profile", "password", "protocol",
+         "throttle", "expiry")
+
+
+@dataclass(frozen=True, slots=True)
+class Scenario:
+    name: str
+    area: str
+    description: str
+    function: Callable[[ScenarioContext], None]
+    covers: Covers
+    operations: tuple[str, ...]
+    settings: Mapping[str, Any] = field(default_factory=dict)
+    tune: Mapping[str, Any] = field(default_factory=dict)
+    needs: tuple[str, ...] = ()
+
+    def cells(self, contract: Contract) -> dict[str, tuple[str, ...]]:
+        covers = self.covers(contract) if callable(self.covers) else self.covers
+        return {op: tuple(codes) for op, codes in covers.items()}
+
+    def touches(self, contract: Contract) -> set[str]:
+        return set(self.cells(contract)) | set(self.operations)
+
+
+_REGISTRY: list[Scenario] = []
+
+
+def scenario(
+    *,
+    covers: Covers,
+    operations: tuple[str, ...] = (),
+    settings: Mapping[str, Any] | None = None,
+    tune: Mapping[str, Any] | None = None,
+    needs: tuple[str, ...] = (),
+) -> Callable[[Callable[[ScenarioContext], None]], Callable[[ScenarioContext], None]]:
+    """Register a scenario.
+
+    `covers` maps operation ids to the error codes the scenario triggers; `operations` lists the
+    operations whose success path it checks; `settings` are dotted ShopSettings values it needs;
+    `tune` are values it prefers when the target's settings can be switched (shorter waits);
+    `needs` names target features: `mailbox`, `forcedErrors`, `accountWithOrders`,
+    `products.<kind>`.
+    """
+
+    def register(function: Callable[[ScenarioContext], None]) -> Callable[[ScenarioContext], None]:
+        area = function.__module__.rsplit(".", 1)[-1]
+        _REGISTRY.append(
+            Scenario(
+                name=f"{area}.{function.__name__}",
+                area=area,
+                description=(function.__doc__ or "").strip().splitlines()[0] if function.__doc__ else "",
+                function=function,
+                covers=covers,
+                operations=operations,
+                settings=dict(settings or {}),
+                tune=dict(tune or {}),
+                needs=needs,
+            )
+        )
+        return function
+
+    return register
+
+
+def all_scenarios() -> list[Scenario]:
+    """Every scenario, in a fixed order (area by area, then as written)."""
+    for area in AREAS:
+        importlib.import_module(f"conformance.scenarios.{area}")
+    order = {area: index for index, area in enumerate(AREAS)}
+    return sorted(_REGISTRY, key=lambda item: order[item.area])

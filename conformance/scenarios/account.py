@@ -1,0 +1,145 @@
+"""Registration, login, logout, autologin and account deletion."""
+
+from __future__ import annotations
+
+from conformance.scenarios import scenario
+from conformance.scenarios._context import NotCovered, ScenarioContext
+from conformance.scenarios.protocol import example_call
+
+# Operations that need a logged-in account, not just a live session (their 401 is "No account
+# is logged in" in the contract).
+LOGIN_REQUIRED = (
+    "listAddresses", "getAddress", "createAddress", "updateAddress", "setMainAddress", "deleteAddress",
+    "listBackInStock", "createBackInStock", "deleteBackInStock", "listOrders", "getOrder",
+    "updateDisplayName", "updateEmail", "changePassword", "deleteAccount", "confirmAccountDeletion",
+)
+
+
+@scenario(covers={"register": ("accountAlreadyExists",), "login": ("invalidCredentials",)},
+          operations=("createSession", "register", "login", "getAccount", "logout"))
+def register_login_logout(ctx: ScenarioContext) -> None:
+    """Registration logs in, e-mails are unique, wrong credentials are refused, logout really logs out."""
+    account = ctx.new_account()
+    state = ctx.ok("getAccount", "reading a freshly registered account", session=account.session)
+    ctx.expect(state.get("loggedIn") is True and str(state.get("account", {}).get("email", "")).lower()
+               == account.email.lower(), "account_state_kept",
+               f"getAccount after registration does not show {account.email} logged in", operation_id="getAccount")
+    anonymous = ctx.session()
+    ctx.expect(ctx.ok("getAccount", "reading an anonymous session", session=anonymous).get("loggedIn") is False,
+               "anonymous_session_state", "getAccount on a new session is not loggedIn: false",
+               operation_id="getAccount")
+    ctx.error("register", "accountAlreadyExists", "registering an e-mail address that has an account",
+              rule="duplicate_refused", session=ctx.session(),
+              body={"email": account.email, "password": ctx.password()})
+    ctx.error("register", "accountAlreadyExists", "registering an existing e-mail address in upper case",
+              rule="duplicate_refused", session=ctx.session(),
+              body={"email": account.email.upper(), "password": ctx.password()})
+    ctx.error("login", "invalidCredentials", "a wrong password", rule="credentials_checked", session=anonymous,
+              body={"id": account.email, "password": account.password + "-wrong"})
+    ctx.error("login", "invalidCredentials", "an e-mail address without an account", rule="credentials_checked",
+              session=anonymous, body={"id": ctx.email(), "password": account.password})
+    ctx.expect(not ctx.logged_in(anonymous), "credentials_checked", "a failed login left the session logged in",
+               operation_id="login")
+    body = ctx.login(account, anonymous)
+    ctx.expect(body.get("loggedIn") is True and "autologinToken" not in body, "login_result",
+               "login without autologin answered no loggedIn: true, or an autologin token", operation_id="login")
+    ctx.expect(ctx.logged_in(anonymous), "login_logs_in", "getAccount after login is not logged in",
+               operation_id="login")
+    out = ctx.ok("logout", "logging out", session=anonymous)
+    ctx.expect(out.get("loggedIn") is False, "logout_logs_out", "logout answered loggedIn other than false",
+               operation_id="logout")
+    ctx.expect(not ctx.logged_in(anonymous), "logout_logs_out", "getAccount after logout is still logged in",
+               operation_id="logout")
+    ctx.error("listAddresses", "notLoggedIn", "a session after logout", rule="logout_logs_out", session=anonymous)
+    ctx.ok("logout", "logging out a session that is not logged in", session=anonymous)
+
+
+@scenario(covers={op: ("notLoggedIn",) for op in LOGIN_REQUIRED})
+def anonymous_session(ctx: ScenarioContext) -> None:
+    """A live session that is not logged in cannot use the account's data."""
+    session = ctx.session()
+    for operation_id in LOGIN_REQUIRED:
+        if operation_id in ctx.contract.operations:
+            ctx.error(operation_id, "notLoggedIn", "an anonymous session", rule="session_enforced",
+                      session=session, **example_call(ctx.contract, operation_id))
+
+
+@scenario(covers={"autologin": ("invalidToken",)}, operations=("autologin",))
+def autologin_tokens(ctx: ScenarioContext) -> None:
+    """An autologin token logs a new session in once and is replaced by a fresh one."""
+    ctx.error("autologin", "invalidToken", "a token the backend never issued", session=ctx.session(),
+              body={"token": ctx.hex_token(64)})
+    modes = [mode for mode in (ctx.setting("autologin.modes") or []) if mode != "off"]
+    if not modes:
+        raise NotCovered("the target's settings grant no autologin mode")
+    account = ctx.new_account()
+    for mode in modes:
+        body = ctx.login(account, autologin=mode)
+        token = body.get("autologinToken")
+        ctx.expect(isinstance(token, str) and bool(token) and "autologinExpiresAt" in body, "autologin_token_issued",
+                   f"login with autologin {mode!r} answered no autologinToken/autologinExpiresAt",
+                   operation_id="login")
+        session = ctx.session()
+        used = ctx.ok("autologin", f"a fresh {mode} token", session=session, body={"token": token})
+        fresh = used.get("autologinToken")
+        ctx.expect(used.get("loggedIn") is True and ctx.logged_in(session), "autologin_logs_in",
+                   "autologin did not log the session in", operation_id="autologin")
+        ctx.expect(isinstance(fresh, str) and bool(fresh) and fresh != token, "autologin_token_renewed",
+                   "autologin answered no new token (tokens are single use and renewed)", operation_id="autologin")
+        ctx.error("autologin", "invalidToken", "a token that was used already", rule="token_single_use",
+                  session=ctx.session(), body={"token": token})
+        ctx.ok("autologin", "the renewed token", session=ctx.session(), body={"token": fresh})
+
+
+@scenario(covers={"confirmAccountDeletion": ("actionNotAllowed",)}, operations=("deleteAccount",),
+          settings={"doubleOptInDeletion": False})
+def delete_at_once(ctx: ScenarioContext) -> None:
+    """Without double opt-in, deletion is immediate, logs out, and there is nothing to confirm."""
+    account = ctx.new_account()
+    ctx.error("confirmAccountDeletion", "actionNotAllowed", "a confirmation while double opt-in is off",
+              session=account.session, body={"otok": ctx.hex_token(32)})
+    body = ctx.ok("deleteAccount", "deleting the logged-in account", session=account.session, body={})
+    ctx.expect(body.get("deleted") is True and body.get("confirmationRequired") is False, "deletion_result",
+               f"deleteAccount without double opt-in answered {body}", operation_id="deleteAccount")
+    account.deleted = True
+    ctx.expect(not ctx.logged_in(account.session), "deletion_logs_out", "the session is still logged in after "
+               "deleting its account", operation_id="deleteAccount")
+    ctx.error("login", "invalidCredentials", "logging in to a deleted account", rule="account_deleted",
+              session=ctx.session(), body={"id": account.email, "password": account.password})
+
+
+@scenario(covers={"deleteAccount": ("actionNotAllowed",), "confirmAccountDeletion": ("actionNotAllowed",)},
+          operations=("deleteAccount", "confirmAccountDeletion"), settings={"doubleOptInDeletion": True},
+          needs=("mailbox",))
+def delete_with_double_opt_in(ctx: ScenarioContext) -> None:
+    """With double opt-in, deletion waits for the e-mailed token, which only its own account can use."""
+    ctx.require_mailbox()
+    first, second = ctx.new_account(), ctx.new_account()
+    body = ctx.ok("deleteAccount", "asking to delete the account", session=first.session, body={})
+    ctx.expect(body.get("deleted") is False and body.get("confirmationRequired") is True, "deletion_result",
+               f"deleteAccount with double opt-in answered {body}", operation_id="deleteAccount")
+    ctx.expect(ctx.logged_in(first.session), "deletion_waits_for_confirmation",
+               "the account is gone before its deletion was confirmed", operation_id="deleteAccount")
+    token = ctx.mail_token(first.email, "accountDeletion", cause="deleteAccount asked for confirmation")
+    ctx.error("confirmAccountDeletion", "actionNotAllowed", "another account's deletion token",
+              rule="token_bound_to_account", session=second.session, body={"otok": token})
+    ctx.error("deleteAccount", "actionNotAllowed", "another account's deletion token as otok",
+              rule="token_bound_to_account", session=second.session, body={"otok": token})
+    ctx.error("deleteAccount", "actionNotAllowed", "a token the backend never issued",
+              session=second.session, body={"otok": ctx.hex_token(32)})
+    done = ctx.ok("confirmAccountDeletion", "the account's own deletion token", session=first.session,
+                  body={"otok": token})
+    ctx.expect(done.get("deleted") is True, "deletion_result", f"confirmAccountDeletion answered {done}",
+               operation_id="confirmAccountDeletion")
+    first.deleted = True
+    ctx.expect(not ctx.logged_in(first.session), "deletion_logs_out",
+               "the session is still logged in after its account was deleted", operation_id="confirmAccountDeletion")
+    ctx.error("login", "invalidCredentials", "logging in to a deleted account", rule="account_deleted",
+              session=ctx.session(), body={"id": first.email, "password": first.password})
+    ctx.ok("deleteAccount", "asking to delete the second account", session=second.session, body={})
+    token = ctx.mail_token(second.email, "accountDeletion", cause="deleteAccount asked for confirmation")
+    done = ctx.ok("deleteAccount", "deleting with the e-mailed token as otok", session=second.session,
+                  body={"otok": token})
+    ctx.expect(done.get("deleted") is True, "deletion_result", f"deleteAccount with otok answered {done}",
+               operation_id="deleteAccount")
+    second.deleted = True

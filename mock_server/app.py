@@ -1,0 +1,123 @@
+"""Builds the ASGI app: Connexion, the vendor APIs, the controls, middleware and error answers."""
+
+from __future__ import annotations
+
+import contextlib
+import copy
+from collections.abc import AsyncIterator
+from pathlib import Path
+from typing import Any
+
+from connexion import AsyncApp
+from connexion.datastructures import MediaTypeDict
+from connexion.middleware import MiddlewarePosition
+from connexion.options import SwaggerUIOptions
+from connexion.security import ApiKeySecurityHandler
+from starlette.middleware.cors import CORSMiddleware
+
+from mock_server import websale
+from mock_server.config import ServerConfig
+from mock_server.envelope import Envelopes
+from mock_server.middleware import (
+    BodyLimit,
+    JsonContentType,
+    MockControls,
+    RuntimeBinding,
+    allowed_methods_lookup,
+    session_error_lookup,
+)
+from mock_server.resolver import TagResolver
+from mock_server.runtime import Runtime
+from mock_server.validation import ContractBodyValidator, StrictResponseBodyValidator
+from storefront_kit.contract import Contract, load_contract
+
+CONTROLS_SPEC = Path(__file__).resolve().parent / "controls.yaml"
+CONTROLS_BASE_PATH = "/__mock"
+CORS_ALLOWED_HEADERS = ("content-type", "x-session", "x-mock-error", "x-mock-delay", "x-mock-token")
+CORS_EXPOSED_HEADERS = ("x-session", "retry-after")
+
+
+def _accept_session(_api_key: str, required_scopes: Any = None) -> dict[str, str]:
+    # The vendor's session gate has already checked the session; Connexion only needs the
+    # scheme satisfied.
+    return {"sub": "session"}
+
+
+class _SessionSchemeHandler(ApiKeySecurityHandler):
+    def _resolve_func(self, security_scheme: Any) -> Any:
+        return _accept_session
+
+
+def _api_options(config: ServerConfig) -> dict[str, Any]:
+    return {
+        "validate_responses": config.validate_responses,
+        "strict_validation": False,
+        "pythonic_params": True,
+        "validator_map": {
+            "body": MediaTypeDict({"*/*json": ContractBodyValidator}),
+            "response": MediaTypeDict({"*/*json": StrictResponseBodyValidator}),
+        },
+        "security_map": {"apiKey": _SessionSchemeHandler},
+        "swagger_ui_options": SwaggerUIOptions(swagger_ui=True),
+    }
+
+
+def create_app(config: ServerConfig | None = None) -> AsyncApp:
+    """A new mock app with its own state, seeded from the configured fixtures."""
+    config = config or ServerConfig()
+    shop_contract = websale.contract()
+    mounts: dict[str, Contract] = {shop_contract.base_path: shop_contract}
+    if config.controls:
+        mounts[CONTROLS_BASE_PATH] = load_contract(CONTROLS_SPEC)
+    catalog = {code: entry for api in reversed(list(mounts.values())) for code, entry in api.catalog.items()}
+    documented = frozenset().union(*(op.error_codes for api in mounts.values() for op in api.operations.values()))
+    envelopes = Envelopes(catalog, allowed_methods_lookup(mounts), session_error_lookup(mounts), documented)
+    runtime = Runtime(config, shop_contract)
+
+    @contextlib.asynccontextmanager
+    async def lifespan(_app: Any) -> AsyncIterator[None]:
+        await runtime.ensure_seeded()
+        yield
+        await runtime.close()
+
+    app = AsyncApp(__name__, lifespan=lifespan)
+    # Outermost first. CORS sits outside the exception middleware so that preflights and error
+    # answers carry its headers.
+    app.add_middleware(
+        CORSMiddleware,
+        position=MiddlewarePosition.BEFORE_EXCEPTION,
+        allow_origins=list(config.cors_origins),
+        allow_methods=["GET", "POST", "PUT", "DELETE", "OPTIONS"],
+        allow_headers=list(CORS_ALLOWED_HEADERS),
+        expose_headers=list(CORS_EXPOSED_HEADERS),
+        max_age=600,
+    )
+    app.add_middleware(
+        BodyLimit,
+        position=MiddlewarePosition.BEFORE_EXCEPTION,
+        max_bytes=config.max_body_bytes or shop_contract.max_body_bytes,
+        envelopes=envelopes,
+    )
+    app.add_middleware(RuntimeBinding, position=MiddlewarePosition.BEFORE_SWAGGER, runtime=runtime)
+    app.add_middleware(JsonContentType, position=MiddlewarePosition.BEFORE_SECURITY, contracts=mounts)
+    # Forced errors and delays come before any vendor's own checks (added by its mount).
+    app.add_middleware(
+        MockControls,
+        position=MiddlewarePosition.BEFORE_SECURITY,
+        contracts=mounts,
+        controls_path=CONTROLS_BASE_PATH,
+        token=config.controls_token,
+        enabled=config.controls,
+    )
+    websale.mount(app, shop_contract, _api_options(config))
+    if config.controls:
+        app.add_api(
+            copy.deepcopy(mounts[CONTROLS_BASE_PATH].raw),
+            base_path=CONTROLS_BASE_PATH,
+            resolver=TagResolver("mock_server", mounts[CONTROLS_BASE_PATH]),
+            name="controls",
+            **_api_options(config),
+        )
+    envelopes.install(app)
+    app.runtime = runtime
+    return app

@@ -1,0 +1,130 @@
+"""`storefront-kit serve` / `python -m mock_server`: run the mock with uvicorn."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import os
+import sys
+import warnings
+from collections.abc import Sequence
+from dataclasses import asdict
+from pathlib import Path
+from typing import Any
+
+from mock_server.config import ServerConfig
+from mock_server.store import is_shared
+
+LOG_LEVELS = ("critical", "error", "warning", "info", "debug")
+# How `--workers N` hands the configuration to the worker processes uvicorn spawns.
+WORKER_CONFIG_ENV = "STOREFRONT_MOCK_WORKER_CONFIG"
+
+
+def build_parser(prog: str = "storefront-kit serve") -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog=prog, description="Run the stateful storefront mock.")
+    parser.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1)")
+    parser.add_argument("--port", type=int, default=8080, help="port to bind (default 8080)")
+    parser.add_argument("--fixtures", type=Path, help="fixture YAML file (default: the bundled fixtures/default.yaml)")
+    parser.add_argument("--seed", type=int, help="Faker seed; overrides the fixture file's")
+    parser.add_argument("--locale", help="Faker locale such as de_DE; overrides the fixture file's")
+    parser.add_argument(
+        "--cors-origin", action="append", dest="cors_origins", metavar="ORIGIN",
+        help="allowed CORS origin; repeat for several (default: any origin)",
+    )
+    parser.add_argument("--log-level", choices=LOG_LEVELS, default="info")
+    parser.add_argument("--no-validate-responses", action="store_true", help="skip checking answers against the contract (faster)")
+    parser.add_argument("--no-controls", action="store_true", help="switch off /__mock and the X-Mock-* headers")
+    parser.add_argument("--controls-token", help="require this X-Mock-Token for /__mock and the X-Mock-* headers")
+    parser.add_argument("--state", default="memory", help="state backend URL (default: memory)")
+    parser.add_argument(
+        "--workers", type=int, default=1,
+        help="worker processes (default 1); more need a shared --state: sqlite:///FILE or redis://HOST:PORT/DB",
+    )
+    parser.add_argument(
+        "--max-body-bytes", type=int, metavar="N",
+        help="largest accepted request body (default: the contract's maxBodyBytes, 65536)",
+    )
+    return parser
+
+
+def config_from_args(args: argparse.Namespace) -> ServerConfig:
+    return ServerConfig(
+        host=args.host,
+        port=args.port,
+        fixtures=args.fixtures,
+        seed=args.seed,
+        locale=args.locale,
+        cors_origins=tuple(args.cors_origins or ("*",)),
+        validate_responses=not args.no_validate_responses,
+        state=args.state,
+        controls=not args.no_controls,
+        controls_token=args.controls_token,
+        max_body_bytes=args.max_body_bytes,
+        log_level=args.log_level,
+    )
+
+
+def main(argv: Sequence[str] | None = None, prog: str = "storefront-kit serve") -> int:
+    args = build_parser(prog).parse_args(argv)
+    config = config_from_args(args)
+    if args.workers < 1:
+        print("error: --workers must be at least 1", file=sys.stderr)
+        return 2
+    if args.workers > 1 and not is_shared(config.state):
+        print(
+            f"error: --workers {args.workers} needs a --state that worker processes share, such as"
+            f" sqlite:///mock.db (one machine) or redis://127.0.0.1:6379/0; {config.state!r} lives inside one process.",
+            file=sys.stderr,
+        )
+        return 2
+    logging.basicConfig(level=config.log_level.upper(), format="%(levelname)s %(name)s: %(message)s")
+    # Connexion imports Starlette's test client at start-up, which only warns about itself.
+    warnings.filterwarnings("ignore", message=".*starlette.testclient.*")
+
+    import uvicorn
+
+    from mock_server.app import create_app
+    from mock_server.fixtures import FixtureError
+
+    try:
+        app = create_app(config)
+    except (FixtureError, ValueError, OSError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    demo = app.runtime.demo_login  # type: ignore[attr-defined]
+    print(f"Storefront mock API  {config.base_url}/api/v1", flush=True)
+    print(f"API docs (Swagger)   {config.base_url}/api/v1/ui/", flush=True)
+    if config.controls:
+        print(f"Mock controls        {config.base_url}/__mock/ui/", flush=True)
+    if demo is not None:
+        print(f"Demo login           {demo.email} / {demo.password}", flush=True)
+    if args.workers > 1:
+        # Each worker process builds its own app from the same configuration (worker_app).
+        os.environ[WORKER_CONFIG_ENV] = json.dumps(asdict(config), default=str)
+        uvicorn.run(
+            "mock_server.cli:worker_app", factory=True, workers=args.workers,
+            host=config.host, port=config.port, log_level=config.log_level,
+        )
+    else:
+        uvicorn.run(app, host=config.host, port=config.port, log_level=config.log_level)
+    return 0
+
+
+def worker_app() -> Any:
+    """The app of one `--workers` process, from the configuration `main` put in the environment."""
+    from mock_server.app import create_app
+
+    data = json.loads(os.environ[WORKER_CONFIG_ENV])
+    fixtures = data.pop("fixtures")
+    config = ServerConfig(**{
+        **data, "fixtures": None if fixtures is None else Path(fixtures), "cors_origins": tuple(data["cors_origins"]),
+    })
+    logging.basicConfig(level=config.log_level.upper(), format="%(levelname)s %(name)s: %(message)s")
+    # Connexion imports Starlette's test client at start-up, which only warns about itself.
+    warnings.filterwarnings("ignore", message=".*starlette.testclient.*")
+    return create_app(config)
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,29 @@
+"""The mock's configuration: one frozen value, built from the command line or by hand."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+
+@dataclass(frozen=True, slots=True)
+class ServerConfig:
+    """Everything `create_app` needs; defaults serve the bundled fixtures on 127.0.0.1:8080."""
+
+    host: str = "127.0.0.1"
+    port: int = 8080
+    fixtures: Path | None = None
+    seed: int | None = None
+    locale: str | None = None
+    cors_origins: tuple[str, ...] = ("*",)
+    validate_responses: bool = True
+    state: str = "memory"
+    controls: bool = True
+    controls_token: str | None = None
+    max_body_bytes: int | None = None  # None: the contract's `info.x-limits.maxBodyBytes`
+    log_level: str = "info"
+
+    @property
+    def base_url(self) -> str:
+        host = f"[{self.host}]" if ":" in self.host else self.host
+        return f"http://{host}:{self.port}"

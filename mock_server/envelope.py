@@ -1,0 +1,133 @@
+"""The one place that turns every exception into the contract's error envelope."""
+
+from __future__ import annotations
+
+import json
+import logging
+import traceback
+from collections.abc import Callable, Mapping
+from typing import Any
+
+from connexion.exceptions import ProblemException
+from connexion.lifecycle import ConnexionRequest, ConnexionResponse
+from starlette.exceptions import HTTPException
+
+from mock_server.errors import ApiError
+from mock_server.store import StoreUnavailable
+from storefront_kit.contract import ErrorCode
+
+logger = logging.getLogger("mock_server")
+
+ROUTING = "connexion_routing"
+
+
+class Envelopes:
+    """Renders error answers; statuses come from the error catalogs, never from Python."""
+
+    def __init__(
+        self,
+        catalog: Mapping[str, ErrorCode],
+        allowed_methods: Callable[[str], list[str]],
+        session_error_code: Callable[[str | None, str | None], str],
+        operation_codes: frozenset[str] = frozenset(),
+    ) -> None:
+        self.catalog = catalog
+        self._allowed_methods = allowed_methods
+        self._session_error_code = session_error_code
+        # The kit's generic code for a status (404 notFound, 405 methodNotAllowed, ...): where the
+        # catalog has several kit codes for one status, the one no operation documents is generic.
+        by_status: dict[int, list[str]] = {}
+        for entry in catalog.values():
+            if entry.origin == "kit":
+                by_status.setdefault(entry.status, []).append(entry.code)
+        self._kit_code: dict[int, str] = {}
+        for status, codes in by_status.items():
+            generic = [code for code in codes if code not in operation_codes] if len(codes) > 1 else codes
+            if len(generic) == 1:
+                self._kit_code[status] = generic[0]
+
+    def status_of(self, code: str) -> int:
+        return self.catalog[code].status
+
+    def body(self, code: str, message: str, field: str | None = None) -> bytes:
+        detail: dict[str, Any] = {"code": code, "message": message}
+        if field:
+            detail["field"] = field
+        return json.dumps({"error": detail}).encode("ascii")
+
+    def response(self, error: ApiError, extra_headers: Mapping[str, str] | None = None) -> ConnexionResponse:
+        if error.code not in self.catalog:
+            logger.error("error code %r is not in the catalog", error.code)
+            error = ApiError("internalError", "An unexpected server fault.")
+        headers = dict(extra_headers or {})
+        if error.retry_after is not None:
+            headers["Retry-After"] = str(error.retry_after)
+        return ConnexionResponse(
+            status_code=self.status_of(error.code),
+            body=self.body(error.code, error.message, error.field),
+            content_type="application/json",
+            mimetype="application/json",
+            headers=headers,
+        )
+
+    def kit_error(self, status: int, message: str) -> ApiError:
+        code = self._kit_code.get(status)
+        if code is None:
+            code = self._kit_code[400] if 400 <= status < 500 else "internalError"
+        return ApiError(code, message)
+
+    # --- exception handlers, registered on the app ---------------------------------------------
+
+    def on_api_error(self, _request: ConnexionRequest, exc: Exception) -> ConnexionResponse:
+        assert isinstance(exc, ApiError)
+        return self.response(exc)
+
+    def on_problem(self, request: ConnexionRequest, exc: Exception) -> ConnexionResponse:
+        assert isinstance(exc, ProblemException)
+        if exc.status == 401:
+            routing = request.scope.get("extensions", {}).get(ROUTING, {})
+            code = self._session_error_code(routing.get("api_base_path"), routing.get("operation_id"))
+            return self.response(ApiError(code, "The x-session header is missing or names no live session."))
+        if exc.status >= 500:
+            # The detail quotes the answer, which may hold tokens: log where, not what.
+            logger.error("%s (%s) on %s %s", type(exc).__name__, exc.title, request.method, request.url.path)
+            return self.response(ApiError("internalError", "An unexpected server fault."))
+        # Connexion's details append the whole failing schema after a blank line.
+        message = str(exc.detail or exc.title or "The request is not valid.").split("\n", 1)[0]
+        if exc.status == 415:
+            message = "Send the request body as application/json."
+        return self.response(self.kit_error(exc.status, message[:300]))
+
+    def on_http_exception(self, request: ConnexionRequest, exc: Exception) -> ConnexionResponse:
+        assert isinstance(exc, HTTPException)
+        if exc.status_code == 405:
+            allowed = self._allowed_methods(request.url.path)
+            return self.response(
+                self.kit_error(405, f"{request.method} is not allowed here; use {', '.join(allowed)}."),
+                {"Allow": ", ".join(allowed)},
+            )
+        if exc.status_code == 404:
+            return self.response(self.kit_error(404, f"No operation exists at {request.url.path}."))
+        return self.response(self.kit_error(exc.status_code, str(exc.detail)[:300]))
+
+    def on_decode_error(self, _request: ConnexionRequest, _exc: Exception) -> ConnexionResponse:
+        return self.response(ApiError("invalidRequest", "The request body is not valid UTF-8 JSON."))
+
+    def on_store_unavailable(self, _request: ConnexionRequest, exc: Exception) -> ConnexionResponse:
+        assert isinstance(exc, StoreUnavailable)
+        logger.error("store unavailable: %s", exc)
+        return self.response(ApiError(exc.code, "The session storage cannot be reached."))
+
+    def on_unexpected(self, request: ConnexionRequest, exc: Exception) -> ConnexionResponse:
+        # Only the type and the route: messages may carry request data such as passwords.
+        logger.error("unexpected %s on %s %s", type(exc).__name__, request.method, request.url.path)
+        logger.debug("where (message withheld):\n%s", "".join(traceback.format_tb(exc.__traceback__)))
+        return self.response(ApiError("internalError", "An unexpected server fault."))
+
+    def install(self, app: Any) -> None:
+        app.add_error_handler(ApiError, self.on_api_error)
+        app.add_error_handler(ProblemException, self.on_problem)
+        app.add_error_handler(HTTPException, self.on_http_exception)
+        app.add_error_handler(UnicodeDecodeError, self.on_decode_error)
+        app.add_error_handler(StoreUnavailable, self.on_store_unavailable)
+        app.add_error_handler(Exception, self.on_unexpected)

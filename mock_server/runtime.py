@@ -1,0 +1,81 @@
+"""The running mock's state: its store, its shop, and the fixture data to (re)seed them."""
+
+from __future__ import annotations
+
+import asyncio
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+
+from mock_server.config import ServerConfig
+from mock_server.fixtures import FixtureData, load_fixtures
+from mock_server.store import Store, open_store
+from mock_server.websale.domain import Shop
+from mock_server.websale.domain.passwords import hash_password
+from storefront_kit.contract import Contract
+
+SEEDED_KEY = "mock:seeded"
+DEMO_EMAIL = "demo@example.com"
+
+
+@dataclass(frozen=True, slots=True)
+class DemoLogin:
+    email: str
+    password: str
+
+
+def _hash_all(passwords: set[str]) -> dict[str, str]:
+    # argon2 releases the GIL, so distinct fixture passwords hash in parallel.
+    ordered = sorted(passwords)
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        return dict(zip(ordered, pool.map(hash_password, ordered), strict=True))
+
+
+class Runtime:
+    def __init__(self, config: ServerConfig, contract: Contract) -> None:
+        self.config = config
+        self.contract = contract
+        self.fixtures: FixtureData = load_fixtures(config.fixtures, seed=config.seed, locale=config.locale)
+        self.store: Store = open_store(config.state)
+        self.shop = Shop(self.store, contract.resolved["components"]["schemas"])
+        self._hashes: dict[str, str] | None = None
+        self._seed_lock = asyncio.Lock()
+        self._seeded = False
+
+    @property
+    def demo_login(self) -> DemoLogin | None:
+        accounts = self.fixtures.accounts
+        demo = next((a for a in accounts if a["email"].lower() == DEMO_EMAIL), accounts[0] if accounts else None)
+        return None if demo is None else DemoLogin(demo["email"], demo["password"])
+
+    async def _password_hashes(self) -> dict[str, str]:
+        if self._hashes is None:
+            passwords = {account["password"] for account in self.fixtures.accounts}
+            self._hashes = await asyncio.to_thread(_hash_all, passwords)
+        return self._hashes
+
+    async def ensure_seeded(self) -> None:
+        """Seed once per process; a shared store already seeded by another instance is kept.
+
+        Requests that arrive during a reset wait for it instead of seeing a half-empty store.
+        """
+        if self._seeded and not self._seed_lock.locked():
+            return
+        async with self._seed_lock:
+            if self._seeded:
+                return
+            hashes = await self._password_hashes()
+            if await self.store.add(SEEDED_KEY, True):
+                await self.shop.seed(self.fixtures, hashes)
+            self._seeded = True
+
+    async def reset(self) -> None:
+        async with self._seed_lock:
+            hashes = await self._password_hashes()
+            await self.store.clear()
+            await self.store.put(SEEDED_KEY, True)
+            await self.shop.seed(self.fixtures, hashes)
+            self._seeded = True
+
+    async def close(self) -> None:
+        await self.store.close()
+

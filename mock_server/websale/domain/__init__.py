@@ -1,0 +1,96 @@
+"""WEBSALE's session and customer-account behaviour as plain Python over a `Store`."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any, Protocol
+
+from mock_server.store import Store
+from mock_server.websale.domain.accounts import AccountRecords, AccountService
+from mock_server.websale.domain.addresses import (
+    ADDRESS_SEQUENCE,
+    ADDRESSES_PREFIX,
+    AddressService,
+)
+from mock_server.websale.domain.back_in_stock import (
+    ENTRIES_PREFIX,
+    PRODUCT_PREFIX,
+    BackInStockService,
+)
+from mock_server.websale.domain.orders import ORDERS_PREFIX, OrderService
+from mock_server.websale.domain.outbox import Outbox
+from mock_server.websale.domain.profile import ProfileService
+from mock_server.websale.domain.recovery import PasswordService
+from mock_server.websale.domain.sessions import Sessions, Visit
+from mock_server.websale.domain.settings import SETTINGS_KEY, Settings, with_defaults
+from mock_server.websale.domain.throttle import LoginThrottle
+from mock_server.websale.domain.tokens import AutologinTokens, OptInTokens
+
+__all__ = ["SeedData", "Shop", "Visit"]
+
+ACCOUNT_SEQUENCE = "websale:seq:account"
+
+
+class SeedData(Protocol):
+    """The fixture data to seed from (`mock_server.fixtures.FixtureData`)."""
+
+    @property
+    def settings(self) -> dict[str, Any]: ...
+
+    @property
+    def accounts(self) -> list[dict[str, Any]]: ...
+
+    @property
+    def products(self) -> list[dict[str, Any]]: ...
+
+
+def _highest_number(ids: list[str]) -> int:
+    return max((int(i) for i in ids if i.isdigit()), default=0)
+
+
+class Shop:
+    """Every service of one shop, wired to one store."""
+
+    def __init__(self, store: Store, schemas: Mapping[str, Any]) -> None:
+        self.store = store
+        self.settings = Settings(store, schemas["ShopSettings"])
+        self.records = AccountRecords(store)
+        self.outbox = Outbox(store)
+        opt_in = OptInTokens(store)
+        self.sessions = Sessions(store, self.settings)
+        self.accounts = AccountService(
+            self.records, self.sessions, self.settings, LoginThrottle(store), AutologinTokens(store), opt_in, self.outbox
+        )
+        self.addresses = AddressService(store, self.records, self.settings, schemas["AddressInput"])
+        self.back_in_stock = BackInStockService(store, self.records, self.settings)
+        self.orders = OrderService(store, self.records)
+        self.profile = ProfileService(self.records, self.settings, opt_in, self.outbox)
+        self.passwords = PasswordService(self.records, self.settings, opt_in, self.outbox)
+
+    async def seed(self, data: SeedData, password_hashes: Mapping[str, str]) -> None:
+        """Write the fixture state; `password_hashes` maps each fixture password to its hash."""
+        await self.store.put(SETTINGS_KEY, with_defaults(self.settings.schema, data.settings))
+        address_ids: list[str] = []
+        for account in data.accounts:
+            record = {
+                "id": str(account["id"]),
+                "email": account["email"],
+                "passwordHash": password_hashes[account["password"]],
+                "displayName": account.get("displayName", ""),
+                "firstName": account.get("firstName", ""),
+                "lastName": account.get("lastName", ""),
+                "emailVerified": bool(account.get("emailVerified", False)),
+                "createdAt": account["createdAt"],
+            }
+            await self.records.create(record)
+            if account.get("addresses"):
+                await self.store.put(ADDRESSES_PREFIX + record["id"], account["addresses"])
+                address_ids += [str(a["id"]) for a in account["addresses"]]
+            if account.get("orders"):
+                await self.store.put(ORDERS_PREFIX + record["id"], account["orders"])
+            if account.get("backInStock"):
+                await self.store.put(ENTRIES_PREFIX + record["id"], account["backInStock"])
+        for product in data.products:
+            await self.store.put(PRODUCT_PREFIX + str(product["id"]), product)
+        await self.store.put(ACCOUNT_SEQUENCE, _highest_number([str(a["id"]) for a in data.accounts]))
+        await self.store.put(ADDRESS_SEQUENCE, _highest_number(address_ids))

@@ -1,0 +1,33 @@
+"""Small helpers shared by the domain services."""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from datetime import UTC, datetime, timedelta
+
+
+def utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+def iso(moment: datetime) -> str:
+    return moment.astimezone(UTC).replace(microsecond=0).isoformat().replace("+00:00", "Z")
+
+
+def iso_in(seconds: float) -> str:
+    return iso(utc_now() + timedelta(seconds=seconds))
+
+
+def email_key(email: str) -> str:
+    """E-mail addresses are compared case-insensitively everywhere."""
+    return email.strip().casefold()
+
+
+def new_token(nbytes: int = 32) -> str:
+    return secrets.token_hex(nbytes)
+
+
+def token_key(token: str) -> str:
+    """Tokens are stored under their digest, so the store never holds a usable token."""
+    return hashlib.sha256(token.encode("utf-8", "surrogatepass")).hexdigest()

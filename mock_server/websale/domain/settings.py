@@ -1,0 +1,72 @@
+"""The shop settings (contract schema `ShopSettings`): defaults, validation, storage."""
+
+from __future__ import annotations
+
+import copy
+from collections.abc import Mapping
+from typing import Any
+
+from jsonschema import Draft4Validator
+from jsonschema.exceptions import best_match
+
+from mock_server.errors import ApiError
+from mock_server.store import Store, StoreUnavailable
+
+SETTINGS_KEY = "websale:settings"
+# The schema sets no upper bounds; lifetimes past ~68 years only overflow clocks and stores.
+MAX_SECONDS_OR_COUNT = 2**31 - 1
+
+
+def with_defaults(schema: Mapping[str, Any], value: Any) -> Any:
+    """`value` with every omitted property that the schema gives a default filled in."""
+    if not isinstance(value, dict) or schema.get("type") != "object":
+        return value
+    result = copy.deepcopy(value)
+    for name, subschema in schema.get("properties", {}).items():
+        if name not in result:
+            if "default" in subschema:
+                result[name] = copy.deepcopy(subschema["default"])
+            elif subschema.get("type") == "object" and "properties" in subschema:
+                result[name] = {}
+            else:
+                continue
+        result[name] = with_defaults(subschema, result[name])
+    return result
+
+
+def validate_settings(schema: Mapping[str, Any], value: Any) -> dict[str, Any]:
+    """Check `value` against `ShopSettings` and answer it with defaults applied."""
+    error = best_match(Draft4Validator(schema, format_checker=Draft4Validator.FORMAT_CHECKER).iter_errors(value))
+    if error is not None:
+        field = ".".join(str(part) for part in error.absolute_path) or None
+        raise ApiError("invalidRequest", f"settings{'.' + field if field else ''}: {error.message}"[:300], field)
+    settings: dict[str, Any] = with_defaults(schema, value)
+    for path, number in _integers(settings):
+        if number > MAX_SECONDS_OR_COUNT:
+            raise ApiError("invalidRequest", f"settings.{path}: at most {MAX_SECONDS_OR_COUNT} in this mock.", path)
+    return settings
+
+
+def _integers(value: Any, path: str = "") -> list[tuple[str, int]]:
+    if isinstance(value, dict):
+        return [found for key, item in value.items() for found in _integers(item, f"{path}.{key}" if path else key)]
+    return [(path, value)] if isinstance(value, int) and not isinstance(value, bool) else []
+
+
+class Settings:
+    """Reads the live settings; every request sees the latest `PUT /__mock/settings`."""
+
+    def __init__(self, store: Store, schema: Mapping[str, Any]) -> None:
+        self._store = store
+        self.schema = schema
+
+    async def get(self) -> dict[str, Any]:
+        value: dict[str, Any] | None = await self._store.get(SETTINGS_KEY)
+        if value is None:
+            raise StoreUnavailable("redisServiceNotFound", "the shop settings are missing from the store")
+        return value
+
+    async def replace(self, value: Any) -> dict[str, Any]:
+        settings = validate_settings(self.schema, value)
+        await self._store.put(SETTINGS_KEY, settings)
+        return settings

@@ -1,0 +1,46 @@
+"""Session checks for WEBSALE operations, run after routing and before body validation.
+
+Running here makes a missing, unknown or expired `x-session` (and an anonymous session where an
+account is needed) answer 401 even when the body is also wrong.
+"""
+
+from __future__ import annotations
+
+from starlette.datastructures import Headers
+from starlette.types import ASGIApp, Receive, Scope, Send
+
+from mock_server.context import current_runtime
+from mock_server.envelope import ROUTING
+from mock_server.errors import ApiError
+from mock_server.middleware import client_address
+from mock_server.websale.context import bind_visit
+from storefront_kit.contract import Contract
+
+SESSION_HEADER = "x-session"
+
+
+class SessionGate:
+    def __init__(self, app: ASGIApp, *, contract: Contract) -> None:
+        self.app = app
+        self.contract = contract
+        self.base_path = contract.base_path
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        routing = scope.get("extensions", {}).get(ROUTING, {}) if scope["type"] == "http" else {}
+        operation = self.contract.operations.get(routing.get("operation_id") or "")
+        if operation is None or routing.get("api_base_path") != self.base_path:
+            await self.app(scope, receive, send)
+            return
+        if not operation.requires_session:
+            bind_visit(None)
+            await self.app(scope, receive, send)
+            return
+        shop = current_runtime().shop
+        visit = await shop.sessions.open(Headers(scope=scope).get(SESSION_HEADER), client_address(scope))
+        if visit is None:
+            code = operation.session_error_code or "invalidSession"
+            raise ApiError(code, "The x-session header is missing or names no live session.")
+        if operation.requires_login:
+            await shop.records.current(visit)
+        bind_visit(visit)
+        await self.app(scope, receive, send)

@@ -1,0 +1,153 @@
+"""Helpers for the conformance kit's tests: serve the mock (plain or mutated) on a free loopback port."""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import threading
+import time
+import xml.etree.ElementTree as ET
+from collections.abc import Awaitable, Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+import uvicorn
+
+from conformance.bundled_mock import free_port
+from conformance.cli import main as check
+from mock_server.app import create_app
+from mock_server.config import ServerConfig
+
+API = "/api/v1"
+
+Scope = dict[str, Any]
+Receive = Callable[[], Awaitable[dict[str, Any]]]
+Send = Callable[[dict[str, Any]], Awaitable[None]]
+
+
+@dataclass
+class Answer:
+    """A response the mutant may rewrite."""
+
+    status: int
+    headers: dict[str, str]
+    body: Any
+    request: Any
+    query: str
+
+
+class Rewrite:
+    """ASGI wrapper that lets a mutant change requests and answers of one operation.
+
+    `on_request(query, body)` returns the (query, body) to pass on; `on_answer(answer)` changes
+    the answer in place. Both see JSON bodies as Python values.
+    """
+
+    def __init__(self, app: Any, method: str, path: str,
+                 on_request: Callable[[str, Any], tuple[str, Any]] | None = None,
+                 on_answer: Callable[[Answer], None] | None = None) -> None:
+        self.app, self.method, self.path = app, method, API + path
+        self.on_request, self.on_answer = on_request, on_answer
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or scope["method"] != self.method or scope["path"] != self.path:
+            await self.app(scope, receive, send)
+            return
+        raw = b""
+        while True:
+            message = await receive()
+            raw += message.get("body", b"")
+            if not message.get("more_body"):
+                break
+        try:
+            body = json.loads(raw) if raw else None
+        except ValueError:
+            body = raw
+        query = scope["query_string"].decode()
+        if self.on_request is not None and isinstance(body, (dict, type(None))):
+            query, body = self.on_request(query, body)
+            raw = b"" if body is None else json.dumps(body).encode()
+            headers = [(k, v) for k, v in scope["headers"] if k != b"content-length"]
+            scope = {**scope, "query_string": query.encode(),
+                     "headers": headers + [(b"content-length", str(len(raw)).encode())]}
+        sent = False
+
+        async def replay() -> dict[str, Any]:
+            nonlocal sent
+            if sent:
+                return {"type": "http.disconnect"}
+            sent = True
+            return {"type": "http.request", "body": raw, "more_body": False}
+
+        start: dict[str, Any] = {}
+        chunks: list[bytes] = []
+
+        async def capture(message: dict[str, Any]) -> None:
+            if message["type"] == "http.response.start":
+                start.update(message)
+            elif message["type"] == "http.response.body":
+                chunks.append(message.get("body", b""))
+
+        await self.app(scope, replay, capture)
+        content = b"".join(chunks)
+        headers = {k.decode(): v.decode() for k, v in start.get("headers", [])}
+        try:
+            answer_body: Any = json.loads(content) if content else None
+        except ValueError:
+            answer_body = content
+        answer = Answer(start["status"], headers, answer_body, body, query)
+        if self.on_answer is not None:
+            self.on_answer(answer)
+        out = answer.body if isinstance(answer.body, bytes) else json.dumps(answer.body).encode()
+        answer.headers["content-length"] = str(len(out))
+        await send({"type": "http.response.start", "status": answer.status,
+                    "headers": [(k.encode(), v.encode()) for k, v in answer.headers.items()]})
+        await send({"type": "http.response.body", "body": out})
+
+
+@contextlib.contextmanager
+def serve(app: Any) -> Iterator[str]:
+    """Serve an ASGI app on a free loopback port in a thread; yields the API base URL."""
+    port = free_port()
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="error",
+                                           access_log=False, lifespan="on"))
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 20
+    while not server.started:
+        if not thread.is_alive() or time.monotonic() > deadline:
+            raise RuntimeError("the mock did not start")
+        time.sleep(0.02)
+    try:
+        yield f"http://127.0.0.1:{port}{API}"
+    finally:
+        server.should_exit = True
+        thread.join(timeout=10)
+
+
+def mock_app() -> Any:
+    return create_app(ServerConfig(port=0, log_level="error"))
+
+
+@dataclass
+class CheckRun:
+    exit_code: int
+    rules: set[str]
+    junit: ET.Element
+    output: str
+    errors: str
+
+
+def run_check(base_url: str, *args: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> CheckRun:
+    """`storefront-kit check` in-process; the failed rules are read back from its JUnit file."""
+    junit = tmp_path / f"junit-{time.monotonic_ns()}.xml"
+    code = check(["--base-url", base_url, "--junit", str(junit), "--no-progress", *args])
+    captured = capsys.readouterr()
+    output = captured.out
+    root = ET.parse(junit).getroot() if junit.exists() else ET.Element("testsuites")
+    rules = {failure.get("type", "") for failure in root.iter("failure")}
+    text = "\n".join(failure.text or "" for failure in root.iter("failure"))
+    rules |= {line.split("]", 1)[0][1:] for line in text.splitlines() if line.startswith("[")}
+    return CheckRun(code, rules, root, output, captured.err)

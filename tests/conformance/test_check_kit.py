@@ -1,0 +1,159 @@
+"""`storefront-kit check` against the real mock: no false alarms, full coverage, honest gaps, and
+exit codes that tell a broken contract from an unreachable target or a bad target file."""
+
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import yaml
+from kit_helpers import API, run_check
+
+from conformance.bundled_mock import free_port, wait_until_up
+from conformance.cli import BASE_URL_ENV, TARGET_ENV
+from conformance.scenarios import all_scenarios
+from conformance.target import BUNDLED_MOCK_PATH
+from storefront_kit.contract import load_contract
+
+CONTRACT = load_contract()
+FULL = re.compile(r"Coverage: operations (\d+)/(\d+) \(100\.0%\), documented error codes (\d+)/(\d+) \(100\.0%\)")
+
+
+@pytest.fixture(scope="module")
+def mock_url() -> Iterator[str]:
+    """The unmodified mock as its own process, the way integrators run it; shared by the tests
+    below like a shared backend (each run makes and removes its own accounts)."""
+    port = free_port()
+    url = f"http://127.0.0.1:{port}{API}"
+    process = subprocess.Popen([sys.executable, "-m", "mock_server", "--port", str(port), "--log-level", "error"])
+    try:
+        if not wait_until_up(url, process):
+            pytest.fail("the mock did not start")
+        yield url
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
+
+
+def _target(tmp_path: Path, **changes: object) -> Path:
+    raw = yaml.safe_load(BUNDLED_MOCK_PATH.read_text("utf-8"))
+    for key, value in changes.items():
+        if value is None:
+            raw.pop(key, None)
+        else:
+            raw[key] = value
+    path = tmp_path / "target.yaml"
+    path.write_text(yaml.safe_dump(raw), "utf-8")
+    return path
+
+
+@pytest.mark.parametrize(("seed", "fuzz"), [
+    pytest.param(0, (), id="seed-0-default-settings"),
+    pytest.param(1, ("--max-examples", "10"), id="seed-1"),
+    pytest.param(2, ("--max-examples", "10"), id="seed-2"),
+])
+def test_the_mock_conforms_with_full_coverage(mock_url: str, seed: int, fuzz: tuple[str, ...], tmp_path: Path,
+                                              capsys: pytest.CaptureFixture[str]) -> None:
+    report = tmp_path / "report.md"
+    run = run_check(mock_url, "--seed", str(seed), "--report", str(report), *fuzz, tmp_path=tmp_path,
+                    capsys=capsys)
+    assert run.exit_code == 0, run.output
+    match = FULL.search(run.output)
+    assert match, run.output
+    assert match.groups() == (str(len(CONTRACT.operations)),) * 2 + (
+        str(sum(len(op.error_codes) for op in CONTRACT.operations.values())),) * 2
+    suites = {suite.get("name"): suite for suite in run.junit.iter("testsuite")}
+    assert len(suites["conformance.fuzz"].findall("testcase")) == len(CONTRACT.operations)
+    assert len(suites["conformance.scenarios"].findall("testcase")) >= 20
+    assert "## Coverage matrix" in report.read_text("utf-8")
+
+
+def test_a_closed_port_is_unreachable_not_a_contract_failure(tmp_path: Path,
+                                                               capsys: pytest.CaptureFixture[str]) -> None:
+    run = run_check(f"http://127.0.0.1:{free_port()}{API}", tmp_path=tmp_path, capsys=capsys)
+    assert run.exit_code == 3
+    assert "TARGET UNREACHABLE" in run.output
+    assert not run.rules
+
+
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        pytest.param("settings: [unclosed", "not valid YAML", id="not-yaml"),
+        pytest.param("settings: {redirects: []}", "storefrontBaseUrl", id="settings-missing-a-field"),
+        pytest.param("settings: {storefrontBaseUrl: https://x.example, redirects: []}\nmailbox: {type: pigeon}",
+                     "mailbox.type", id="unknown-mailbox"),
+        pytest.param("settings: {storefrontBaseUrl: https://x.example, redirects: []}\nsettingControl: mock",
+                     "settingControl", id="misspelt-key"),
+    ],
+)
+def test_a_bad_target_file_is_a_usage_error(content: str, message: str, tmp_path: Path,
+                                            capsys: pytest.CaptureFixture[str]) -> None:
+    path = tmp_path / "target.yaml"
+    path.write_text(content, "utf-8")
+    run = run_check("http://127.0.0.1:9/api/v1", "--target", str(path), tmp_path=tmp_path, capsys=capsys)
+    assert run.exit_code == 2
+    assert message in run.errors and "target" in run.errors
+
+
+def test_usage_errors_exit_2_with_a_hint(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    from conformance.cli import main
+
+    assert main(["--base-url", "http://127.0.0.1:9/api/v1", "--report", str(tmp_path / "r.pdf")]) == 2
+    assert ".md or .html" in capsys.readouterr().err
+    assert main(["--base-url", "http://127.0.0.1:9/api/v1", "--operation", "noSuchOperation"]) in (2, 3)
+    assert main(["--phase", "everything"]) == 2
+
+
+def test_a_target_that_contradicts_the_backend_is_a_usage_error(mock_url: str, tmp_path: Path,
+                                                                capsys: pytest.CaptureFixture[str]) -> None:
+    raw = yaml.safe_load(BUNDLED_MOCK_PATH.read_text("utf-8"))
+    raw["settings"]["doubleOptInDeletion"] = True
+    path = tmp_path / "target.yaml"
+    path.write_text(yaml.safe_dump(raw), "utf-8")
+    from conformance.cli import main
+
+    assert main(["--base-url", mock_url, "--target", str(path), "--phase", "scenarios", "--no-progress"]) == 2
+    assert "doubleOptInDeletion" in capsys.readouterr().err
+
+
+def test_what_the_target_cannot_do_is_not_covered_with_its_reason(mock_url: str, tmp_path: Path,
+                                                                  capsys: pytest.CaptureFixture[str]) -> None:
+    path = _target(tmp_path, mailbox={"type": "none"}, forcedErrors=None, settingsControl="none")
+    report = tmp_path / "report.html"
+    run = run_check(mock_url, "--target", str(path), "--phase", "scenarios", "--report", str(report),
+                    tmp_path=tmp_path, capsys=capsys)
+    assert run.exit_code == 0, run.output
+    text = report.read_text("utf-8")
+    assert "needs a forced-error control" in text
+    assert "mailbox.type: none" in text
+    assert "needs the setting backInStockAllowed = false" in text
+    assert not FULL.search(run.output)
+    skipped = {case.get("name") for case in run.junit.iter("testcase") if case.find("skipped") is not None}
+    assert {"protocol.storage_unavailable", "password.reset_by_email", "back_in_stock.switched_off"} <= skipped
+
+
+def _pytest(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
+    env = {key: value for key, value in os.environ.items() if key not in (BASE_URL_ENV, TARGET_ENV)}
+    command = [sys.executable, "-m", "pytest", "-p", "conformance.pytest_plugin", "--pyargs", "conformance",
+               "-q", "-rs", "-p", "no:cacheprovider", *args]
+    return subprocess.run(command, cwd=cwd, env=env, capture_output=True, text=True, timeout=240)
+
+
+def test_the_pytest_suite_skips_without_a_backend(tmp_path: Path) -> None:
+    done = _pytest(cwd=tmp_path)
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "no backend to check" in done.stdout
+    assert " passed" not in done.stdout
+
+
+def test_the_pytest_suite_runs_against_the_mock(mock_url: str, tmp_path: Path) -> None:
+    done = _pytest("--base-url", mock_url, "--target", str(BUNDLED_MOCK_PATH), "--conformance-phase", "scenarios",
+                   cwd=tmp_path)
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert f"{len(all_scenarios())} passed" in done.stdout

@@ -1,0 +1,89 @@
+"""The command line and the package's public surface."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import httpx
+import pytest
+
+import mock_server
+from mock_server.cli import build_parser, config_from_args
+from mock_server.config import ServerConfig
+from mock_server.testing import free_port
+from storefront_kit.cli import main as kit_main
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def test_public_api_is_curated() -> None:
+    assert mock_server.__all__ == sorted(mock_server.__all__) == ["ServerConfig", "create_app"]
+
+
+def test_serve_options_build_the_config() -> None:
+    args = build_parser().parse_args([
+        "--host", "127.0.0.1", "--port", "9000", "--seed", "7", "--locale", "en_US", "--cors-origin", "http://a.example",
+        "--cors-origin", "http://b.example", "--no-validate-responses", "--controls-token", "t", "--log-level", "warning",
+    ])
+    config = config_from_args(args)
+    assert config == ServerConfig(
+        port=9000, seed=7, locale="en_US", cors_origins=("http://a.example", "http://b.example"),
+        validate_responses=False, controls_token="t", log_level="warning",
+    )
+
+
+def test_serve_defaults_match_the_documented_ones() -> None:
+    assert config_from_args(build_parser().parse_args([])) == ServerConfig()
+
+
+def test_check_without_the_conformance_kit_explains_itself(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+    monkeypatch.setitem(sys.modules, "conformance.cli", None)
+    assert kit_main(["check", "--base-url", "http://127.0.0.1:1"]) == 2
+    assert "conformance kit" in capsys.readouterr().err
+
+
+def test_unknown_command_is_a_usage_error(capsys: pytest.CaptureFixture[str]) -> None:
+    assert kit_main(["frobnicate"]) == 2
+    assert "usage" in capsys.readouterr().err
+
+
+@pytest.mark.timeout(60)
+def test_python_m_mock_server_prints_urls_and_demo_login_and_answers_quickly() -> None:
+    port = free_port()
+    process = subprocess.Popen(
+        [sys.executable, "-m", "mock_server", "--port", str(port), "--log-level", "warning"],
+        cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+    )
+    try:
+        lines = []
+        while process.stdout and not any("Demo login" in line for line in lines):
+            line = process.stdout.readline()
+            assert line, "".join(lines)
+            lines.append(line)
+        text = "".join(lines)
+        assert f"http://127.0.0.1:{port}/api/v1" in text
+        assert f"http://127.0.0.1:{port}/api/v1/ui/" in text
+        assert "demo@example.com / Demo-Password-1" in text
+        deadline = time.monotonic() + 20
+        while True:
+            try:
+                response = httpx.post(f"http://127.0.0.1:{port}/api/v1/session/create", timeout=2)
+                break
+            except httpx.TransportError:
+                assert time.monotonic() < deadline, "the mock did not answer"
+                time.sleep(0.05)
+        assert response.status_code == 200
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
+
+
+def test_domain_layer_imports_no_web_framework() -> None:
+    domain = ROOT / "mock_server" / "websale" / "domain"
+    for source in domain.glob("*.py"):
+        text = source.read_text(encoding="utf-8")
+        for framework in ("connexion", "starlette", "uvicorn", "httpx"):
+            assert f"import {framework}" not in text and f"from {framework}" not in text, f"{source.name} imports {framework}"

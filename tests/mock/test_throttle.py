@@ -1,0 +1,74 @@
+"""Login throttling per account and per client address, and its expiry."""
+
+from __future__ import annotations
+
+import time
+
+from mock_api import DEMO_EMAIL, DEMO_PASSWORD, Api, assert_error
+
+
+def _login(api: Api, email: str, password: str, client: str = "203.0.113.7") -> int:
+    response = api.call("login", session=api.new_session(), json={"id": email, "password": password}, headers={"X-Forwarded-For": f"{client}, 10.0.0.1"})
+    return response.status_code
+
+
+def test_account_is_blocked_after_the_configured_failures_even_for_the_right_password(api: Api) -> None:
+    api.change_settings(loginThrottle={"accountMaxFailures": 3, "accountBlockSeconds": 30})
+    assert [_login(api, DEMO_EMAIL, "Wrong-Password-1") for _ in range(3)] == [401, 401, 401]
+    response = api.call("login", session=api.new_session(), json={"id": "Demo@Example.com", "password": DEMO_PASSWORD})
+    assert_error(response, 429, "loginBlocked")
+    assert 1 <= int(response.headers["Retry-After"]) <= 30
+
+
+def test_account_block_ends_after_its_time(api: Api) -> None:
+    api.change_settings(loginThrottle={"accountMaxFailures": 2, "accountBlockSeconds": 1})
+    for _ in range(2):
+        _login(api, DEMO_EMAIL, "Wrong-Password-1")
+    assert _login(api, DEMO_EMAIL, DEMO_PASSWORD) == 429
+    time.sleep(1.3)
+    assert _login(api, DEMO_EMAIL, DEMO_PASSWORD) == 200
+
+
+def test_failures_older_than_the_window_are_forgotten(api: Api) -> None:
+    api.change_settings(loginThrottle={"accountMaxFailures": 2, "windowSeconds": 1})
+    _login(api, DEMO_EMAIL, "Wrong-Password-1")
+    time.sleep(1.3)
+    _login(api, DEMO_EMAIL, "Wrong-Password-1")
+    assert _login(api, DEMO_EMAIL, DEMO_PASSWORD) == 200
+
+
+def test_client_address_is_blocked_across_accounts(api: Api) -> None:
+    api.change_settings(loginThrottle={"accountMaxFailures": 100, "ipMaxFailures": 3, "ipBlockSeconds": 30})
+    for n in range(3):
+        _login(api, f"guess{n}@example.com", "Wrong-Password-1")
+    response = api.call("login", session=api.new_session(), json={"id": DEMO_EMAIL, "password": DEMO_PASSWORD}, headers={"X-Forwarded-For": "203.0.113.7"})
+    assert_error(response, 429, "ipAddressBlocked")
+    assert int(response.headers["Retry-After"]) >= 1
+    assert _login(api, DEMO_EMAIL, DEMO_PASSWORD, client="198.51.100.1") == 200
+
+
+def test_address_block_ends_after_its_time(api: Api) -> None:
+    api.change_settings(loginThrottle={"accountMaxFailures": 100, "ipMaxFailures": 2, "ipBlockSeconds": 1})
+    for n in range(2):
+        _login(api, f"guess{n}@example.com", "Wrong-Password-1")
+    assert _login(api, DEMO_EMAIL, DEMO_PASSWORD) == 429
+    time.sleep(1.3)
+    assert _login(api, DEMO_EMAIL, DEMO_PASSWORD) == 200
+
+
+def test_register_is_refused_while_the_client_address_is_blocked(api: Api) -> None:
+    api.change_settings(loginThrottle={"accountMaxFailures": 100, "ipMaxFailures": 1, "ipBlockSeconds": 30})
+    _login(api, "guess@example.com", "Wrong-Password-1")
+    blocked = api.call("register", session=api.new_session(), json={"email": "n@example.com", "password": "Register-Pass-1"}, headers={"X-Forwarded-For": "203.0.113.7"})
+    assert_error(blocked, 429, "loginBlocked")
+    assert "Retry-After" in blocked.headers
+    elsewhere = api.call("register", session=api.new_session(), json={"email": "n@example.com", "password": "Register-Pass-1"}, headers={"X-Forwarded-For": "198.51.100.2"})
+    assert elsewhere.status_code == 200
+
+
+def test_successful_login_clears_the_accounts_failures(api: Api) -> None:
+    api.change_settings(loginThrottle={"accountMaxFailures": 2})
+    _login(api, DEMO_EMAIL, "Wrong-Password-1")
+    assert _login(api, DEMO_EMAIL, DEMO_PASSWORD) == 200
+    _login(api, DEMO_EMAIL, "Wrong-Password-1")
+    assert _login(api, DEMO_EMAIL, DEMO_PASSWORD) == 200

@@ -1,0 +1,89 @@
+"""Schemathesis' command line against a running mock: its configuration, hooks and settings.
+
+Shared by every test that fuzzes the mock (`tests/mock`, `tests/security`).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+from storefront_kit.contract import DEFAULT_SPEC_PATH, Contract
+
+HERE = Path(__file__).resolve().parent
+SCHEMATHESIS = Path(sys.executable).with_name("schemathesis")
+# Double opt-in keeps a fuzzed DELETE /account/delete from deleting the demo account the auth hook
+# logs into, and a high failure limit keeps thousands of random logins from blocking it. Both only
+# widen what the fuzzer reaches; every status stays documented.
+FUZZ_SETTINGS: dict[str, Any] = {
+    "doubleOptInDeletion": True,
+    "loginThrottle": {"accountMaxFailures": 100000, "ipMaxFailures": 100000},
+}
+
+
+def schemathesis_config(contract: Contract) -> str:
+    """Per-operation settings: where a settings-dependent 400 is documented, 400 is expected too.
+
+    `missingEmail` and `missingPasswordAuth` (marked `settingsDependent` in the contract's
+    catalog) answer schema-VALID bodies with 400: the vendor documents them as depending on the
+    shop's settings, so the contract cannot make those fields required. positive_data_acceptance
+    would flag them; for the operations that document them 400 is added to the statuses it
+    accepts. Every other operation, and every other check, keeps Schemathesis' defaults.
+    """
+    dependent = {code for code, entry in contract.catalog.items() if entry.settings_dependent}
+    blocks = []
+    for operation in contract.operations.values():
+        if operation.error_codes & dependent:
+            blocks.append(
+                f'[[operations]]\ninclude-operation-id = "{operation.operation_id}"\n'
+                'checks.positive_data_acceptance.expected-statuses = ["2xx", "3xx", "400", "401", "403", "404", "409", "429", "5xx"]\n'
+            )
+    return "\n".join(blocks)
+
+
+def prepare_target(controls_url: str) -> None:
+    """Apply `FUZZ_SETTINGS` to a running mock through its controls."""
+    settings = httpx.get(f"{controls_url}/settings", timeout=10).json()
+    for key, value in FUZZ_SETTINGS.items():
+        settings[key] = {**settings[key], **value} if isinstance(value, dict) else value
+    response = httpx.put(f"{controls_url}/settings", json=settings, timeout=10)
+    assert response.status_code == 200, response.text
+
+
+def run_schemathesis(
+    contract: Contract, api_url: str, workdir: Path, *, max_examples: int, seed: int, timeout: float
+) -> tuple[subprocess.CompletedProcess[str], dict[str, Any]]:
+    """Every check and every phase, reproducibly; the finished process and Schemathesis' JSON report.
+
+    Each generated request gets a live logged-in `x-session` from `schemathesis_hooks`.
+    """
+    config = workdir / "schemathesis.toml"
+    config.write_text(schemathesis_config(contract), encoding="utf-8")
+    env = {
+        **os.environ,
+        "SCHEMATHESIS_HOOKS": "schemathesis_hooks",
+        "PYTHONPATH": os.pathsep.join([str(HERE), os.environ.get("PYTHONPATH", "")]),
+        "STOREFRONT_MOCK_API_URL": api_url,
+    }
+    report = workdir / "report.json"
+    command = [
+        str(SCHEMATHESIS), "--config-file", str(config), "--no-color", "run", str(DEFAULT_SPEC_PATH),
+        "--url", api_url,
+        "--checks", "all",
+        "--phases", "examples,coverage,fuzzing,stateful",
+        "--seed", str(seed),
+        "--generation-database", "none",
+        "--workers", "1",
+        "--max-examples", str(max_examples),
+        "--report", "junit,json",
+        "--report-dir", str(workdir / "report"),
+        "--report-json-path", str(report),
+    ]
+    finished = subprocess.run(command, cwd=workdir, env=env, capture_output=True, text=True, timeout=timeout, check=False)
+    return finished, json.loads(report.read_text(encoding="utf-8")) if report.exists() else {}
