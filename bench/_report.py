@@ -70,7 +70,12 @@ def _error_rate(level: dict[str, Any]) -> float:
 
 def _goal(name: str, target: str, value: Any, met: bool | None, unit: str = "") -> dict[str, Any]:
     status = NOT_MEASURED if met is None else (MET if met else NOT_MET)
-    shown = "n/a" if value is None else f"{value}{unit}"
+    if value is None:
+        shown = "n/a"
+    elif isinstance(value, float):
+        shown = f"{value:.2f}{unit}"
+    else:
+        shown = f"{value}{unit}"
     return {"goal": name, "target": target, "value": shown, "status": status}
 
 
@@ -144,30 +149,42 @@ def markdown(results: dict[str, Any]) -> str:
         header,
         f"Command: `{results['command']}`",
         "",
-        (
-            "| target | conns | req/s | p50 ms | p99 ms | CPU ms/req | errors | statuses "
-            "| ×Prism req/s | ×Prism p99 | ×Prism CPU/req | ×bare req/s | ×bare CPU/req |"
-        ),
-        "|---|---:|---:|---:|---:|---:|---:|---|---:|---:|---:|---:|---:|",
+        "| target | conns | req/s | p50 ms | p99 ms | server CPU ms/req | errors | statuses |",
+        "|---|---:|---:|---:|---:|---:|---:|---|",
     ]
-    for key, target in results["targets"].items():
+    for target in results["targets"].values():
         if not target.get("available"):
-            lines.append(f"| {target['label']} | – | not available: {target.get('reason', '')} | | | | | | | |")
+            lines.append(f"| {target['label']} | – | not available: {target.get('reason', '')} | | | | | |")
             continue
         for connections, level in target["levels"].items():
             if "throughput_rps" not in level:
-                lines.append(f"| {target['label']} | {connections} | failed: {level.get('error', '')} | | | | | | | |")
+                lines.append(f"| {target['label']} | {connections} | failed: {level.get('error', '')} | | | | | |")
                 continue
-            ratio = results["ratios"].get(connections, {}).get(key, {})
             statuses = " ".join(f"{s}:{n}" for s, n in level["statuses"].items())
-            vs_prism, vs_bare = ratio.get("vs_prism", {}), ratio.get("vs_bare", {})
             lines.append(
                 f"| {target['label']} | {connections} | {level['throughput_rps']:.0f} | {level['p50_ms']:.2f} "
                 f"| {level['p99_ms']:.2f} | {_fmt(level.get('server_cpu_ms_per_request'), 3)} | {level['errors']} "
-                f"| {statuses} | {_fmt(vs_prism.get('throughput'))} | {_fmt(vs_prism.get('p99 latency'))} "
-                f"| {_fmt(vs_prism.get('CPU per request'))} | {_fmt(vs_bare.get('throughput'))} "
-                f"| {_fmt(vs_bare.get('CPU per request'))} |"
+                f"| {statuses} |"
             )
+    lines += [
+        "",
+        (
+            "Ratios, mock ÷ reference, same level, same run (req/s: higher is better; the rest: lower is better; "
+            "error rate: – while the reference had no errors):"
+        ),
+        "",
+        "| mock | conns | reference | req/s | p50 | p99 | server CPU/req | error rate |",
+        "|---|---:|---|---:|---:|---:|---:|---:|",
+    ]
+    for connections, per_level in results["ratios"].items():
+        for key, entry in per_level.items():
+            for reference, figures in entry.items():
+                name = "Prism 5" if reference == "vs_prism" else "bare Starlette"
+                lines.append(
+                    f"| {results['targets'][key]['label']} | {connections} | {name} "
+                    + "".join(f"| {_fmt(figures.get(m))} " for m in (*METRIC_LABELS.values(), "error rate"))
+                    + "|"
+                )
     lines += ["", "| goal | target | this run | status |", "|---|---|---|---|"]
     for goal in results["goals"]:
         lines.append(f"| {goal['goal']} | {goal['target']} | {goal['value']} | **{goal['status']}** |")
@@ -194,7 +211,7 @@ def _other_lines(results: dict[str, Any]) -> list[str]:
             )
         lines.append(
             f"* memory per idle session: {_fmt(sessions.get('bytes_per_idle_session'), 0)} B; "
-            f"p50 1M/1k: {_fmt(sessions.get('p50_1m_vs_1k'))}x"
+            f"p50 1M/1k: {_fmt(sessions.get('p50_1m_vs_1k'))}{'x' if sessions.get('p50_1m_vs_1k') else ''}"
         )
     elif sessions:
         lines.append(f"* live sessions: not available ({sessions.get('reason', '')})")
@@ -227,6 +244,7 @@ def chart(results: dict[str, Any], path: Path) -> str | None:
 
         matplotlib.use("Agg")
         import matplotlib.pyplot as plt
+        from matplotlib.ticker import FuncFormatter
     except ImportError:
         return "matplotlib is not installed (pip install -e '.[bench]'); skipping the chart"
 
@@ -262,6 +280,11 @@ def chart(results: dict[str, Any], path: Path) -> str | None:
             ],
         )
         ax.set_yscale("log")
+        # Plain numbers read better than powers of ten for ratios around 1.
+        ax.yaxis.set_major_formatter(FuncFormatter(lambda value, _: f"{value:g}"))
+        ax.yaxis.set_minor_formatter(
+            FuncFormatter(lambda value, _: f"{value:g}" if f"{value:g}".lstrip("0.")[:1] in "25" else "")
+        )
         ax.set_title(f"{title} (goal: throughput >= {goal:g}x)")
     handles, labels = axes[0].get_legend_handles_labels()
     fig.legend(handles, labels, loc="lower center", ncol=2, fontsize=8, frameon=False)

@@ -39,7 +39,13 @@ FAMILIES: list[tuple[str, str, str | None]] = [
         r"jsonschema/|referencing/|connexion/json_schema\.py",
         r"ResponseValidationOperation|ResponseBodyValidator",
     ),
-    ("request validation (jsonschema)", r"jsonschema/|referencing/|connexion/json_schema\.py", None),
+    (
+        "request validation (jsonschema)",
+        r"jsonschema/|referencing/|connexion/json_schema\.py",
+        r"RequestValidationOperation|RequestBodyValidator|ContractBodyValidator|validators/parameter",
+    ),
+    # Without pausing the process py-spy sometimes reads only the innermost frames of a stack.
+    ("JSON-schema validation, caller not sampled", r"jsonschema/|referencing/|connexion/json_schema\.py", None),
     ("JSON encode/decode", r"\(json/", None),
     (
         "Connexion per-request introspection (inspect, typing)",

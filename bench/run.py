@@ -13,6 +13,7 @@ import argparse
 import contextlib
 import datetime as dt
 import functools
+import json
 import os
 import platform
 import shlex
@@ -315,6 +316,9 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     )
     parser.add_argument("--wrk", help="path to the wrk binary (default: wrk on PATH)")
     parser.add_argument(
+        "--from-json", type=Path, help="measure nothing: redraw the chart and tables (and README) from a results file"
+    )
+    parser.add_argument(
         "--write-readme", action="store_true", help="rewrite the 'Latest figures' block of bench/README.md"
     )
     parser.add_argument("--out", type=Path, default=RESULTS, help="results folder (default bench/results)")
@@ -323,6 +327,12 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
 
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
+    if args.from_json:
+        # Re-render only: the figures stay those of the recorded run.
+        recorded: dict[str, Any] = json.loads(args.from_json.read_text())
+        recorded["ratios"] = _report.ratios(recorded)
+        recorded["goals"] = _report.goals(recorded)
+        return report(recorded, args)
     skip = {part.strip() for part in args.skip.split(",") if part.strip()}
     wrk = find_wrk(args.wrk)
     if wrk is None:
@@ -399,12 +409,18 @@ def main(argv: list[str] | None = None) -> int:
     results["goals"] = _report.goals(results)
     results["wall_s"] = round(time.perf_counter() - clock, 1)
     paths = _report.write_json(results, args.out, stamp)
+    print()
+    print(f"results: {', '.join(str(p.relative_to(ROOT)) if p.is_relative_to(ROOT) else str(p) for p in paths)}")
+    return report(results, args)
+
+
+def report(results: dict[str, Any], args: argparse.Namespace) -> int:
+    """Print the figures and goals, draw the chart, and rewrite the README block if asked."""
     chart_path = args.out / "latest.png"
     chart_problem = _report.chart(results, chart_path)
     print()
     print(_report.markdown(results))
     print()
-    print(f"results: {', '.join(str(p.relative_to(ROOT)) if p.is_relative_to(ROOT) else str(p) for p in paths)}")
     print(f"chart: {chart_problem}" if chart_problem else f"chart: {chart_path}")
     if args.write_readme:
         block = _report.markdown(results)

@@ -216,6 +216,15 @@ def redirect_link_carries_session(contract: Contract, operation_id: str, exchang
             operation_id,
             exchange,
         )
+    session = next((value for key, value in exchange.request_headers.items() if key.lower() == "x-session"), None)
+    if session and isinstance(link, str) and session in link:
+        raise _fail(
+            "redirect_link_carries_session",
+            "storeFrontLink contains the session id itself; the contract hands over an opaque sessionKey so "
+            "that the id never appears in a URL",
+            operation_id,
+            exchange,
+        )
 
 
 # Last, so that the specific rules above name a problem before the generic schema check does.

@@ -19,6 +19,7 @@ from conformance.runner import DEFAULT_MAX_EXAMPLES, PHASES, run
 from conformance.target import BUNDLED_MOCK_TARGET, load_target
 
 BASE_URL_ENV = "STOREFRONT_BASE_URL"
+EXIT_INTERRUPTED = 130
 TARGET_ENV = "STOREFRONT_TARGET"
 
 
@@ -79,6 +80,9 @@ def main(argv: Sequence[str] | None = None, *, prog: str = "storefront-kit check
     except ConfigError as exc:
         print(f"storefront-kit check: error: {exc}", file=sys.stderr)
         return EXIT_USAGE
+    except KeyboardInterrupt:
+        print("storefront-kit check: interrupted", file=sys.stderr)
+        return EXIT_INTERRUPTED
     print(summary(result))
     if args.junit:
         write_junit(result, args.junit)

@@ -50,33 +50,12 @@ class _FuzzState:
     account_sessions: list[tuple[str, str, str]] = field(default_factory=list)
 
 
-def _rule_codes(node: Any) -> set[str]:
-    """Every code an `x-error-code` in this schema can give."""
-    found: set[str] = set()
-    if isinstance(node, dict):
-        rule = node.get("x-error-code")
-        if isinstance(rule, str):
-            found.add(rule)
-        elif isinstance(rule, dict):
-            found.update(str(code) for code in rule.values())
-        for value in node.values():
-            found |= _rule_codes(value)
-    elif isinstance(node, list):
-        for value in node:
-            found |= _rule_codes(value)
-    return found
-
-
 def _settings_refusals(contract: Contract) -> list[str]:
-    """Operations that may refuse schema-valid input with 400: a documented 400 code that no schema
-    rule produces (it depends on the shop's settings, e.g. `missingPasswordAuth`)."""
-    found = []
-    for op in contract.operations.values():
-        schema = contract.request_body_schema(op.operation_id)
-        reachable = _rule_codes(schema) | {"invalidRequest"}
-        if op.codes_by_status.get(400, frozenset()) - reachable:
-            found.append(op.operation_id)
-    return found
+    """Operations that may refuse schema-valid input with 400: those documenting a code the
+    catalog marks `settingsDependent` (e.g. `missingPasswordAuth`)."""
+    dependent = {code for code, entry in contract.catalog.items() if entry.settings_dependent}
+    return [op.operation_id for op in contract.operations.values()
+            if op.codes_by_status.get(400, frozenset()) & dependent]
 
 
 def _label_map(contract: Contract) -> dict[str, str]:

@@ -198,7 +198,8 @@ def _run_one(contract: Contract, target: Target, client: ApiClient, control: Set
             # Random per run: throttle counters of an earlier run must not leak into this one.
             address = f"198.18.{int(run_id[:2], 16)}.{index % 250 + 1}"
         ctx = ScenarioContext(name=scenario.name, contract=contract, target=target, client=client, mailbox=mailbox,
-                              settings=settings, result=result, seed=seed, client_address=address, run_id=run_id)
+                              settings=settings, result=result, seed=seed, client_address=address, run_id=run_id,
+                              selected=frozenset(result.operations))
         try:
             if switch:
                 control.apply(settings)

@@ -49,3 +49,8 @@ def own_redis(tmp_path: Path) -> Iterator[RedisServer]:
         yield server
     finally:
         server.stop()
+
+
+@pytest.fixture
+def anyio_backend() -> str:
+    return "asyncio"

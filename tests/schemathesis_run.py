@@ -1,20 +1,25 @@
 """Schemathesis' command line against a running mock: its configuration, hooks and settings.
 
-Shared by every test that fuzzes the mock (`tests/mock`, `tests/security`).
+Shared by every test that fuzzes the mock (`tests/mock`, `tests/security`), and runnable by hand
+against a mock of its own (it changes the mock's shop settings, see `FUZZ_SETTINGS`):
+
+    python tests/schemathesis_run.py --base-url http://127.0.0.1:8080 --max-examples 500
 """
 
 from __future__ import annotations
 
+import argparse
 import json
 import os
 import subprocess
 import sys
+import tempfile
 from pathlib import Path
 from typing import Any
 
 import httpx
 
-from storefront_kit.contract import DEFAULT_SPEC_PATH, Contract
+from storefront_kit.contract import DEFAULT_SPEC_PATH, Contract, load_contract
 
 HERE = Path(__file__).resolve().parent
 SCHEMATHESIS = Path(sys.executable).with_name("schemathesis")
@@ -57,7 +62,7 @@ def prepare_target(controls_url: str) -> None:
 
 
 def run_schemathesis(
-    contract: Contract, api_url: str, workdir: Path, *, max_examples: int, seed: int, timeout: float
+    contract: Contract, api_url: str, workdir: Path, *, max_examples: int, seed: int, timeout: float | None
 ) -> tuple[subprocess.CompletedProcess[str], dict[str, Any]]:
     """Every check and every phase, reproducibly; the finished process and Schemathesis' JSON report.
 
@@ -87,3 +92,25 @@ def run_schemathesis(
     ]
     finished = subprocess.run(command, cwd=workdir, env=env, capture_output=True, text=True, timeout=timeout, check=False)
     return finished, json.loads(report.read_text(encoding="utf-8")) if report.exists() else {}
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description="Fuzz a running mock with Schemathesis: every check, every phase.")
+    parser.add_argument("--base-url", default="http://127.0.0.1:8080", help="the mock's root URL (default %(default)s)")
+    parser.add_argument("--max-examples", type=int, default=180, help="per operation (default %(default)s: over 5,000 requests)")
+    parser.add_argument("--seed", type=int, default=20261122)
+    args = parser.parse_args()
+    contract = load_contract()
+    prepare_target(f"{args.base_url}/__mock")
+    with tempfile.TemporaryDirectory() as workdir:
+        finished, report = run_schemathesis(
+            contract, f"{args.base_url}{contract.base_path}", Path(workdir), max_examples=args.max_examples, seed=args.seed, timeout=None
+        )
+    print(finished.stdout[-3000:], finished.stderr[-3000:], sep="\n")
+    cases = report.get("test_cases", {})
+    print(f"{cases.get('generated', 0)} requests, {cases.get('with_failures', '?')} with failures, {report.get('running_time', 0):.0f} s")
+    return finished.returncode
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

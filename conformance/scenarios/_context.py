@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import random
 import time
+from collections import deque
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -14,7 +15,7 @@ from conformance.controls import MailboxReader
 from conformance.http import ApiClient, Exchange
 from conformance.results import Outcome, RunResult
 from conformance.target import Target
-from storefront_kit.contract import Contract
+from storefront_kit.contract import Contract, Operation
 
 DEFAULT_RULE = "documented_cause_answers_code"
 
@@ -48,8 +49,10 @@ class ScenarioContext:
         seed: int,
         client_address: str | None,
         run_id: str = "0000",
+        selected: frozenset[str] | None = None,
     ) -> None:
         self.name = name
+        self.selected = selected if selected is not None else frozenset(contract.operations)
         self.contract = contract
         self.target = target
         self.client = client
@@ -64,8 +67,14 @@ class ScenarioContext:
         self.accounts: list[Account] = []
         self.notes: list[str] = []
         self._seen_messages: set[str] = set()
+        # The latest calls, shown with a state rule's failure as the requests that reveal it.
+        self.recent: deque[Exchange] = deque(maxlen=2)
 
     # -- values ---------------------------------------------------------------------------------
+
+    def operations(self) -> list[Operation]:
+        """The contract's operations this run checks (all, or those given with --operation)."""
+        return [op for op in self.contract.operations.values() if op.operation_id in self.selected]
 
     def setting(self, dotted: str) -> Any:
         node: Any = self.settings
@@ -100,7 +109,9 @@ class ScenarioContext:
 
     def call(self, operation_id: str, **kwargs: Any) -> Exchange:
         kwargs.setdefault("client_address", self.client_address)
-        return self.client.call(operation_id, **kwargs)
+        exchange = self.client.call(operation_id, **kwargs)
+        self.recent.append(exchange)
+        return exchange
 
     def ok(self, operation_id: str, cause: str, **kwargs: Any) -> Any:
         """Call, require a documented success, and return its JSON body."""
@@ -163,10 +174,11 @@ class ScenarioContext:
                operation_id: str | None = None) -> None:
         """A state rule: raise a `Failure` naming `rule` when `condition` is false."""
         if not condition:
-            op = operation_id or (exchanges[-1].operation_id if exchanges else None)
+            shown = exchanges or tuple(self.recent)
+            op = operation_id or (shown[-1].operation_id if shown else None)
             if op:
                 self.result.record_operation(op, Outcome.FAILED, message)
-            raise Failure(rule, message, operation_id=op, exchanges=exchanges)
+            raise Failure(rule, message, operation_id=op, exchanges=shown)
 
     # -- sessions and accounts ------------------------------------------------------------------
 
@@ -211,7 +223,7 @@ class ScenarioContext:
         message = self.mailbox.wait_for(to, kind, self._seen_messages)
         if message is None:
             raise Failure("opt_in_email_sent", f"{cause}, but no {kind} e-mail to {to} arrived within "
-                          f"{self.target.mailbox.wait_seconds:g}s")
+                          f"{self.target.mailbox.wait_seconds:g}s", exchanges=tuple(self.recent))
         self._seen_messages.add(message.id)
         if not message.token:
             raise Failure("opt_in_email_sent", f"the {kind} e-mail to {to} carries no token")

@@ -5,14 +5,7 @@ from __future__ import annotations
 from conformance.scenarios import scenario
 from conformance.scenarios._context import NotCovered, ScenarioContext
 from conformance.scenarios.protocol import example_call
-
-# Operations that need a logged-in account, not just a live session (their 401 is "No account
-# is logged in" in the contract).
-LOGIN_REQUIRED = (
-    "listAddresses", "getAddress", "createAddress", "updateAddress", "setMainAddress", "deleteAddress",
-    "listBackInStock", "createBackInStock", "deleteBackInStock", "listOrders", "getOrder",
-    "updateDisplayName", "updateEmail", "changePassword", "deleteAccount", "confirmAccountDeletion",
-)
+from storefront_kit.contract import Contract
 
 
 @scenario(covers={"register": ("accountAlreadyExists",), "login": ("invalidCredentials",)},
@@ -40,6 +33,8 @@ def register_login_logout(ctx: ScenarioContext) -> None:
               session=anonymous, body={"id": ctx.email(), "password": account.password})
     ctx.expect(not ctx.logged_in(anonymous), "credentials_checked", "a failed login left the session logged in",
                operation_id="login")
+    ctx.ok("login", "the account's e-mail address in upper case (compared case-insensitively)",
+           session=ctx.session(), body={"id": account.email.upper(), "password": account.password})
     body = ctx.login(account, anonymous)
     ctx.expect(body.get("loggedIn") is True and "autologinToken" not in body, "login_result",
                "login without autologin answered no loggedIn: true, or an autologin token", operation_id="login")
@@ -54,14 +49,18 @@ def register_login_logout(ctx: ScenarioContext) -> None:
     ctx.ok("logout", "logging out a session that is not logged in", session=anonymous)
 
 
-@scenario(covers={op: ("notLoggedIn",) for op in LOGIN_REQUIRED})
+def _login_required(contract: Contract) -> dict[str, tuple[str, ...]]:
+    return {op.operation_id: ("notLoggedIn",) for op in contract.operations.values() if op.requires_login}
+
+
+@scenario(covers=_login_required)
 def anonymous_session(ctx: ScenarioContext) -> None:
-    """A live session that is not logged in cannot use the account's data."""
+    """A live session that is not logged in cannot use the operations marked x-requires-login."""
     session = ctx.session()
-    for operation_id in LOGIN_REQUIRED:
-        if operation_id in ctx.contract.operations:
-            ctx.error(operation_id, "notLoggedIn", "an anonymous session", rule="session_enforced",
-                      session=session, **example_call(ctx.contract, operation_id))
+    for op in ctx.operations():
+        if op.requires_login:
+            ctx.error(op.operation_id, "notLoggedIn", "an anonymous session", rule="session_enforced",
+                      session=session, **example_call(ctx.contract, op.operation_id))
 
 
 @scenario(covers={"autologin": ("invalidToken",)}, operations=("autologin",))
@@ -98,7 +97,9 @@ def delete_at_once(ctx: ScenarioContext) -> None:
     account = ctx.new_account()
     ctx.error("confirmAccountDeletion", "actionNotAllowed", "a confirmation while double opt-in is off",
               session=account.session, body={"otok": ctx.hex_token(32)})
-    body = ctx.ok("deleteAccount", "deleting the logged-in account", session=account.session, body={})
+    # Without double opt-in an otok is not needed and is ignored.
+    body = ctx.ok("deleteAccount", "deleting the logged-in account (with an otok, which is ignored)",
+                  session=account.session, body={"otok": ctx.hex_token(32)})
     ctx.expect(body.get("deleted") is True and body.get("confirmationRequired") is False, "deletion_result",
                f"deleteAccount without double opt-in answered {body}", operation_id="deleteAccount")
     account.deleted = True

@@ -50,7 +50,7 @@ def example_call(contract: Contract, operation_id: str) -> dict[str, Any]:
 def missing_or_unknown_session(ctx: ScenarioContext) -> None:
     """Without an x-session, or with one the backend never issued, every secured operation answers 401."""
     unknown = ctx.hex_token(64)
-    for op in ctx.contract.operations.values():
+    for op in ctx.operations():
         code = op.session_error_code
         if code is None:
             continue
@@ -62,19 +62,21 @@ def missing_or_unknown_session(ctx: ScenarioContext) -> None:
 
 @scenario(covers=lambda contract: _with_code(contract, "invalidRequest", body=True))
 def malformed_json(ctx: ScenarioContext) -> None:
-    """A body that is not JSON answers 400 invalidRequest."""
+    """A body that is not a JSON document (broken, or whitespace alone) answers 400 invalidRequest."""
     account = ctx.new_account()
-    for op in ctx.contract.operations.values():
+    for op in ctx.operations():
         if op.has_body and "invalidRequest" in op.error_codes:
             ctx.error(op.operation_id, "invalidRequest", "a body that is not valid JSON",
                       session=account.session, raw_body=b'{"broken": ', content_type="application/json")
+            ctx.error(op.operation_id, "invalidRequest", "a body of whitespace alone",
+                      session=account.session, raw_body=b" \t\r\n", content_type="application/json")
 
 
 @scenario(covers=lambda contract: _with_code(contract, "invalidRequest"))
 def missing_query_parameters(ctx: ScenarioContext) -> None:
     """Leaving out a required query parameter answers 400 invalidRequest."""
     account = ctx.new_account()
-    for op in ctx.contract.operations.values():
+    for op in ctx.operations():
         _, query = example_request(ctx.contract, op.operation_id)
         if not query or "invalidRequest" not in op.error_codes:
             continue
@@ -88,7 +90,7 @@ def missing_query_parameters(ctx: ScenarioContext) -> None:
 def unsupported_media_type(ctx: ScenarioContext) -> None:
     """A body sent as text/plain answers 415 unsupportedMediaType."""
     account = ctx.new_account()
-    for op in ctx.contract.operations.values():
+    for op in ctx.operations():
         if "unsupportedMediaType" not in op.error_codes:
             continue
         body = example_call(ctx.contract, op.operation_id).get("body", {})
@@ -98,11 +100,17 @@ def unsupported_media_type(ctx: ScenarioContext) -> None:
 
 @scenario(covers=lambda contract: _with_code(contract, "payloadTooLarge"))
 def payload_too_large(ctx: ScenarioContext) -> None:
-    """A body over the backend's size limit answers 413 payloadTooLarge."""
+    """A body over the backend's size limit answers 413 payloadTooLarge; one within the contract's
+    `maxBodyBytes` is never refused for its size."""
     account = ctx.new_account()
+    within = ctx.contract.max_body_bytes - 100
+    big_name = {"displayName": "x" * within}  # too long for the schema, not for the size limit
+    if "updateDisplayName" in ctx.selected:
+        ctx.invalid("updateDisplayName", big_name, f"a {within}-byte display name (within maxBodyBytes)",
+                    session=account.session)
     size = ctx.target.oversized_body_bytes
     payload = b'{"padding": "' + b"x" * size + b'"}'
-    for op in ctx.contract.operations.values():
+    for op in ctx.operations():
         if "payloadTooLarge" not in op.error_codes:
             continue
         try:
@@ -190,8 +198,38 @@ def schema_rules(ctx: ScenarioContext) -> None:
     """Each broken schema rule answers the code the contract's x-error-code gives it."""
     account = ctx.new_account()
     for operation_id, cause, broken, code in schema_cases(ctx.contract):
+        if operation_id not in ctx.selected:
+            continue
         _, query = example_request(ctx.contract, operation_id)
         ctx.error(operation_id, code, cause, session=account.session, body=broken, query=query or None)
+
+
+@scenario(covers={"login": ("payloadTooLarge", "notLoggedIn", "unsupportedMediaType", "invalidRequest",
+                            "emailCheckFailed"),
+                  "createBackInStock": ("emailCheckFailed",)})
+def fault_precedence(ctx: ScenarioContext) -> None:
+    """With several faults in one request, the first in the contract's order decides the answer:
+    size, session, media type, JSON syntax, schema rules, then the operation's own rules."""
+    size = ctx.target.oversized_body_bytes
+    huge = b'{"padding": "' + b"x" * size + b'"}'
+    rule = "fault_precedence"
+    ctx.error("login", "payloadTooLarge", "an oversized body without x-session", rule=rule, raw_body=huge,
+              content_type="text/plain")
+    ctx.error("login", "notLoggedIn", "no x-session and a text/plain body that is not JSON", rule=rule,
+              raw_body=b"{", content_type="text/plain")
+    session = ctx.session()
+    ctx.error("login", "unsupportedMediaType", "a text/plain body that is not JSON", rule=rule, session=session,
+              raw_body=b"{", content_type="text/plain")
+    ctx.error("login", "invalidRequest", "a body that is not JSON", rule=rule, session=session, raw_body=b"{",
+              content_type="application/json")
+    ctx.error("login", "emailCheckFailed", "an invalid e-mail address with a wrong password", rule=rule,
+              session=session, body={"id": "not-an-email", "password": "Wrong-Password-0"})
+    products = ctx.target.products.get("noInventoryState")
+    if products and "createBackInStock" in ctx.selected:
+        account = ctx.new_account()
+        ctx.error("createBackInStock", "emailCheckFailed", "an invalid e-mail address for a product without "
+                  "inventory state", rule=rule, session=account.session,
+                  body={"email": "not-an-email", "productId": products[0]})
 
 
 @scenario(covers=_storage_codes, needs=("forcedErrors",))
@@ -200,7 +238,7 @@ def storage_unavailable(ctx: ScenarioContext) -> None:
     account = ctx.new_account()
     header = ctx.target.forced_error_header
     assert header is not None
-    for op in ctx.contract.operations.values():
+    for op in ctx.operations():
         for code in sorted(op.codes_by_status.get(503, ())):
             ctx.error(op.operation_id, code, f"the storage outage {code} (forced with {header})",
                       rule="storage_outage_answered", session=account.session, headers={header: code},

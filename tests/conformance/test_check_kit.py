@@ -126,8 +126,9 @@ def test_what_the_target_cannot_do_is_not_covered_with_its_reason(mock_url: str,
                                                                   capsys: pytest.CaptureFixture[str]) -> None:
     path = _target(tmp_path, mailbox={"type": "none"}, forcedErrors=None, settingsControl="none")
     report = tmp_path / "report.html"
+    # Only what the test is about: the throttle scenario would wait out the mock's 10 s blocks.
     run = run_check(mock_url, "--target", str(path), "--phase", "scenarios", "--report", str(report),
-                    tmp_path=tmp_path, capsys=capsys)
+                    "--operation", "createBackInStock", "requestPasswordReset", tmp_path=tmp_path, capsys=capsys)
     assert run.exit_code == 0, run.output
     text = report.read_text("utf-8")
     assert "needs a forced-error control" in text
@@ -157,3 +158,26 @@ def test_the_pytest_suite_runs_against_the_mock(mock_url: str, tmp_path: Path) -
                    cwd=tmp_path)
     assert done.returncode == 0, done.stdout + done.stderr
     assert f"{len(all_scenarios())} passed" in done.stdout
+
+
+def test_an_http_mailbox_of_the_outbox_shape_serves_the_token_flows(mock_url: str, tmp_path: Path,
+                                                                    capsys: pytest.CaptureFixture[str]) -> None:
+    origin = mock_url[: -len(API)]
+    path = _target(tmp_path, mailbox={"type": "http", "url": f"{origin}/__mock/outbox", "waitSeconds": 2})
+    run = run_check(mock_url, "--target", str(path), "--phase", "scenarios", "--operation", "resetPassword",
+                    "verifyEmail", tmp_path=tmp_path, capsys=capsys)
+    assert run.exit_code == 0, run.output
+    passed = {case.get("name") for case in run.junit.iter("testcase")
+              if case.find("failure") is None and case.find("skipped") is None}
+    assert {"password.reset_by_email", "profile.email_change_verified"} <= passed
+
+
+def test_the_kit_never_imports_the_mock() -> None:
+    code = (
+        "import sys, conformance, conformance.cli, conformance.fuzz, conformance.bundled_mock, "
+        "conformance.pytest_plugin\n"
+        "from conformance.scenarios import all_scenarios\n"
+        "all_scenarios()\n"
+        "sys.exit(any(name.split('.')[0] == 'mock_server' for name in sys.modules))"
+    )
+    assert subprocess.run([sys.executable, "-c", code], timeout=60).returncode == 0

@@ -121,6 +121,22 @@ def redirect_without_session(answer: Answer) -> None:
         answer.body["storeFrontLink"] = link.replace("sessionKey=", "session_key=")
 
 
+def block_one_attempt_late() -> Callable[[Answer], None]:
+    """Off by one: the first blocked login on an account still answers invalidCredentials."""
+    seen: set[str] = set()
+
+    def change(answer: Answer) -> None:
+        if _code(answer) == "loginBlocked" and isinstance(answer.request, dict):
+            email = str(answer.request.get("id", "")).lower()
+            if email not in seen:
+                seen.add(email)
+                answer.status = 401
+                answer.headers.pop("retry-after", None)
+                answer.body = {"error": {"code": "invalidCredentials", "message": "Wrong e-mail or password."}}
+
+    return change
+
+
 def token_reusable(app: Any, monkeypatch: pytest.MonkeyPatch) -> Any:
     """Opt-in tokens are never spent: a used token works again."""
 
@@ -211,6 +227,8 @@ MUTANTS = [
                  ("--operation", "createSession"), id="session-id-format"),
     pytest.param(_answer("POST", "/session/prepareRedirect", redirect_without_session),
                  "redirect_link_carries_session", ("--operation", "prepareRedirect"), id="redirect-without-session"),
+    pytest.param(_answer("POST", "/account/login", block_one_attempt_late()), "throttle_blocks_login",
+                 ("--operation", "login"), id="throttle-off-by-one"),
 ]
 
 
@@ -223,3 +241,17 @@ def test_check_names_the_rule_a_mutant_breaks(mutate: Mutant, rule: str, selecti
         run = run_check(url, "--phase", "scenarios", *selection, tmp_path=tmp_path, capsys=capsys)
     assert run.exit_code == 1, run.output
     assert rule in run.rules, f"expected a failure of {rule}, got {sorted(run.rules)}\n{run.output}"
+
+
+def test_the_fuzz_phase_runs_the_kits_own_checks(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """Schemathesis's answers go through the kit's checks too (they name the kit's rule)."""
+
+    def bare_errors(answer: Answer) -> None:
+        if _code(answer) == "notLoggedIn":
+            answer.body = answer.body["error"]
+
+    with serve(Rewrite(mock_app(), "GET", "/account/backInStock/list", on_answer=bare_errors)) as url:
+        run = run_check(url, "--phase", "fuzz", "--operation", "listBackInStock", "--max-examples", "5",
+                        tmp_path=tmp_path, capsys=capsys)
+    assert run.exit_code == 1, run.output
+    assert "error_envelope_shape" in run.rules

@@ -376,10 +376,17 @@ def test_absurd_query_strings_are_invalid_request(mock: RunningMock, witness: Wi
     assert_envelope(answer, 400, "invalidRequest")
 
 
-def test_an_absurd_id_in_the_query_is_an_unknown_id(mock: RunningMock, witness: Witness) -> None:
-    answer = send(mock.config.port, request_bytes("GET", f"{operation_path('getAddress')}?addressId={'7' * 5000}", [("x-session", witness.session)]))
-    assert answer.status in (400, 404), answer.body[:300]
-    assert answer.code in {"invalidRequest", "invalidAddressId"}
+@pytest.mark.parametrize(
+    ("address_id", "status", "code"),
+    [
+        pytest.param("7" * 5000, 400, "invalidRequest", id="longer-than-an-id"),
+        pytest.param("7" * 64, 404, "invalidAddressId", id="longest-id"),
+        pytest.param("%2e%2e%2f%2e%2e%2f", 404, "invalidAddressId", id="path-traversal"),
+    ],
+)
+def test_absurd_ids_in_the_query(mock: RunningMock, witness: Witness, address_id: str, status: int, code: str) -> None:
+    data = request_bytes("GET", f"{operation_path('getAddress')}?addressId={address_id}", [("x-session", witness.session)])
+    assert_envelope(send(mock.config.port, data), status, code)
 
 
 def test_thousands_of_unknown_query_parameters_are_ignored(mock: RunningMock, witness: Witness) -> None:

@@ -28,11 +28,6 @@ def shared_mock(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPat
         mock.stop()
 
 
-@pytest.fixture
-def anyio_backend() -> str:
-    return "asyncio"
-
-
 @pytest.fixture(params=["memory", "sqlite", "redis"])
 def backend_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
     """The state URL of each backend; the same behaviour is expected from all of them."""
