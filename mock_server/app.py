@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import copy
+import functools
 from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
@@ -28,7 +29,11 @@ from mock_server.middleware import (
 )
 from mock_server.resolver import TagResolver
 from mock_server.runtime import Runtime
-from mock_server.validation import ContractBodyValidator, StrictResponseBodyValidator
+from mock_server.validation import (
+    CachedParameterValidator,
+    ContractBodyValidator,
+    StrictResponseBodyValidator,
+)
 from storefront_kit.contract import Contract, load_contract
 
 CONTROLS_SPEC = Path(__file__).resolve().parent / "controls.yaml"
@@ -47,6 +52,9 @@ class _SessionSchemeHandler(ApiKeySecurityHandler):
     def _resolve_func(self, security_scheme: Any) -> Any:
         return _accept_session
 
+    # Connexion inspects the check function's signature on every request; it never changes.
+    _accepts_kwarg = staticmethod(functools.cache(ApiKeySecurityHandler._accepts_kwarg))
+
 
 def _api_options(config: ServerConfig) -> dict[str, Any]:
     return {
@@ -54,6 +62,7 @@ def _api_options(config: ServerConfig) -> dict[str, Any]:
         "strict_validation": False,
         "pythonic_params": True,
         "validator_map": {
+            "parameter": CachedParameterValidator,
             "body": MediaTypeDict({"*/*json": ContractBodyValidator}),
             "response": MediaTypeDict({"*/*json": StrictResponseBodyValidator}),
         },

@@ -77,12 +77,14 @@ class Envelopes:
         return ApiError(code, message)
 
     # --- exception handlers, registered on the app ---------------------------------------------
+    # Coroutines, so that Connexion runs them on the event loop instead of handing every error
+    # answer to a worker thread.
 
-    def on_api_error(self, _request: ConnexionRequest, exc: Exception) -> ConnexionResponse:
+    async def on_api_error(self, _request: ConnexionRequest, exc: Exception) -> ConnexionResponse:
         assert isinstance(exc, ApiError)
         return self.response(exc)
 
-    def on_problem(self, request: ConnexionRequest, exc: Exception) -> ConnexionResponse:
+    async def on_problem(self, request: ConnexionRequest, exc: Exception) -> ConnexionResponse:
         assert isinstance(exc, ProblemException)
         if exc.status == 401:
             routing = request.scope.get("extensions", {}).get(ROUTING, {})
@@ -98,7 +100,7 @@ class Envelopes:
             message = "Send the request body as application/json."
         return self.response(self.kit_error(exc.status, message[:300]))
 
-    def on_http_exception(self, request: ConnexionRequest, exc: Exception) -> ConnexionResponse:
+    async def on_http_exception(self, request: ConnexionRequest, exc: Exception) -> ConnexionResponse:
         assert isinstance(exc, HTTPException)
         if exc.status_code == 405:
             allowed = self._allowed_methods(request.url.path)
@@ -110,15 +112,15 @@ class Envelopes:
             return self.response(self.kit_error(404, f"No operation exists at {request.url.path}."))
         return self.response(self.kit_error(exc.status_code, str(exc.detail)[:300]))
 
-    def on_decode_error(self, _request: ConnexionRequest, _exc: Exception) -> ConnexionResponse:
+    async def on_decode_error(self, _request: ConnexionRequest, _exc: Exception) -> ConnexionResponse:
         return self.response(ApiError("invalidRequest", "The request body is not valid UTF-8 JSON."))
 
-    def on_store_unavailable(self, _request: ConnexionRequest, exc: Exception) -> ConnexionResponse:
+    async def on_store_unavailable(self, _request: ConnexionRequest, exc: Exception) -> ConnexionResponse:
         assert isinstance(exc, StoreUnavailable)
         logger.error("store unavailable: %s", exc)
         return self.response(ApiError(exc.code, "The session storage cannot be reached."))
 
-    def on_unexpected(self, request: ConnexionRequest, exc: Exception) -> ConnexionResponse:
+    async def on_unexpected(self, request: ConnexionRequest, exc: Exception) -> ConnexionResponse:
         # Only the type and the route: messages may carry request data such as passwords.
         logger.error("unexpected %s on %s %s", type(exc).__name__, request.method, request.url.path)
         logger.debug("where (message withheld):\n%s", "".join(traceback.format_tb(exc.__traceback__)))

@@ -1,14 +1,27 @@
-"""Request-body validation that answers the code the contract assigns to the failed rule."""
+"""Request and response validation: compiled (jsonschema-rs) first, Python for the answer.
+
+Every body is judged by a jsonschema-rs validator compiled once per schema. Only a body it
+refuses goes through the pure-Python validator, which decides and, for requests, names the rule
+that failed so the contract's error code can be picked. The compiled schema is a rewrite that is
+never laxer than the Python one (see `_compiled_schema`), so the two paths agree on every body.
+"""
 
 from __future__ import annotations
 
 import json
-from collections.abc import AsyncGenerator, Mapping
+import re
+from collections.abc import AsyncGenerator, Callable, Mapping
+from dataclasses import dataclass
 from typing import Any
 
 import jsonschema_rs
 from connexion.json_schema import Draft4RequestValidator, Draft4ResponseValidator
-from connexion.validators import JSONRequestBodyValidator, JSONResponseBodyValidator
+from connexion.utils import is_null, is_nullable
+from connexion.validators import (
+    JSONRequestBodyValidator,
+    JSONResponseBodyValidator,
+    ParameterValidator,
+)
 from jsonschema import Draft4Validator, FormatChecker
 from jsonschema.exceptions import ValidationError, best_match
 from starlette.types import Scope
@@ -35,6 +48,111 @@ def _strict_format_checker() -> FormatChecker:
 
 
 FORMAT_CHECKER = _strict_format_checker()
+
+# Keywords whose Draft 4 meaning Connexion's validators change (`nullable`, `writeOnly`) or whose
+# regular-expression keys jsonschema-rs would read differently: a schema using one is judged by
+# Python alone.
+_PYTHON_ONLY = frozenset({"nullable", "x-nullable", "writeOnly", "x-writeOnly", "patternProperties", "$ref"})
+_SCHEMA_MAPS = ("properties", "definitions", "dependencies")
+_SCHEMAS = ("additionalProperties", "additionalItems", "items", "not")
+_SCHEMA_LISTS = ("allOf", "anyOf", "oneOf")
+
+
+class _NotCompilable(Exception):
+    pass
+
+
+def _python_pattern(pattern: str) -> Callable[[str], bool]:
+    compiled = re.compile(pattern)
+    return lambda value: compiled.search(value) is not None
+
+
+def _python_format(name: str) -> Callable[[str], bool]:
+    return lambda value: FORMAT_CHECKER.conforms(value, name)
+
+
+def _compiled_schema(node: Any, formats: dict[str, Callable[[str], bool]]) -> Any:
+    """`node` rewritten for jsonschema-rs so that it judges exactly as the Python validator.
+
+    jsonschema-rs reads `pattern` as an ECMA regular expression, whose classes and anchors differ
+    from Python's `re` (a negated whitespace class lets through characters Python calls space),
+    so each pattern, and each format other than the strict ones both sides take from
+    jsonschema-rs, becomes a custom format that calls the Python check.
+    """
+    if not isinstance(node, dict):
+        return node
+    if not _PYTHON_ONLY.isdisjoint(node):
+        raise _NotCompilable
+    out: dict[str, Any] = {}
+    for key, value in node.items():
+        if key in _SCHEMA_MAPS and isinstance(value, dict):
+            out[key] = {name: _compiled_schema(sub, formats) for name, sub in value.items()}
+        elif key in _SCHEMAS:
+            out[key] = [_compiled_schema(sub, formats) for sub in value] if isinstance(value, list) else _compiled_schema(value, formats)
+        elif key in _SCHEMA_LISTS and isinstance(value, list):
+            out[key] = [_compiled_schema(sub, formats) for sub in value]
+        elif key != "components":  # Connexion attaches the spec's components; refs are resolved already
+            out[key] = value
+    checks: list[dict[str, str]] = []
+    pattern = out.pop("pattern", None)
+    if pattern is not None:
+        if not isinstance(pattern, str):
+            raise _NotCompilable
+        try:
+            formats["x-python-pattern:" + pattern] = _python_pattern(pattern)
+        except re.error:
+            raise _NotCompilable from None
+        checks.append({"format": "x-python-pattern:" + pattern})
+    name = out.get("format")
+    if isinstance(name, str) and name not in _STRICT_FORMATS and name in FORMAT_CHECKER.checkers:
+        del out["format"]
+        formats["x-python-format:" + name] = _python_format(name)
+        checks.append({"format": "x-python-format:" + name})
+    if checks:
+        out["allOf"] = [*out.get("allOf", []), *checks]
+    return out
+
+
+@dataclass(slots=True)
+class _Judges:
+    """The validators of one schema: the compiled fast path (None: Python only) and Python's."""
+
+    schema: Mapping[str, Any]  # held so that the `id` it is cached under is never reused
+    compiled: Any
+    python: Any
+
+
+def _judges(cache: dict[int, _Judges], schema: Mapping[str, Any], python_cls: Any) -> _Judges:
+    judges = cache.get(id(schema))
+    if judges is None or judges.schema is not schema:
+        formats: dict[str, Callable[[str], bool]] = {}
+        try:
+            compiled = jsonschema_rs.Draft4Validator(
+                _compiled_schema(schema, formats), formats=formats, validate_formats=True
+            )
+        except (_NotCompilable, ValueError):  # jsonschema-rs refused the schema: Python alone judges
+            compiled = None
+        judges = _Judges(schema, compiled, python_cls(schema, format_checker=FORMAT_CHECKER))
+        cache[id(schema)] = judges
+    return judges
+
+
+def _passes_fast(judges: _Judges, body: Any) -> bool:
+    """True when the compiled validator accepts `body`; False means "ask Python"."""
+    if judges.compiled is None:
+        return False
+    try:
+        return bool(judges.compiled.is_valid(body))
+    except (ValueError, RecursionError):  # values jsonschema-rs cannot take, such as lone surrogates
+        return False
+
+
+# Connexion builds a validator object per request and per response; the schemas it hands them
+# are the same objects every time, so the compiled validators are kept by schema identity (a few
+# dozen per app built in the process).
+_REQUEST_JUDGES: dict[int, _Judges] = {}
+_RESPONSE_JUDGES: dict[int, _Judges] = {}
+
 # An absent body (no bytes), told apart from JSON `null` and from whitespace, which are refused.
 _NO_BODY = object()
 
@@ -87,7 +205,7 @@ class ContractBodyValidator(JSONRequestBodyValidator):
 
     @property
     def _validator(self) -> Any:
-        return Draft4RequestValidator(self._schema, format_checker=FORMAT_CHECKER)
+        return _judges(_REQUEST_JUDGES, self._schema, Draft4RequestValidator).python
 
     async def _parse(self, stream: AsyncGenerator[bytes, None], scope: Scope) -> Any:
         raw = b"".join([chunk async for chunk in stream])
@@ -108,7 +226,10 @@ class ContractBodyValidator(JSONRequestBodyValidator):
             if self._required:
                 raise ApiError("invalidRequest", "A JSON request body is required.")
             return None
-        error = best_match(self._validator.iter_errors(body))
+        judges = _judges(_REQUEST_JUDGES, self._schema, Draft4RequestValidator)
+        if _passes_fast(judges, body):
+            return None
+        error = best_match(judges.python.iter_errors(body))
         if error is not None:
             raise api_error_for(self._schema, error)
         return None
@@ -119,4 +240,41 @@ class StrictResponseBodyValidator(JSONResponseBodyValidator):
 
     @property
     def validator(self) -> Any:
-        return Draft4ResponseValidator(self._schema, format_checker=FORMAT_CHECKER)
+        return _judges(_RESPONSE_JUDGES, self._schema, Draft4ResponseValidator).python
+
+    def _validate(self, body: Any) -> None:
+        if _passes_fast(_judges(_RESPONSE_JUDGES, self._schema, Draft4ResponseValidator), body):
+            return
+        super()._validate(body)
+
+
+# One validator per parameter definition (Connexion's own builds one from a deep copy of the
+# definition for every parameter of every request); the same definitions, the same format checker.
+_PARAMETER_VALIDATORS: dict[int, tuple[Mapping[str, Any], Draft4Validator]] = {}
+
+
+def _parameter_validator(param: Mapping[str, Any]) -> Draft4Validator:
+    entry = _PARAMETER_VALIDATORS.get(id(param))
+    if entry is None or entry[0] is not param:
+        schema = param.get("schema", param)
+        entry = (param, Draft4Validator(schema, format_checker=Draft4Validator.FORMAT_CHECKER))
+        _PARAMETER_VALIDATORS[id(param)] = entry
+    return entry[1]
+
+
+class CachedParameterValidator(ParameterValidator):  # type: ignore[misc]
+    """Connexion's parameter validation, with each parameter's validator built once."""
+
+    @staticmethod
+    def validate_parameter(parameter_type: str, value: Any, param: Mapping[str, Any], param_name: str | None = None) -> str | None:
+        if is_nullable(param) and is_null(value):
+            return None
+        if value is not None:
+            try:
+                _parameter_validator(param).validate(value)
+            except ValidationError as exception:
+                return str(exception)
+            return None
+        if param.get("required"):
+            return f"Missing {parameter_type} parameter '{param['name']}'"
+        return None

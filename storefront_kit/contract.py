@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import copy
 import functools
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -188,27 +187,44 @@ def _response_codes(response: Mapping[str, Any]) -> Iterable[str]:
         yield from code_schema.get("enum", ())
 
 
-def _resolve_refs(node: Any, root: dict[str, Any], seen: tuple[str, ...] = ()) -> Any:
+def _resolve_refs(node: Any, root: dict[str, Any], seen: tuple[str, ...] = (), memo: dict[str, Any] | None = None) -> Any:
+    """`node` with every local `$ref` replaced by its target.
+
+    Each target is resolved once and then shared by every place that refers to it (the contract
+    has hundreds of references to a few dozen schemas); the result is read-only.
+    """
+    memo = {} if memo is None else memo
     if isinstance(node, dict):
         ref = node.get("$ref")
         if isinstance(ref, str) and ref.startswith("#/"):
             if ref in seen:
                 raise ValueError(f"circular $ref {ref}")
-            target: Any = root
-            for part in ref[2:].split("/"):
-                target = target[part.replace("~1", "/").replace("~0", "~")]
-            merged = {**copy.deepcopy(target), **{k: v for k, v in node.items() if k != "$ref"}}
-            return _resolve_refs(merged, root, seen + (ref,))
-        return {key: _resolve_refs(value, root, seen) for key, value in node.items()}
+            if ref not in memo:
+                target: Any = root
+                for part in ref[2:].split("/"):
+                    target = target[part.replace("~1", "/").replace("~0", "~")]
+                memo[ref] = _resolve_refs(target, root, seen + (ref,), memo)
+            resolved = memo[ref]
+            siblings = {k: v for k, v in node.items() if k != "$ref"}
+            if not siblings:
+                return resolved
+            merged = {**resolved, **siblings}
+            return _resolve_refs(merged, root, seen + (ref,), memo)
+        return {key: _resolve_refs(value, root, seen, memo) for key, value in node.items()}
     if isinstance(node, list):
-        return [_resolve_refs(item, root, seen) for item in node]
+        return [_resolve_refs(item, root, seen, memo) for item in node]
     return node
 
 
-@functools.lru_cache(maxsize=8)
 def load_contract(path: str | Path | None = None) -> Contract:
     """Load and cache the contract (the repository's `openapi.yaml` by default)."""
-    spec_path = Path(path) if path else DEFAULT_SPEC_PATH
+    # One cache entry per file, however the path is spelt: `load_contract()` and
+    # `load_contract(DEFAULT_SPEC_PATH)` both run at start-up.
+    return _load_contract(Path(path).resolve() if path else DEFAULT_SPEC_PATH)
+
+
+@functools.lru_cache(maxsize=8)
+def _load_contract(spec_path: Path) -> Contract:
     with spec_path.open(encoding="utf-8") as handle:
         # The C loader, where libyaml is present, saves a noticeable part of start-up.
         raw = yaml.load(handle, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))

@@ -74,6 +74,15 @@ async def test_returned_values_are_copies(store: Store) -> None:
     assert await store.get("doc") == {"items": [1]}
 
 
+async def test_stored_values_do_not_follow_the_callers_objects(store: Store) -> None:
+    value = {"items": [1]}
+    await store.put("doc", value)
+    value["items"].append(2)
+    result = await store.update("doc", lambda current: (current, current))
+    result["items"].append(3)
+    assert await store.get("doc") == {"items": [1]}
+
+
 async def test_put_replaces_value_and_expiry(store: Store) -> None:
     await store.put("k", 1, ttl=30)
     await store.put("k", 2)

@@ -17,7 +17,12 @@ from mock_server.websale.domain.back_in_stock import (
     PRODUCT_PREFIX,
     BackInStockService,
 )
-from mock_server.websale.domain.orders import ORDERS_PREFIX, OrderService
+from mock_server.websale.domain.orders import (
+    ORDERS_PREFIX,
+    SUMMARIES_PREFIX,
+    OrderService,
+    summaries,
+)
 from mock_server.websale.domain.outbox import Outbox
 from mock_server.websale.domain.profile import ProfileService
 from mock_server.websale.domain.recovery import PasswordService
@@ -88,6 +93,7 @@ class Shop:
                 address_ids += [str(a["id"]) for a in account["addresses"]]
             if account.get("orders"):
                 await self.store.put(ORDERS_PREFIX + record["id"], account["orders"])
+                await self.store.put(SUMMARIES_PREFIX + record["id"], summaries(account["orders"]))
             if account.get("backInStock"):
                 await self.store.put(ENTRIES_PREFIX + record["id"], account["backInStock"])
         for product in data.products:

@@ -20,7 +20,7 @@ from mock_server.websale.domain.tokens import AutologinTokens, OptInTokens
 ACCOUNT_PREFIX = "websale:account:"
 EMAIL_PREFIX = "websale:email:"
 ACCOUNT_SEQUENCE = "websale:seq:account"
-OWNED_PREFIXES = ("websale:addresses:", "websale:orders:", "websale:backInStock:")
+OWNED_PREFIXES = ("websale:addresses:", "websale:orders:", "websale:orderSummaries:", "websale:backInStock:")
 
 
 def account_view(record: dict[str, Any]) -> dict[str, Any]:
