@@ -19,6 +19,8 @@ from storefront_kit.contract import ErrorCode
 logger = logging.getLogger("mock_server")
 
 ROUTING = "connexion_routing"
+# An answer never reflects more of a request than this (a 64 KB unknown key, a parameter value).
+MAX_TEXT = 1000
 
 
 class Envelopes:
@@ -50,9 +52,9 @@ class Envelopes:
         return self.catalog[code].status
 
     def body(self, code: str, message: str, field: str | None = None) -> bytes:
-        detail: dict[str, Any] = {"code": code, "message": message}
+        detail: dict[str, Any] = {"code": code, "message": message[:MAX_TEXT]}
         if field:
-            detail["field"] = field
+            detail["field"] = field[:MAX_TEXT]
         return json.dumps({"error": detail}).encode("ascii")
 
     def response(self, error: ApiError, extra_headers: Mapping[str, str] | None = None) -> ConnexionResponse:

@@ -14,6 +14,11 @@ from mock_server.websale.domain.passwords import hash_password
 from storefront_kit.contract import Contract
 
 SEEDED_KEY = "mock:seeded"
+# The marker reads SEEDING while one process writes the fixtures, DONE once all are written. A
+# seeder that dies leaves SEEDING behind, which expires so another process seeds again.
+SEEDING, DONE = "seeding", "done"
+SEEDING_TTL_SECONDS = 60
+SEED_POLL_SECONDS = 0.05
 DEMO_EMAIL = "demo@example.com"
 
 
@@ -36,7 +41,7 @@ class Runtime:
         self.contract = contract
         self.fixtures: FixtureData = load_fixtures(config.fixtures, seed=config.seed, locale=config.locale)
         self.store: Store = open_store(config.state)
-        self.shop = Shop(self.store, contract.resolved["components"]["schemas"])
+        self.shop = Shop(self.store, contract.resolved["components"]["schemas"], on_empty=self._reseed)
         self._hashes: dict[str, str] | None = None
         self._seed_lock = asyncio.Lock()
         self._seeded = False
@@ -54,9 +59,10 @@ class Runtime:
         return self._hashes
 
     async def ensure_seeded(self) -> None:
-        """Seed once per process; a shared store already seeded by another instance is kept.
+        """Seed an unseeded store once, whichever process comes first; the others wait until it is done.
 
-        Requests that arrive during a reset wait for it instead of seeing a half-empty store.
+        A shared store already seeded by another instance is kept. Requests that arrive during a
+        reset wait for it instead of seeing a half-empty store.
         """
         if self._seeded and not self._seed_lock.locked():
             return
@@ -64,16 +70,28 @@ class Runtime:
             if self._seeded:
                 return
             hashes = await self._password_hashes()
-            if await self.store.add(SEEDED_KEY, True):
-                await self.shop.seed(self.fixtures, hashes)
+            # Bounded: a seeder that never finishes lets its marker expire, and then this one seeds.
+            while not await self.store.add(SEEDED_KEY, SEEDING, ttl=SEEDING_TTL_SECONDS):
+                if await self.store.get(SEEDED_KEY) not in (None, SEEDING):
+                    self._seeded = True  # DONE, or True from a store seeded by an older version
+                    return
+                await asyncio.sleep(SEED_POLL_SECONDS)
+            await self.shop.seed(self.fixtures, hashes)
+            await self.store.put(SEEDED_KEY, DONE)
             self._seeded = True
+
+    async def _reseed(self) -> None:
+        """The shop's settings are gone: the store was emptied (say, a Redis restarted without its data)."""
+        self._seeded = False
+        await self.ensure_seeded()
 
     async def reset(self) -> None:
         async with self._seed_lock:
             hashes = await self._password_hashes()
             await self.store.clear()
-            await self.store.put(SEEDED_KEY, True)
+            await self.store.put(SEEDED_KEY, SEEDING, ttl=SEEDING_TTL_SECONDS)
             await self.shop.seed(self.fixtures, hashes)
+            await self.store.put(SEEDED_KEY, DONE)
             self._seeded = True
 
     async def close(self) -> None:

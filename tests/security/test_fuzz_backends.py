@@ -7,8 +7,8 @@ settings-dependent 400 is documented).
 
 Size: at least `MIN_REQUESTS` (5,000) generated requests per backend, counted from Schemathesis'
 JSON report. The stateful phase follows the mock's answers, so the count varies by about 10%
-between runs; 180 examples per operation keep it above 5,000 (measured at 160: 5,600 to 6,300
-requests). On the 2-core CI machine a backend takes 60 to 90 s, under the two minutes a backend
+between runs; 180 examples per operation keep it above 5,000 (measured: 6,100 to 6,500
+requests). On the 2-core CI machine a backend takes 70 to 80 s, under the two minutes a backend
 may take in CI, so CI runs the full size. docs/running-for-a-team.md has the command for a
 longer run.
 """

@@ -20,9 +20,6 @@ from mock_server.config import ServerConfig
 from mock_server.fixtures import DEFAULT_FIXTURES, load_fixtures
 from mock_server.runtime import Runtime
 
-# Temporary: the fix to mock_server/runtime.py lands after the mock's current edits.
-pytestmark = pytest.mark.xfail(strict=False, reason="seeding races in mock_server/runtime.py, fixed next (the race is not hit every run)")
-
 DEMO_EMAIL = "demo@example.com"
 DEMO_PASSWORD = "Demo-Password-1"
 

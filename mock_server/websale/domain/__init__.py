@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from typing import Any, Protocol
 
 from mock_server.store import Store
@@ -56,9 +56,10 @@ def _highest_number(ids: list[str]) -> int:
 class Shop:
     """Every service of one shop, wired to one store."""
 
-    def __init__(self, store: Store, schemas: Mapping[str, Any]) -> None:
+    def __init__(self, store: Store, schemas: Mapping[str, Any], on_empty: Callable[[], Awaitable[None]] | None = None) -> None:
+        """`on_empty` is awaited when the store turns out to be empty; it may seed it again."""
         self.store = store
-        self.settings = Settings(store, schemas["ShopSettings"])
+        self.settings = Settings(store, schemas["ShopSettings"], on_missing=on_empty)
         self.records = AccountRecords(store)
         self.outbox = Outbox(store)
         opt_in = OptInTokens(store)
@@ -87,7 +88,8 @@ class Shop:
                 "emailVerified": bool(account.get("emailVerified", False)),
                 "createdAt": account["createdAt"],
             }
-            await self.records.create(record)
+            if not await self.records.create(record):
+                await self.records.save(record)  # its e-mail was indexed by a seeder that died
             if account.get("addresses"):
                 await self.store.put(ADDRESSES_PREFIX + record["id"], account["addresses"])
                 address_ids += [str(a["id"]) for a in account["addresses"]]

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import copy
-from collections.abc import Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from typing import Any
 
 from jsonschema import Draft4Validator
@@ -56,12 +56,17 @@ def _integers(value: Any, path: str = "") -> list[tuple[str, int]]:
 class Settings:
     """Reads the live settings; every request sees the latest `PUT /__mock/settings`."""
 
-    def __init__(self, store: Store, schema: Mapping[str, Any]) -> None:
+    def __init__(self, store: Store, schema: Mapping[str, Any], on_missing: Callable[[], Awaitable[None]] | None = None) -> None:
         self._store = store
         self.schema = schema
+        self._on_missing = on_missing
 
     async def get(self) -> dict[str, Any]:
         value: dict[str, Any] | None = await self._store.get(SETTINGS_KEY)
+        if value is None and self._on_missing is not None:
+            # Settings are seeded first and never deleted: an emptied store, which can seed again.
+            await self._on_missing()
+            value = await self._store.get(SETTINGS_KEY)
         if value is None:
             raise StoreUnavailable("redisServiceNotFound", "the shop settings are missing from the store")
         return value
