@@ -55,33 +55,26 @@ def measure_sessions(counts: list[int], wrk: str, documented: frozenset[int], lo
             except (Unavailable, httpx.HTTPError) as exc:
                 return {"reason": str(exc), "levels": {}}
         rounds: dict[int, list[LoadResult]] = {count: [] for count in servers}
+
+        def account_reads(count: int, port: int, seconds: float) -> LoadResult:
+            return run_mix(
+                wrk,
+                f"http://127.0.0.1:{port}",
+                API_BASE,
+                sessions[count],
+                LATENCY_CONNECTIONS,
+                seconds,
+                documented,
+                only="getAccount",
+            )
+
         try:
             for count, (_, port) in servers.items():
-                run_mix(
-                    wrk,
-                    f"http://127.0.0.1:{port}",
-                    API_BASE,
-                    sessions[count],
-                    LATENCY_CONNECTIONS,
-                    WARMUP_S,
-                    documented,
-                    only="getAccount",
-                )
+                account_reads(count, port, WARMUP_S)
             # Interleaved, so that load from elsewhere on the machine falls on every count alike.
             for _ in range(ROUNDS):
                 for count, (_, port) in servers.items():
-                    rounds[count].append(
-                        run_mix(
-                            wrk,
-                            f"http://127.0.0.1:{port}",
-                            API_BASE,
-                            sessions[count],
-                            LATENCY_CONNECTIONS,
-                            ROUND_S,
-                            documented,
-                            only="getAccount",
-                        )
-                    )
+                    rounds[count].append(account_reads(count, port, ROUND_S))
         except LoadError as exc:
             return {"reason": str(exc), "levels": {}}
     for count, results in rounds.items():
