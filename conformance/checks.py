@@ -76,6 +76,16 @@ def response_validator(contract: Contract, operation_id: str, status: int) -> OA
     return _VALIDATORS[key]
 
 
+def _envelope_validator(contract: Contract) -> OAS30Validator:
+    # Built once per contract: the envelope check runs on every error answer the kit sees.
+    key = (id(contract), "ErrorEnvelope", 0)
+    if key not in _VALIDATORS:
+        _VALIDATORS[key] = OAS30Validator(contract.resolved["components"]["schemas"]["ErrorEnvelope"])
+    validator = _VALIDATORS[key]
+    assert validator is not None
+    return validator
+
+
 def _errors(validator: OAS30Validator, body: Any) -> list[str]:
     found = sorted(validator.iter_errors(body), key=lambda error: list(error.absolute_path))
     return [f"{'/'.join(map(str, error.absolute_path)) or '(body)'}: {error.message}" for error in found[:5]]
@@ -115,7 +125,7 @@ def error_envelope_shape(contract: Contract, operation_id: str, exchange: Exchan
             exchange,
         )
     body = exchange.json()
-    validator = OAS30Validator(contract.resolved["components"]["schemas"]["ErrorEnvelope"])
+    validator = _envelope_validator(contract)
     problems = _errors(validator, body) if body is not None else ["the body is not JSON"]
     if problems:
         raise _fail(
