@@ -34,6 +34,10 @@ def build_parser(prog: str = "storefront-kit serve") -> argparse.ArgumentParser:
     )
     parser.add_argument("--log-level", choices=LOG_LEVELS, default="info")
     parser.add_argument("--no-validate-responses", action="store_true", help="skip checking answers against the contract (faster)")
+    parser.add_argument(
+        "--no-fast-path", action="store_true",
+        help="answer every request through Connexion's full stack (same answers, slower; for comparison)",
+    )
     parser.add_argument("--no-controls", action="store_true", help="switch off /__mock and the X-Mock-* headers")
     parser.add_argument("--controls-token", help="require this X-Mock-Token for /__mock and the X-Mock-* headers")
     parser.add_argument("--state", default="memory", help="state backend URL (default: memory)")
@@ -57,6 +61,7 @@ def config_from_args(args: argparse.Namespace) -> ServerConfig:
         locale=args.locale,
         cors_origins=tuple(args.cors_origins or ("*",)),
         validate_responses=not args.no_validate_responses,
+        fast_path=not args.no_fast_path,
         state=args.state,
         controls=not args.no_controls,
         controls_token=args.controls_token,
@@ -99,15 +104,17 @@ def main(argv: Sequence[str] | None = None, prog: str = "storefront-kit serve") 
         print(f"Mock controls        {config.base_url}/__mock/ui/", flush=True)
     if demo is not None:
         print(f"Demo login           {demo.email} / {demo.password}", flush=True)
+    # uvicorn formats every access-log line before the logger drops it; below `info` none is shown.
+    access_log = config.log_level in ("info", "debug")
     if args.workers > 1:
         # Each worker process builds its own app from the same configuration (worker_app).
         os.environ[WORKER_CONFIG_ENV] = json.dumps(asdict(config), default=str)
         uvicorn.run(
             "mock_server.cli:worker_app", factory=True, workers=args.workers,
-            host=config.host, port=config.port, log_level=config.log_level,
+            host=config.host, port=config.port, log_level=config.log_level, access_log=access_log,
         )
     else:
-        uvicorn.run(app, host=config.host, port=config.port, log_level=config.log_level)
+        uvicorn.run(app, host=config.host, port=config.port, log_level=config.log_level, access_log=access_log)
     return 0
 
 

@@ -17,6 +17,7 @@ class ServerConfig:
     locale: str | None = None
     cors_origins: tuple[str, ...] = ("*",)
     validate_responses: bool = True
+    fast_path: bool = True  # False: every request goes through Connexion's whole stack
     state: str = "memory"
     controls: bool = True
     controls_token: str | None = None

@@ -23,6 +23,11 @@ ROUTING = "connexion_routing"
 MAX_TEXT = 1000
 
 
+def server_fault() -> ApiError:
+    """What a client sees of a fault inside the mock: no detail that could leak request data."""
+    return ApiError("internalError", "An unexpected server fault.")
+
+
 class Envelopes:
     """Renders error answers; statuses come from the error catalogs, never from Python."""
 
@@ -57,34 +62,47 @@ class Envelopes:
             detail["field"] = field[:MAX_TEXT]
         return json.dumps({"error": detail}).encode("ascii")
 
-    def response(self, error: ApiError, extra_headers: Mapping[str, str] | None = None) -> ConnexionResponse:
+    def answer(self, error: ApiError, extra_headers: Mapping[str, str] | None = None) -> tuple[int, dict[str, str], bytes]:
+        """Status, headers and body of the envelope for `error`."""
         if error.code not in self.catalog:
             logger.error("error code %r is not in the catalog", error.code)
-            error = ApiError("internalError", "An unexpected server fault.")
+            error = server_fault()
         headers = dict(extra_headers or {})
         if error.retry_after is not None:
             headers["Retry-After"] = str(error.retry_after)
+        return self.status_of(error.code), headers, self.body(error.code, error.message, error.field)
+
+    def response(self, error: ApiError, extra_headers: Mapping[str, str] | None = None) -> ConnexionResponse:
+        status, headers, body = self.answer(error, extra_headers)
         return ConnexionResponse(
-            status_code=self.status_of(error.code),
-            body=self.body(error.code, error.message, error.field),
-            content_type="application/json",
-            mimetype="application/json",
-            headers=headers,
+            status_code=status, body=body, content_type="application/json", mimetype="application/json", headers=headers
         )
+
+    @staticmethod
+    def error_for(exc: Exception, method: str, path: str) -> ApiError:
+        """The answer to an exception raised while handling a request."""
+        if isinstance(exc, ApiError):
+            return exc
+        if isinstance(exc, StoreUnavailable):
+            logger.error("store unavailable: %s", exc)
+            return ApiError(exc.code, "The session storage cannot be reached.")
+        # Only the type and the route: messages may carry request data such as passwords.
+        logger.error("unexpected %s on %s %s", type(exc).__name__, method, path)
+        logger.debug("where (message withheld):\n%s", "".join(traceback.format_tb(exc.__traceback__)))
+        return server_fault()
 
     def kit_error(self, status: int, message: str) -> ApiError:
         code = self._kit_code.get(status)
         if code is None:
-            code = self._kit_code[400] if 400 <= status < 500 else "internalError"
+            return ApiError(self._kit_code[400], message) if 400 <= status < 500 else server_fault()
         return ApiError(code, message)
 
     # --- exception handlers, registered on the app ---------------------------------------------
     # Coroutines, so that Connexion runs them on the event loop instead of handing every error
     # answer to a worker thread.
 
-    async def on_api_error(self, _request: ConnexionRequest, exc: Exception) -> ConnexionResponse:
-        assert isinstance(exc, ApiError)
-        return self.response(exc)
+    async def on_api_error(self, request: ConnexionRequest, exc: Exception) -> ConnexionResponse:
+        return self.response(self.error_for(exc, request.method, request.url.path))
 
     async def on_problem(self, request: ConnexionRequest, exc: Exception) -> ConnexionResponse:
         assert isinstance(exc, ProblemException)
@@ -95,7 +113,7 @@ class Envelopes:
         if exc.status >= 500:
             # The detail quotes the answer, which may hold tokens: log where, not what.
             logger.error("%s (%s) on %s %s", type(exc).__name__, exc.title, request.method, request.url.path)
-            return self.response(ApiError("internalError", "An unexpected server fault."))
+            return self.response(server_fault())
         # Connexion's details append the whole failing schema after a blank line.
         message = str(exc.detail or exc.title or "The request is not valid.").split("\n", 1)[0]
         if exc.status == 415:
@@ -117,21 +135,10 @@ class Envelopes:
     async def on_decode_error(self, _request: ConnexionRequest, _exc: Exception) -> ConnexionResponse:
         return self.response(ApiError("invalidRequest", "The request body is not valid UTF-8 JSON."))
 
-    async def on_store_unavailable(self, _request: ConnexionRequest, exc: Exception) -> ConnexionResponse:
-        assert isinstance(exc, StoreUnavailable)
-        logger.error("store unavailable: %s", exc)
-        return self.response(ApiError(exc.code, "The session storage cannot be reached."))
-
-    async def on_unexpected(self, request: ConnexionRequest, exc: Exception) -> ConnexionResponse:
-        # Only the type and the route: messages may carry request data such as passwords.
-        logger.error("unexpected %s on %s %s", type(exc).__name__, request.method, request.url.path)
-        logger.debug("where (message withheld):\n%s", "".join(traceback.format_tb(exc.__traceback__)))
-        return self.response(ApiError("internalError", "An unexpected server fault."))
-
     def install(self, app: Any) -> None:
         app.add_error_handler(ApiError, self.on_api_error)
         app.add_error_handler(ProblemException, self.on_problem)
         app.add_error_handler(HTTPException, self.on_http_exception)
         app.add_error_handler(UnicodeDecodeError, self.on_decode_error)
-        app.add_error_handler(StoreUnavailable, self.on_store_unavailable)
-        app.add_error_handler(Exception, self.on_unexpected)
+        app.add_error_handler(StoreUnavailable, self.on_api_error)
+        app.add_error_handler(Exception, self.on_api_error)

@@ -6,6 +6,7 @@ import asyncio
 import hmac
 import re
 from collections.abc import Callable, Mapping
+from typing import TYPE_CHECKING
 
 from starlette.datastructures import Headers
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -13,8 +14,10 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from mock_server.context import bind_runtime
 from mock_server.envelope import ROUTING, Envelopes
 from mock_server.errors import ApiError
-from mock_server.runtime import Runtime
 from storefront_kit.contract import Contract
+
+if TYPE_CHECKING:  # the runtime imports the vendor packages, which use this module
+    from mock_server.runtime import Runtime
 
 MAX_DELAY_MS = 30_000
 # ASCII digits only: str.isdigit() also accepts characters such as "²" that int() refuses.
@@ -63,7 +66,7 @@ class BodyLimit:
                 await self._refuse(send, "payloadTooLarge", f"The request body exceeds {self.max_bytes} bytes.")
                 return
             scope = {**scope, "headers": [*scope["headers"], (b"content-length", str(len(body)).encode())]}
-            receive = _replay(body, receive)
+            receive = replay(body, receive)
         await self.app(scope, receive, send)
 
     async def _read_limited(self, receive: Receive) -> tuple[bytes, bool]:
@@ -81,7 +84,8 @@ class BodyLimit:
                 return b"".join(chunks), False
 
 
-def _replay(body: bytes, receive: Receive) -> Receive:
+def replay(body: bytes, receive: Receive) -> Receive:
+    """`receive` with `body` handed out first, as if it had not been read yet."""
     sent = False
 
     async def replay() -> Message:

@@ -25,5 +25,8 @@ class TagResolver(Resolver):
             for operation_id, operation in contract.operations.items()
         }
 
+    def function(self, operation_id: str) -> Any:
+        return get_function_from_name(self._targets[operation_id])
+
     def resolve(self, operation: Any) -> Resolution:
-        return Resolution(get_function_from_name(self._targets[operation.operation_id]), operation.operation_id)
+        return Resolution(self.function(operation.operation_id), operation.operation_id)

@@ -15,8 +15,10 @@ from storefront_kit.contract import Contract
 
 SEEDED_KEY = "mock:seeded"
 # The marker reads SEEDING while one process writes the fixtures, DONE once all are written. A
-# seeder that dies leaves SEEDING behind, which expires so another process seeds again.
-SEEDING, DONE = "seeding", "done"
+# seeder that dies leaves SEEDING behind, which expires so another process seeds again. DONE names
+# the layout of the stored state: a shared store kept from an earlier version reads otherwise
+# ("done", or True) and is brought up to date by the first process that sees it.
+SEEDING, DONE = "seeding", "done:2"
 SEEDING_TTL_SECONDS = 60
 SEED_POLL_SECONDS = 0.05
 DEMO_EMAIL = "demo@example.com"
@@ -72,8 +74,13 @@ class Runtime:
             hashes = await self._password_hashes()
             # Bounded: a seeder that never finishes lets its marker expire, and then this one seeds.
             while not await self.store.add(SEEDED_KEY, SEEDING, ttl=SEEDING_TTL_SECONDS):
-                if await self.store.get(SEEDED_KEY) not in (None, SEEDING):
-                    self._seeded = True  # DONE, or True from a store seeded by an older version
+                marker = await self.store.get(SEEDED_KEY)
+                if marker not in (None, SEEDING):
+                    if marker != DONE:
+                        # Rewriting is idempotent, so processes that race here agree.
+                        await self.shop.upgrade()
+                        await self.store.put(SEEDED_KEY, DONE)
+                    self._seeded = True
                     return
                 await asyncio.sleep(SEED_POLL_SECONDS)
             await self.shop.seed(self.fixtures, hashes)

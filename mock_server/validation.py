@@ -200,6 +200,19 @@ def api_error_for(schema: Mapping[str, Any], error: ValidationError) -> ApiError
     return ApiError(code, _describe(error, field), field)
 
 
+def parse_json_body(raw: bytes, encoding: str = "utf-8") -> Any:
+    """A request body's JSON value, or the contract's error for bytes that are not UTF-8 JSON."""
+    try:
+        body = json.loads(raw.decode(encoding))
+        # `\ud800`-style escapes parse into strings no encoder (hashing, storage) accepts.
+        json.dumps(body, ensure_ascii=False).encode("utf-8")
+    except (UnicodeDecodeError, UnicodeEncodeError, LookupError):
+        raise ApiError("invalidRequest", "The request body is not valid UTF-8 text.") from None
+    except (ValueError, RecursionError):
+        raise ApiError("invalidRequest", "The request body is not valid JSON.") from None
+    return body
+
+
 class ContractBodyValidator(JSONRequestBodyValidator):
     """Connexion's JSON body validator, answering the contract's codes instead of problem+json."""
 
@@ -209,17 +222,7 @@ class ContractBodyValidator(JSONRequestBodyValidator):
 
     async def _parse(self, stream: AsyncGenerator[bytes, None], scope: Scope) -> Any:
         raw = b"".join([chunk async for chunk in stream])
-        if not raw:
-            return _NO_BODY
-        try:
-            body = json.loads(raw.decode(self._encoding))
-            # `\ud800`-style escapes parse into strings no encoder (hashing, storage) accepts.
-            json.dumps(body, ensure_ascii=False).encode("utf-8")
-        except (UnicodeDecodeError, UnicodeEncodeError, LookupError):
-            raise ApiError("invalidRequest", "The request body is not valid UTF-8 text.") from None
-        except (ValueError, RecursionError):
-            raise ApiError("invalidRequest", "The request body is not valid JSON.") from None
-        return body
+        return parse_json_body(raw, self._encoding) if raw else _NO_BODY
 
     def _validate(self, body: Any) -> dict[str, Any] | None:
         if body is _NO_BODY:
@@ -278,3 +281,25 @@ class CachedParameterValidator(ParameterValidator):  # type: ignore[misc]
         if param.get("required"):
             return f"Missing {parameter_type} parameter '{param['name']}'"
         return None
+
+
+# --- verdicts for the fast path (`mock_server.fast_path`) ---------------------------------------
+# The same compiled validators, kept under the same schemas, as the Connexion validators above.
+
+_QUERY_JUDGES: dict[int, _Judges] = {}
+
+
+def request_body_passes(schema: Mapping[str, Any], body: Any) -> bool:
+    """True when the compiled validator accepts `body`; False leaves the verdict to Connexion."""
+    return _passes_fast(_judges(_REQUEST_JUDGES, schema, Draft4RequestValidator), body)
+
+
+def parameter_passes(schema: Mapping[str, Any], value: Any) -> bool:
+    """True when the compiled validator accepts a parameter's converted value."""
+    return _passes_fast(_judges(_QUERY_JUDGES, schema, Draft4Validator), value)
+
+
+def response_body_passes(schema: Mapping[str, Any], body: Any) -> bool:
+    """The response validator's verdict on `body`: compiled first, Python when that refuses."""
+    judges = _judges(_RESPONSE_JUDGES, schema, Draft4ResponseValidator)
+    return _passes_fast(judges, body) or judges.python.is_valid(body)

@@ -33,6 +33,13 @@ class Store(Protocol):
 
     async def get(self, key: str) -> Value | None: ...
 
+    async def get_many(self, keys: list[str]) -> list[Value | None]:
+        """The values of `keys` in their order, None for absent or expired ones.
+
+        One round trip on the shared backends; an empty `keys` makes none.
+        """
+        ...
+
     async def put(self, key: str, value: Value, ttl: float | None = None) -> None: ...
 
     async def add(self, key: str, value: Value, ttl: float | None = None) -> bool:

@@ -52,6 +52,9 @@ class MemoryStore:
         value = self._live(key)
         return None if value is None else _decode(value)
 
+    async def get_many(self, keys: list[str]) -> list[Value | None]:
+        return [None if (value := self._live(key)) is None else _decode(value) for key in keys]
+
     async def put(self, key: str, value: Value, ttl: float | None = None) -> None:
         self._set(key, _encode(value), self._deadline(ttl))
 

@@ -166,6 +166,12 @@ class RedisStore:
         raw = await self._call(lambda: self._client.get(self._key(key)))
         return None if raw is None else json.loads(raw)
 
+    async def get_many(self, keys: list[str]) -> list[Value | None]:
+        if not keys:
+            return []  # MGET refuses an empty key list
+        raws = await self._call(lambda: self._client.mget([self._key(key) for key in keys]))
+        return [None if raw is None else json.loads(raw) for raw in raws]
+
     async def put(self, key: str, value: Value, ttl: float | None = None) -> None:
         px = None if ttl is None else _ms(ttl)
         await self._call(lambda: self._client.set(self._key(key), _dumps(value), px=px))

@@ -33,6 +33,8 @@ R = TypeVar("R")
 Synchronous = Literal["normal", "full"]
 
 BUSY_TIMEOUT_MS = 5000
+# Keys per SELECT in get_many: below the 999 bound on host parameters of SQLite before 3.32.
+GET_MANY_BATCH = 500
 # Expired rows are deleted by the first write after this many seconds, not by a sweeper task.
 CLEANUP_INTERVAL = 60.0
 
@@ -141,6 +143,31 @@ class SqliteStore:
 
         raw = await self._run(work)
         return None if raw is None else json.loads(raw)
+
+    async def get_many(self, keys: list[str]) -> list[Value | None]:
+        if not keys:
+            return []
+        unique = list(dict.fromkeys(keys))
+        batches = [unique[start : start + GET_MANY_BATCH] for start in range(0, len(unique), GET_MANY_BATCH)]
+
+        def select(conn: sqlite3.Connection, batch: list[str], now: float) -> list[tuple[str, str]]:
+            marks = ",".join("?" * len(batch))
+            return conn.execute(f"SELECT key, value FROM kv WHERE key IN ({marks}) AND {_LIVE}", (*batch, now)).fetchall()
+
+        def work(conn: sqlite3.Connection) -> dict[str, str]:
+            now = time.time()
+            if len(batches) == 1:
+                return dict(select(conn, batches[0], now))
+            # Several SELECTs read one snapshot only inside one read transaction.
+            conn.execute("BEGIN")
+            try:
+                return {key: raw for batch in batches for key, raw in select(conn, batch, now)}
+            finally:
+                if conn.in_transaction:
+                    conn.execute("ROLLBACK")  # ends the read transaction, which wrote nothing
+
+        found = await self._run(work)
+        return [None if (raw := found.get(key)) is None else json.loads(raw) for key in keys]
 
     async def put(self, key: str, value: Value, ttl: float | None = None) -> None:
         raw = _dumps(value)

@@ -9,13 +9,17 @@ from __future__ import annotations
 import copy
 from typing import Any
 
+from connexion.decorators.parameter import pythonic
 from connexion.middleware import MiddlewarePosition
 
+from mock_server.fast_path import FastRoute, fast_routes
 from mock_server.resolver import TagResolver
-from mock_server.websale.gate import SessionGate
+from mock_server.websale.gate import SessionGate, admit
 from storefront_kit.contract import DEFAULT_SPEC_PATH, Contract, load_contract
 
 HANDLERS = "mock_server.websale.handlers"
+
+__all__ = ["admit", "contract", "fast_path_routes", "mount"]
 
 
 def contract() -> Contract:
@@ -33,3 +37,9 @@ def mount(app: Any, api_contract: Contract, api_options: dict[str, Any]) -> None
         **api_options,
     )
     app.add_middleware(SessionGate, position=MiddlewarePosition.BEFORE_SECURITY, contract=api_contract)
+
+
+def fast_path_routes(api_contract: Contract) -> dict[tuple[str, str], FastRoute]:
+    """The operations the fast path answers, with the handlers Connexion would call."""
+    # `pythonic` is the argument naming Connexion applies with `pythonic_params`.
+    return fast_routes(api_contract, TagResolver(HANDLERS, api_contract).function, pythonic)

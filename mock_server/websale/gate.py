@@ -14,9 +14,24 @@ from mock_server.envelope import ROUTING
 from mock_server.errors import ApiError
 from mock_server.middleware import client_address
 from mock_server.websale.context import bind_visit
-from storefront_kit.contract import Contract
+from storefront_kit.contract import Contract, Operation
 
 SESSION_HEADER = "x-session"
+
+
+async def admit(operation: Operation, scope: Scope) -> None:
+    """Bind the request's session for the handler, or raise the operation's session error."""
+    shop = current_runtime().shop
+    if not operation.requires_session:
+        bind_visit(None)
+        return
+    visit = await shop.sessions.open(Headers(scope=scope).get(SESSION_HEADER), client_address(scope))
+    if visit is None:
+        code = operation.session_error_code or "invalidSession"
+        raise ApiError(code, "The x-session header is missing or names no live session.")
+    if operation.requires_login:
+        await shop.records.current(visit)
+    bind_visit(visit)
 
 
 class SessionGate:
@@ -28,19 +43,6 @@ class SessionGate:
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         routing = scope.get("extensions", {}).get(ROUTING, {}) if scope["type"] == "http" else {}
         operation = self.contract.operations.get(routing.get("operation_id") or "")
-        if operation is None or routing.get("api_base_path") != self.base_path:
-            await self.app(scope, receive, send)
-            return
-        if not operation.requires_session:
-            bind_visit(None)
-            await self.app(scope, receive, send)
-            return
-        shop = current_runtime().shop
-        visit = await shop.sessions.open(Headers(scope=scope).get(SESSION_HEADER), client_address(scope))
-        if visit is None:
-            code = operation.session_error_code or "invalidSession"
-            raise ApiError(code, "The x-session header is missing or names no live session.")
-        if operation.requires_login:
-            await shop.records.current(visit)
-        bind_visit(visit)
+        if operation is not None and routing.get("api_base_path") == self.base_path:
+            await admit(operation, scope)
         await self.app(scope, receive, send)

@@ -12,12 +12,14 @@ from pathlib import Path
 
 import pytest
 import yaml
-from kit_helpers import API, run_check
+from kit_helpers import API, run_check, serve
 
 from conformance.bundled_mock import free_port, wait_until_up
 from conformance.cli import BASE_URL_ENV, TARGET_ENV
 from conformance.scenarios import all_scenarios
 from conformance.target import BUNDLED_MOCK_PATH
+from mock_server.app import create_app
+from mock_server.config import ServerConfig
 from storefront_kit.contract import load_contract
 
 CONTRACT = load_contract()
@@ -71,6 +73,15 @@ def test_the_mock_conforms_with_full_coverage(mock_url: str, seed: int, fuzz: tu
     assert len(suites["conformance.fuzz"].findall("testcase")) == len(CONTRACT.operations)
     assert len(suites["conformance.scenarios"].findall("testcase")) >= 20
     assert "## Coverage matrix" in report.read_text("utf-8")
+
+
+def test_the_mock_without_its_fast_path_conforms_too(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    # The fast path hands every request it cannot judge to Connexion's full stack, so that stack
+    # must keep the contract on its own as well.
+    with serve(create_app(ServerConfig(port=0, log_level="error", fast_path=False))) as url:
+        run = run_check(url, "--max-examples", "10", tmp_path=tmp_path, capsys=capsys)
+    assert run.exit_code == 0, run.output
+    assert FULL.search(run.output), run.output
 
 
 def test_a_closed_port_is_unreachable_not_a_contract_failure(tmp_path: Path,

@@ -27,11 +27,12 @@ def test_serve_options_build_the_config() -> None:
     args = build_parser().parse_args([
         "--host", "127.0.0.1", "--port", "9000", "--seed", "7", "--locale", "en_US", "--cors-origin", "http://a.example",
         "--cors-origin", "http://b.example", "--no-validate-responses", "--controls-token", "t", "--log-level", "warning",
+        "--no-fast-path",
     ])
     config = config_from_args(args)
     assert config == ServerConfig(
         port=9000, seed=7, locale="en_US", cors_origins=("http://a.example", "http://b.example"),
-        validate_responses=False, controls_token="t", log_level="warning",
+        validate_responses=False, controls_token="t", log_level="warning", fast_path=False,
     )
 
 

@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import time
+from concurrent.futures import ThreadPoolExecutor
+
+import httpx
 
 from mock_api import DEMO_EMAIL, DEMO_PASSWORD, Api, assert_error
 
@@ -72,3 +75,22 @@ def test_successful_login_clears_the_accounts_failures(api: Api) -> None:
     assert _login(api, DEMO_EMAIL, DEMO_PASSWORD) == 200
     _login(api, DEMO_EMAIL, "Wrong-Password-1")
     assert _login(api, DEMO_EMAIL, DEMO_PASSWORD) == 200
+
+
+def test_parallel_guesses_never_get_more_tries_than_the_limit(api: Api) -> None:
+    api.change_settings(loginThrottle={"accountMaxFailures": 3, "accountBlockSeconds": 30, "ipMaxFailures": 100})
+    sessions = [api.new_session() for _ in range(12)]
+
+    def guess(session: str) -> httpx.Response:
+        return api.call("login", session=session, json={"id": DEMO_EMAIL, "password": "Wrong-Password-1"})
+
+    with ThreadPoolExecutor(max_workers=12) as pool:
+        answers = list(pool.map(guess, sessions))
+    statuses = sorted(answer.status_code for answer in answers)
+    assert statuses == [401] * 3 + [429] * 9
+    for answer in answers:
+        if answer.status_code == 429:
+            assert_error(answer, 429, "loginBlocked")
+            assert int(answer.headers["Retry-After"]) >= 1
+    # The three failures block the account, whatever their order.
+    assert _login(api, DEMO_EMAIL, DEMO_PASSWORD) == 429

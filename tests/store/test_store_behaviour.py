@@ -66,6 +66,25 @@ async def test_missing_key_reads_as_absent(store: Store) -> None:
     assert await store.ttl("missing") is None
 
 
+async def test_get_many_answers_in_the_order_of_the_keys(store: Store) -> None:
+    await store.put("a", {"n": 1})
+    await store.put("b", [2])
+    await store.put("brief", "gone soon", ttl=SHORT)
+    await asyncio.sleep(SHORT * 1.5)
+    assert await store.get_many(["b", "missing", "a", "brief", "b"]) == [[2], None, {"n": 1}, None, [2]]
+    assert await store.get_many(["missing"]) == [None]
+    assert await store.get_many([]) == []
+
+
+async def test_get_many_of_more_keys_than_one_batch(store: Store, monkeypatch: pytest.MonkeyPatch) -> None:
+    """SQLite reads a long key list in batches; batches of two make these keys span several."""
+    monkeypatch.setattr("mock_server.store.sqlite.GET_MANY_BATCH", 2)
+    for index in range(5):
+        await store.put(f"k{index}", index)
+    keys = ["k4", "x", "k0", "k3", "k1", "k0", "k2"]
+    assert await store.get_many(keys) == [4, None, 0, 3, 1, 0, 2]
+
+
 async def test_returned_values_are_copies(store: Store) -> None:
     await store.put("doc", {"items": [1]})
     copy = await store.get("doc")
@@ -415,6 +434,7 @@ async def test_sqlite_lock_held_too_long_is_a_503(tmp_path: Path, monkeypatch: p
 async def _expect_503(store: Store, codes: set[str] = CODES_503) -> None:
     operations = {
         "get": lambda: store.get("k"),
+        "get_many": lambda: store.get_many(["k", "k2"]),
         "put": lambda: store.put("k", 1, ttl=30),
         "add": lambda: store.add("k2", 1),
         "pop": lambda: store.pop("k"),

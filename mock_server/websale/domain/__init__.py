@@ -9,8 +9,9 @@ from mock_server.store import Store
 from mock_server.websale.domain.accounts import AccountRecords, AccountService
 from mock_server.websale.domain.addresses import (
     ADDRESS_SEQUENCE,
-    ADDRESSES_PREFIX,
     AddressService,
+    seed_book,
+    upgrade_books,
 )
 from mock_server.websale.domain.back_in_stock import (
     ENTRIES_PREFIX,
@@ -27,7 +28,7 @@ from mock_server.websale.domain.outbox import Outbox
 from mock_server.websale.domain.profile import ProfileService
 from mock_server.websale.domain.recovery import PasswordService
 from mock_server.websale.domain.sessions import Sessions, Visit
-from mock_server.websale.domain.settings import SETTINGS_KEY, Settings, with_defaults
+from mock_server.websale.domain.settings import Settings, with_defaults
 from mock_server.websale.domain.throttle import LoginThrottle
 from mock_server.websale.domain.tokens import AutologinTokens, OptInTokens
 
@@ -73,9 +74,14 @@ class Shop:
         self.profile = ProfileService(self.records, self.settings, opt_in, self.outbox)
         self.passwords = PasswordService(self.records, self.settings, opt_in, self.outbox)
 
+    async def upgrade(self) -> None:
+        """Bring state written by an earlier version of the mock to the current layout."""
+        await upgrade_books(self.store)
+        await self.settings.save(await self.settings.get())  # earlier versions kept no version token
+
     async def seed(self, data: SeedData, password_hashes: Mapping[str, str]) -> None:
         """Write the fixture state; `password_hashes` maps each fixture password to its hash."""
-        await self.store.put(SETTINGS_KEY, with_defaults(self.settings.schema, data.settings))
+        await self.settings.save(with_defaults(self.settings.schema, data.settings))
         address_ids: list[str] = []
         for account in data.accounts:
             record = {
@@ -91,7 +97,7 @@ class Shop:
             if not await self.records.create(record):
                 await self.records.save(record)  # its e-mail was indexed by a seeder that died
             if account.get("addresses"):
-                await self.store.put(ADDRESSES_PREFIX + record["id"], account["addresses"])
+                await seed_book(self.store, record["id"], account["addresses"])
                 address_ids += [str(a["id"]) for a in account["addresses"]]
             if account.get("orders"):
                 await self.store.put(ORDERS_PREFIX + record["id"], account["orders"])

@@ -7,6 +7,7 @@ from typing import Any
 from mock_server.errors import ApiError
 from mock_server.store import Store
 from mock_server.websale.domain._util import email_key, iso, utc_now
+from mock_server.websale.domain.addresses import delete_book
 from mock_server.websale.domain.outbox import Outbox
 from mock_server.websale.domain.passwords import (
     hash_password_async,
@@ -20,7 +21,8 @@ from mock_server.websale.domain.tokens import AutologinTokens, OptInTokens
 ACCOUNT_PREFIX = "websale:account:"
 EMAIL_PREFIX = "websale:email:"
 ACCOUNT_SEQUENCE = "websale:seq:account"
-OWNED_PREFIXES = ("websale:addresses:", "websale:orders:", "websale:orderSummaries:", "websale:backInStock:")
+# Owned data kept under one key per account; the address book has its own layout (`delete_book`).
+OWNED_PREFIXES = ("websale:orders:", "websale:orderSummaries:", "websale:backInStock:")
 
 
 def account_view(record: dict[str, Any]) -> dict[str, Any]:
@@ -85,6 +87,7 @@ class AccountRecords:
             await self._store.delete(EMAIL_PREFIX + email_key(record["email"]))
         for prefix in OWNED_PREFIXES:
             await self._store.delete(prefix + record["id"])
+        await delete_book(self._store, record["id"])
 
     async def current(self, visit: Visit) -> dict[str, Any]:
         """The logged-in account of the visit, or `notLoggedIn`."""
@@ -122,10 +125,11 @@ class AccountService:
         return {"autologinToken": token, "autologinExpiresAt": expires_at}
 
     async def login(self, visit: Visit, email: str, password: str, autologin: str = "off") -> dict[str, Any]:
-        await self._throttle.ensure_allowed(email, visit.client)
+        rules = (await self._settings.get())["loginThrottle"]
+        attempt = await self._throttle.ensure_allowed(email, visit.client, rules)
         record = await self._records.by_email(email)
         if record is None or not await verify_password_async(record["passwordHash"], password):
-            await self._throttle.record_failure(email, visit.client, (await self._settings.get())["loginThrottle"])
+            await self._throttle.record_failure(email, visit.client, attempt, rules)
             raise ApiError("invalidCredentials", "E-mail address or password is wrong.")
         await self._throttle.record_success(email)
         await self._sessions.set_account(visit, record["id"])

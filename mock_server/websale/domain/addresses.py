@@ -1,18 +1,32 @@
-"""The address book of the logged-in account: exactly one main address while any exist."""
+"""The address book of the logged-in account: exactly one main address while any exist.
+
+Each address is its own record (without `isMain`); a small index per account keeps the ids in
+creation order and names the main one, so a change writes one record and the index, never the book.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any, TypeGuard
 
 from mock_server.errors import ApiError
 from mock_server.store import Store
-from mock_server.websale.domain.accounts import AccountRecords
 from mock_server.websale.domain.sessions import Visit
 from mock_server.websale.domain.settings import Settings
 
+if TYPE_CHECKING:
+    # Only a type here: accounts imports this module to delete an account's book.
+    from mock_server.websale.domain.accounts import AccountRecords
+
+# websale:addresses:<accountId> holds the index {"ids": [...], "main": id}, in creation order.
 ADDRESSES_PREFIX = "websale:addresses:"
+# websale:address:<accountId>:<addressId> holds one address without `isMain`.
+RECORD_PREFIX = "websale:address:"
 ADDRESS_SEQUENCE = "websale:seq:address"
+# A list that finds records missing reads the index again this often (see `AddressService.list`).
+LIST_ATTEMPTS = 3
+
+Index = dict[str, Any]
 
 
 def standard_fields(address_input_schema: Mapping[str, Any]) -> list[dict[str, Any]]:
@@ -31,6 +45,45 @@ def standard_fields(address_input_schema: Mapping[str, Any]) -> list[dict[str, A
 
 def _invalid_id(address_id: str) -> ApiError:
     return ApiError("invalidAddressId", f"No address {address_id!r} in this account.", "addressId")
+
+
+def _record_key(owner: str, address_id: str) -> str:
+    return f"{RECORD_PREFIX}{owner}:{address_id}"
+
+
+def _view(record: dict[str, Any], main: str | None) -> dict[str, Any]:
+    """The contract's `Address`: `isMain` goes right after `id`, as stored books always had it."""
+    return {"id": record["id"], "isMain": record["id"] == main, **record}
+
+
+def _has(index: Index | None, address_id: str) -> TypeGuard[Index]:
+    return index is not None and address_id in index["ids"]
+
+
+async def seed_book(store: Store, owner: str, addresses: list[dict[str, Any]]) -> None:
+    """Write a fixture book; its main is the address flagged `isMain`, else the first."""
+    if not addresses:
+        return
+    for address in addresses:
+        await store.put(_record_key(owner, address["id"]), {k: v for k, v in address.items() if k != "isMain"})
+    main = next((a["id"] for a in addresses if a.get("isMain")), addresses[0]["id"])
+    await store.put(ADDRESSES_PREFIX + owner, {"ids": [a["id"] for a in addresses], "main": main})
+
+
+async def upgrade_books(store: Store) -> None:
+    """Rewrite the books of a store written when a book was one list of addresses, in this layout."""
+    for key in await store.keys(ADDRESSES_PREFIX):
+        book = await store.get(key)
+        if isinstance(book, list):
+            await seed_book(store, key[len(ADDRESSES_PREFIX):], book)
+
+
+async def delete_book(store: Store, owner: str) -> None:
+    """Remove an account's whole book (account deletion)."""
+    # The index goes first, atomically: from then on no request sees the records.
+    index: Index | None = await store.pop(ADDRESSES_PREFIX + owner)
+    for address_id in [] if index is None else index["ids"]:
+        await store.delete(_record_key(owner, address_id))
 
 
 class AddressService:
@@ -56,64 +109,90 @@ class AddressService:
         return str((await self._records.current(visit))["id"])
 
     async def list(self, visit: Visit) -> dict[str, Any]:
-        return {"addresses": await self._store.get(ADDRESSES_PREFIX + await self._owner(visit)) or []}
+        owner = await self._owner(visit)
+        for _ in range(LIST_ATTEMPTS):
+            index: Index | None = await self._store.get(ADDRESSES_PREFIX + owner)
+            if index is None:
+                return {"addresses": []}
+            main = index["main"]
+            records = await self._store.get_many([_record_key(owner, i) for i in index["ids"]])
+            # A delete drops the id from the index before its record, so a missing record means
+            # the index has moved on: reading it again avoids answering a book without a main.
+            if None not in records:
+                break
+        return {"addresses": [_view(record, main) for record in records if record is not None]}
 
     async def get(self, visit: Visit, address_id: str) -> dict[str, Any]:
-        for address in await self._store.get(ADDRESSES_PREFIX + await self._owner(visit)) or []:
-            if address["id"] == address_id:
-                return {"address": address}
-        raise _invalid_id(address_id)
+        owner = await self._owner(visit)
+        index: Index | None = await self._store.get(ADDRESSES_PREFIX + owner)
+        if not _has(index, address_id):
+            raise _invalid_id(address_id)
+        record = await self._store.get(_record_key(owner, address_id))
+        if record is None:
+            raise _invalid_id(address_id)  # deleted since the index was read
+        return {"address": _view(record, index["main"])}
 
     async def create(self, visit: Visit, fields: dict[str, Any]) -> dict[str, Any]:
         owner = await self._owner(visit)
         address_id = str(await self._store.update(ADDRESS_SEQUENCE, lambda n: ((n or 0) + 1, (n or 0) + 1)))
-        new = {"id": address_id, "isMain": False, **self._blank, **{k: v for k, v in fields.items() if k != "custom"}}
-        new["custom"] = dict(fields.get("custom", {}))
+        record = {"id": address_id, **self._blank, **{k: v for k, v in fields.items() if k != "custom"}}
+        record["custom"] = dict(fields.get("custom", {}))
+        # The record first: an id in the index always has its record.
+        await self._store.put(_record_key(owner, address_id), record)
 
-        def add(addresses: list[dict[str, Any]] | None) -> tuple[list[dict[str, Any]], dict[str, Any]]:
-            addresses = addresses or []
-            new["isMain"] = not addresses
-            return [*addresses, new], new
+        def append(index: Index | None) -> tuple[Index, str]:
+            if index is None or not index["ids"]:
+                return {"ids": [address_id], "main": address_id}, address_id
+            return {"ids": [*index["ids"], address_id], "main": index["main"]}, index["main"]
 
-        return {"address": await self._store.update(ADDRESSES_PREFIX + owner, add)}
+        main = await self._store.update(ADDRESSES_PREFIX + owner, append)
+        return {"address": _view(record, main)}
 
     async def update(self, visit: Visit, address_id: str, fields: dict[str, Any]) -> dict[str, Any]:
-        def merge(addresses: list[dict[str, Any]] | None) -> tuple[Any, dict[str, Any] | None]:
-            for address in addresses or []:
-                if address["id"] == address_id:
-                    address.update({k: v for k, v in fields.items() if k != "custom"})
-                    address["custom"] = {**address.get("custom", {}), **fields.get("custom", {})}
-                    return addresses, address
-            return addresses, None
+        owner = await self._owner(visit)
+        index: Index | None = await self._store.get(ADDRESSES_PREFIX + owner)
+        if not _has(index, address_id):
+            raise _invalid_id(address_id)
 
-        return {"address": await self._change(visit, address_id, merge)}
+        def merge(record: dict[str, Any] | None) -> tuple[dict[str, Any] | None, dict[str, Any] | None]:
+            if record is None:
+                return None, None  # deleted since the index was read
+            record.update({k: v for k, v in fields.items() if k != "custom"})
+            record["custom"] = {**record.get("custom", {}), **fields.get("custom", {})}
+            return record, record
+
+        updated = await self._store.update(_record_key(owner, address_id), merge)
+        if updated is None:
+            raise _invalid_id(address_id)
+        return {"address": _view(updated, index["main"])}
 
     async def set_main(self, visit: Visit, address_id: str) -> dict[str, Any]:
-        def mark(addresses: list[dict[str, Any]] | None) -> tuple[Any, dict[str, Any] | None]:
-            chosen = next((a for a in addresses or [] if a["id"] == address_id), None)
-            if chosen is not None:
-                for address in addresses or []:
-                    address["isMain"] = address is chosen
-            return addresses, chosen
+        owner = await self._owner(visit)
 
-        return {"address": await self._change(visit, address_id, mark)}
+        def mark(index: Index | None) -> tuple[Index | None, bool]:
+            if not _has(index, address_id):
+                return index, False
+            return {**index, "main": address_id}, True
+
+        marked = await self._store.update(ADDRESSES_PREFIX + owner, mark)
+        record = await self._store.get(_record_key(owner, address_id)) if marked else None
+        if record is None:
+            raise _invalid_id(address_id)
+        return {"address": _view(record, address_id)}
 
     async def delete(self, visit: Visit, address_id: str) -> dict[str, Any]:
-        def remove(addresses: list[dict[str, Any]] | None) -> tuple[Any, dict[str, Any] | None]:
-            gone = next((a for a in addresses or [] if a["id"] == address_id), None)
-            if gone is None:
-                return addresses, None
-            rest = [a for a in addresses or [] if a is not gone]
-            if gone["isMain"] and rest:
-                rest[0]["isMain"] = True
-            return (rest or None), gone
-
-        await self._change(visit, address_id, remove)
-        return {"deleted": True}
-
-    async def _change(self, visit: Visit, address_id: str, mutation: Any) -> dict[str, Any]:
         owner = await self._owner(visit)
-        result: dict[str, Any] | None = await self._store.update(ADDRESSES_PREFIX + owner, mutation)
-        if result is None:
+
+        def remove(index: Index | None) -> tuple[Index | None, bool]:
+            if not _has(index, address_id):
+                return index, False
+            rest = [i for i in index["ids"] if i != address_id]
+            if not rest:
+                return None, True
+            # The oldest remaining address takes over the main mark.
+            return {"ids": rest, "main": rest[0] if index["main"] == address_id else index["main"]}, True
+
+        if not await self._store.update(ADDRESSES_PREFIX + owner, remove):
             raise _invalid_id(address_id)
-        return result
+        await self._store.delete(_record_key(owner, address_id))
+        return {"deleted": True}

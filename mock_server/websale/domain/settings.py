@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import secrets
 from collections.abc import Awaitable, Callable, Mapping
 from typing import Any
 
@@ -13,6 +14,7 @@ from mock_server.errors import ApiError
 from mock_server.store import Store, StoreUnavailable
 
 SETTINGS_KEY = "websale:settings"
+SETTINGS_VERSION_KEY = "websale:settings:version"
 # The schema sets no upper bounds; lifetimes past ~68 years only overflow clocks and stores.
 MAX_SECONDS_OR_COUNT = 2**31 - 1
 
@@ -54,24 +56,42 @@ def _integers(value: Any, path: str = "") -> list[tuple[str, int]]:
 
 
 class Settings:
-    """Reads the live settings; every request sees the latest `PUT /__mock/settings`."""
+    """Reads the live settings; every request sees the latest `PUT /__mock/settings`.
+
+    Each write stores a new version token beside the settings. A reader that finds the token it
+    saw last keeps the settings it decoded then, instead of decoding ~80 values on every request;
+    the token is read before the settings, so a cached value is never older than its token.
+    """
 
     def __init__(self, store: Store, schema: Mapping[str, Any], on_missing: Callable[[], Awaitable[None]] | None = None) -> None:
         self._store = store
         self.schema = schema
         self._on_missing = on_missing
+        self._version: str | None = None
+        self._value: dict[str, Any] = {}
 
     async def get(self) -> dict[str, Any]:
+        """The settings; the answer is shared between requests, so read it and never change it."""
+        version = await self._store.get(SETTINGS_VERSION_KEY)
+        if version is not None and version == self._version:
+            return self._value
         value: dict[str, Any] | None = await self._store.get(SETTINGS_KEY)
         if value is None and self._on_missing is not None:
             # Settings are seeded first and never deleted: an emptied store, which can seed again.
             await self._on_missing()
+            version = await self._store.get(SETTINGS_VERSION_KEY)
             value = await self._store.get(SETTINGS_KEY)
         if value is None:
             raise StoreUnavailable("redisServiceNotFound", "the shop settings are missing from the store")
+        self._version, self._value = version, value
         return value
+
+    async def save(self, settings: dict[str, Any]) -> None:
+        """Store checked settings (with their defaults) under a new version."""
+        await self._store.put(SETTINGS_KEY, settings)
+        await self._store.put(SETTINGS_VERSION_KEY, secrets.token_hex(8))
 
     async def replace(self, value: Any) -> dict[str, Any]:
         settings = validate_settings(self.schema, value)
-        await self._store.put(SETTINGS_KEY, settings)
+        await self.save(settings)
         return settings

@@ -27,23 +27,38 @@ class LoginThrottle:
         if seconds is not None:
             raise ApiError(code, f"Requests from this address are blocked; try again in {seconds} seconds.", retry_after=seconds)
 
-    async def ensure_allowed(self, email: str, client: str) -> None:
+    async def ensure_allowed(self, email: str, client: str, rules: dict[str, Any]) -> int:
+        """Refuse a blocked client or account, else count the attempt as failed until it succeeds.
+
+        Answers the attempt's number in the account's window. Counting before the password is
+        checked keeps parallel guesses within the limit: attempts still being checked use up the
+        allowance as failures would, and the ones beyond it are refused at once.
+        """
         await self.ensure_address_free(client)
-        seconds = await self._blocked_for("account:" + email_key(email))
+        key = "account:" + email_key(email)
+        seconds = await self._blocked_for(key)
         if seconds is not None:
             raise ApiError("loginBlocked", f"Too many failed logins; try again in {seconds} seconds.", retry_after=seconds)
+        attempt = await self._store.incr(f"{PREFIX}failures:{key}", rules["windowSeconds"])
+        if attempt > rules["accountMaxFailures"]:
+            raise ApiError(
+                "loginBlocked", "Too many login attempts on this account are under way; try again in 1 second.", retry_after=1
+            )
+        return attempt
 
-    async def record_failure(self, email: str, client: str, rules: dict[str, Any]) -> None:
-        window = rules["windowSeconds"]
-        for kind, key, limit, block in (
-            ("account", email_key(email), rules["accountMaxFailures"], rules["accountBlockSeconds"]),
-            ("ip", client, rules["ipMaxFailures"], rules["ipBlockSeconds"]),
-        ):
-            failures = await self._store.incr(f"{PREFIX}failures:{kind}:{key}", window)
-            if failures >= limit:
-                # A fresh count starts when the block ends.
-                await self._store.put(f"{PREFIX}block:{kind}:{key}", True, block)
-                await self._store.delete(f"{PREFIX}failures:{kind}:{key}")
+    async def record_failure(self, email: str, client: str, attempt: int, rules: dict[str, Any]) -> None:
+        """`attempt` failed: block the account at its limit, and count the failure for the client."""
+        account = "account:" + email_key(email)
+        if attempt >= rules["accountMaxFailures"]:
+            await self._block(account, rules["accountBlockSeconds"])
+        failures = await self._store.incr(f"{PREFIX}failures:ip:{client}", rules["windowSeconds"])
+        if failures >= rules["ipMaxFailures"]:
+            await self._block("ip:" + client, rules["ipBlockSeconds"])
+
+    async def _block(self, key: str, seconds: int) -> None:
+        await self._store.put(f"{PREFIX}block:{key}", True, seconds)
+        # A fresh count starts when the block ends.
+        await self._store.delete(f"{PREFIX}failures:{key}")
 
     async def record_success(self, email: str) -> None:
         await self._store.delete(f"{PREFIX}failures:account:{email_key(email)}")
