@@ -15,7 +15,6 @@ from connexion.datastructures import MediaTypeDict
 from connexion.middleware import MiddlewarePosition
 from connexion.options import SwaggerUIOptions
 from connexion.security import ApiKeySecurityHandler
-from starlette.middleware.cors import CORSMiddleware
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from mock_server import websale
@@ -25,6 +24,7 @@ from mock_server.envelope import Envelopes
 from mock_server.fast_path import FastPath
 from mock_server.middleware import (
     BodyLimit,
+    Cors,
     JsonContentType,
     MockControls,
     RuntimeBinding,
@@ -153,7 +153,7 @@ def create_app(config: ServerConfig | None = None) -> MockApp:
             max_body_bytes=config.max_body_bytes or shop_contract.max_body_bytes,
         )
     # CORS wraps both paths, so that preflights and every answer, errors included, carry its headers.
-    app.front = CORSMiddleware(
+    app.front = Cors(
         inner,
         allow_origins=list(config.cors_origins),
         allow_methods=["GET", "POST", "PUT", "DELETE", "OPTIONS"],

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from concurrent.futures import ThreadPoolExecutor
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
@@ -26,10 +27,17 @@ def verify_password(stored_hash: str, password: str) -> bool:
         return False
 
 
-# argon2 releases the GIL: in a worker thread a hash or verify never stalls the event loop.
+# argon2 releases the GIL: in a worker thread a hash or verify never stalls the event loop. One
+# thread for all of them: on a busy core each extra hashing thread takes an equal share of the CPU
+# from the event loop, so the verifies a throttle window lets through at once (up to
+# `accountMaxFailures`) would slow every other request several times over instead of halving
+# its speed for a moment.
+_HASHING = ThreadPoolExecutor(max_workers=1, thread_name_prefix="argon2")
+
+
 async def hash_password_async(password: str) -> str:
-    return await asyncio.to_thread(hash_password, password)
+    return await asyncio.get_running_loop().run_in_executor(_HASHING, hash_password, password)
 
 
 async def verify_password_async(stored_hash: str, password: str) -> bool:
-    return await asyncio.to_thread(verify_password, stored_hash, password)
+    return await asyncio.get_running_loop().run_in_executor(_HASHING, verify_password, stored_hash, password)
