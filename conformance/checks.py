@@ -87,6 +87,9 @@ def _envelope_validator(contract: Contract) -> OAS30Validator:
 
 
 def _errors(validator: OAS30Validator, body: Any) -> list[str]:
+    """What is wrong with a parsed body (None: the answer was not JSON), the first five problems."""
+    if body is None:
+        return ["the body is not JSON"]
     found = sorted(validator.iter_errors(body), key=lambda error: list(error.absolute_path))
     return [f"{'/'.join(map(str, error.absolute_path)) or '(body)'}: {error.message}" for error in found[:5]]
 
@@ -124,9 +127,7 @@ def error_envelope_shape(contract: Contract, operation_id: str, exchange: Exchan
             operation_id,
             exchange,
         )
-    body = exchange.json()
-    validator = _envelope_validator(contract)
-    problems = _errors(validator, body) if body is not None else ["the body is not JSON"]
+    problems = _errors(_envelope_validator(contract), exchange.json())
     if problems:
         raise _fail(
             "error_envelope_shape",
@@ -246,8 +247,7 @@ def response_matches_schema(contract: Contract, operation_id: str, exchange: Exc
     validator = response_validator(contract, operation_id, exchange.status)
     if validator is None:
         return
-    body = exchange.json()
-    problems = _errors(validator, body) if body is not None else ["the body is not JSON"]
+    problems = _errors(validator, exchange.json())
     if problems:
         raise _fail(
             "response_matches_schema",

@@ -28,6 +28,11 @@ def server_fault() -> ApiError:
     return ApiError("internalError", "An unexpected server fault.")
 
 
+def session_refused(code: str) -> ApiError:
+    """A missing, unknown or expired `x-session`, answered with the operation's code for it."""
+    return ApiError(code, "The x-session header is missing or names no live session.")
+
+
 class Envelopes:
     """Renders error answers; statuses come from the error catalogs, never from Python."""
 
@@ -72,6 +77,12 @@ class Envelopes:
             headers["Retry-After"] = str(error.retry_after)
         return self.status_of(error.code), headers, self.body(error.code, error.message, error.field)
 
+    def asgi(self, error: ApiError) -> tuple[int, list[tuple[bytes, bytes]], bytes]:
+        """Status, ASGI headers and body of the envelope, for middleware that answers by itself."""
+        status, extra, body = self.answer(error)
+        headers = [(b"content-length", str(len(body)).encode()), (b"content-type", b"application/json")]
+        return status, headers + [(name.lower().encode(), value.encode()) for name, value in extra.items()], body
+
     def response(self, error: ApiError, extra_headers: Mapping[str, str] | None = None) -> ConnexionResponse:
         status, headers, body = self.answer(error, extra_headers)
         return ConnexionResponse(
@@ -109,7 +120,7 @@ class Envelopes:
         if exc.status == 401:
             routing = request.scope.get("extensions", {}).get(ROUTING, {})
             code = self._session_error_code(routing.get("api_base_path"), routing.get("operation_id"))
-            return self.response(ApiError(code, "The x-session header is missing or names no live session."))
+            return self.response(session_refused(code))
         if exc.status >= 500:
             # The detail quotes the answer, which may hold tokens: log where, not what.
             logger.error("%s (%s) on %s %s", type(exc).__name__, exc.title, request.method, request.url.path)

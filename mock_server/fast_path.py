@@ -25,7 +25,7 @@ from mock_server.context import bind_runtime
 from mock_server.encoding import decode_json, encode_json
 from mock_server.envelope import Envelopes, server_fault
 from mock_server.errors import ApiError
-from mock_server.middleware import replay
+from mock_server.middleware import declared_length, read_body, replay, send_answer
 from mock_server.validation import (
     parameter_passes,
     parse_json_body,
@@ -75,7 +75,7 @@ class FastRoute:
 
     operation: Operation
     handler: Callable[..., Awaitable[Any]]
-    query: tuple[_QueryParameter, ...]
+    query: Mapping[str, _QueryParameter]  # by name
     body_schema: Mapping[str, Any] | None  # None: the operation takes no body
     body_argument: bool
     response_schema: Mapping[str, Any]
@@ -83,14 +83,13 @@ class FastRoute:
     def arguments(self, query_string: bytes) -> dict[str, Any]:
         found: dict[str, str] = {}
         if self.query:
-            wanted = {parameter.name for parameter in self.query}
             for name, value in parse_qsl(query_string.decode("latin-1"), keep_blank_values=True):
-                if name in wanted:
+                if name in self.query:
                     if name in found or not value:
                         raise _Decline  # repeated or empty: Connexion's rules decide
                     found[name] = value
         arguments: dict[str, Any] = {}
-        for parameter in self.query:
+        for parameter in self.query.values():
             text = found.get(parameter.name)
             if text is None:
                 if parameter.required:
@@ -114,23 +113,23 @@ def _route(contract: Contract, operation: Operation, handler: Callable[..., Any]
     if set(success) != {"application/json"} or not inspect.iscoroutinefunction(handler):
         return None
     accepted = inspect.signature(handler).parameters
-    query: list[_QueryParameter] = []
+    query: dict[str, _QueryParameter] = {}
     for parameter in spec.get("parameters", ()):
         schema = parameter.get("schema", {})
         if parameter["in"] != "query" or schema.get("type") not in ("string", "integer") or "style" in parameter:
             return None
         argument = sanitize(parameter["name"])
-        query.append(_QueryParameter(
+        query[parameter["name"]] = _QueryParameter(
             parameter["name"], argument if argument in accepted else None, schema["type"] == "integer",
             bool(parameter.get("required")), schema.get("default"), schema,
-        ))
+        )
     body_schema = None
     if operation.has_body:
         content = spec["requestBody"]["content"]
         if set(content) != {"application/json"}:
             return None
         body_schema = content["application/json"]["schema"]
-    return FastRoute(operation, handler, tuple(query), body_schema, "body" in accepted, success["application/json"]["schema"])
+    return FastRoute(operation, handler, query, body_schema, "body" in accepted, success["application/json"]["schema"])
 
 
 def fast_routes(contract: Contract, handler_for: Callable[[str], Any], sanitize: Callable[[str], str]) -> dict[tuple[str, str], FastRoute]:
@@ -141,18 +140,6 @@ def fast_routes(contract: Contract, handler_for: Callable[[str], Any], sanitize:
         if route is not None:
             routes[(operation.method.upper(), contract.base_path + operation.path)] = route
     return routes
-
-
-async def _read_body(receive: Receive) -> tuple[bytes, bool]:
-    """The whole body (its declared length is within the limit), and whether the client is still there."""
-    chunks = []
-    while True:
-        message = await receive()
-        if message["type"] != "http.request":
-            return b"".join(chunks), False
-        chunks.append(message.get("body", b""))
-        if not message.get("more_body", False):
-            return b"".join(chunks), True
 
 
 def _plain_headers(headers: list[tuple[bytes, bytes]], max_body_bytes: int) -> bool:
@@ -168,7 +155,8 @@ def _plain_headers(headers: list[tuple[bytes, bytes]], max_body_bytes: int) -> b
                 return False
             content_type = value
         elif name == b"content-length":
-            if not (value.isdigit() and len(value) <= 15 and int(value) <= max_body_bytes):
+            length = declared_length(value)
+            if length is None or length > max_body_bytes:
                 return False
         elif name == b"transfer-encoding" or name.startswith(b"x-mock-"):
             return False
@@ -202,13 +190,13 @@ class FastPath:
         if route is None or not _plain_headers(scope["headers"], self.max_body_bytes):
             await self.app(scope, receive, send)
             return
-        body: Any = None
         raw: bytes | None = None  # None until the body is read
         try:
             arguments = route.arguments(scope["query_string"])
             if route.body_schema is not None:
-                raw, connected = await _read_body(receive)
-                if not raw or not connected:
+                # Within the limit by its declared length; empty (or a client gone) is Connexion's to answer.
+                raw = await read_body(receive, self.max_body_bytes)
+                if not raw:
                     raise _Decline
                 try:
                     body = parse_json_body(raw)
@@ -221,9 +209,7 @@ class FastPath:
         except _Decline:
             await self.app(scope, receive if raw is None else replay(raw, receive), send)
             return
-        status, headers, payload = await self._answer(route, scope, arguments)
-        await send({"type": "http.response.start", "status": status, "headers": headers})
-        await send({"type": "http.response.body", "body": payload})
+        await send_answer(send, *await self._answer(route, scope, arguments))
 
     async def _answer(self, route: FastRoute, scope: Scope, arguments: dict[str, Any]) -> tuple[int, list[tuple[bytes, bytes]], bytes]:
         try:
@@ -235,13 +221,8 @@ class FastPath:
             payload = encode_json(result)
             conforms = not self.validate_responses or response_body_passes(route.response_schema, decode_json(payload))
         except Exception as exc:  # every failure answers in the contract's envelope
-            return self._error(self.envelopes.error_for(exc, scope["method"], scope["path"]))
+            return self.envelopes.asgi(self.envelopes.error_for(exc, scope["method"], scope["path"]))
         if not conforms:
             logger.error("NonConformingResponseBody on %s %s", scope["method"], scope["path"])
-            return self._error(server_fault())
+            return self.envelopes.asgi(server_fault())
         return 200, [(b"content-length", str(len(payload)).encode()), _JSON_HEADERS], payload
-
-    def _error(self, error: ApiError) -> tuple[int, list[tuple[bytes, bytes]], bytes]:
-        status, extra, body = self.envelopes.answer(error)
-        headers = [(b"content-length", str(len(body)).encode()), _JSON_HEADERS]
-        return status, headers + [(name.lower().encode(), value.encode()) for name, value in extra.items()], body

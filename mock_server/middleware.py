@@ -15,7 +15,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from mock_server.context import bind_runtime
 from mock_server.envelope import ROUTING, Envelopes
 from mock_server.errors import ApiError
-from storefront_kit.contract import Contract
+from storefront_kit.contract import SESSION_ERROR_CODE, Contract
 
 if TYPE_CHECKING:  # the runtime imports the vendor packages, which use this module
     from mock_server.runtime import Runtime
@@ -23,6 +23,7 @@ if TYPE_CHECKING:  # the runtime imports the vendor packages, which use this mod
 MAX_DELAY_MS = 30_000
 # ASCII digits only: str.isdigit() also accepts characters such as "²" that int() refuses.
 _DIGITS = re.compile(r"[0-9]{1,15}")
+_LENGTH = re.compile(rb"\s*[0-9]{1,15}\s*")
 FORCED_RETRY_AFTER_SECONDS = 60
 
 
@@ -39,50 +40,57 @@ class BodyLimit:
         self.envelopes = envelopes
 
     async def _refuse(self, send: Send, code: str, message: str) -> None:
-        body = self.envelopes.body(code, message)
-        await send({
-            "type": "http.response.start",
-            "status": self.envelopes.status_of(code),
-            "headers": [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())],
-        })
-        await send({"type": "http.response.body", "body": body})
+        await send_answer(send, *self.envelopes.asgi(ApiError(code, message)))
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        declared = Headers(scope=scope).get("content-length")
+        declared = next((value for name, value in scope["headers"] if name == b"content-length"), None)
         if declared is not None:
-            if not _DIGITS.fullmatch(declared.strip()):
+            length = declared_length(declared)
+            if length is None:
                 await self._refuse(send, "invalidRequest", "The Content-Length header is not a number.")
                 return
-            if int(declared) > self.max_bytes:
+            if length > self.max_bytes:
                 await self._refuse(send, "payloadTooLarge", f"The request body exceeds {self.max_bytes} bytes.")
                 return
         if declared is None and scope.get("method") in ("POST", "PUT", "PATCH", "DELETE"):
             # A streamed body of unknown length: read it up to the limit, then hand it on with a
             # Content-Length, which request validation relies on.
-            body, refused = await self._read_limited(receive)
-            if refused:
+            body = await read_body(receive, self.max_bytes)
+            if body is None:
                 await self._refuse(send, "payloadTooLarge", f"The request body exceeds {self.max_bytes} bytes.")
                 return
             scope = {**scope, "headers": [*scope["headers"], (b"content-length", str(len(body)).encode())]}
             receive = replay(body, receive)
         await self.app(scope, receive, send)
 
-    async def _read_limited(self, receive: Receive) -> tuple[bytes, bool]:
-        chunks, size = [], 0
-        while True:
-            message = await receive()
-            if message["type"] != "http.request":
-                return b"", False
-            chunk = message.get("body", b"")
-            size += len(chunk)
-            if size > self.max_bytes:
-                return b"", True
-            chunks.append(chunk)
-            if not message.get("more_body", False):
-                return b"".join(chunks), False
+
+def declared_length(value: bytes) -> int | None:
+    """A Content-Length value as a number; None when it is not a plain decimal one."""
+    return int(value) if _LENGTH.fullmatch(value) else None
+
+
+async def read_body(receive: Receive, max_bytes: int) -> bytes | None:
+    """The whole request body, or None once it exceeds `max_bytes`; a client gone reads as empty."""
+    chunks, size = [], 0
+    while True:
+        message = await receive()
+        if message["type"] != "http.request":
+            return b""
+        chunk = message.get("body", b"")
+        size += len(chunk)
+        if size > max_bytes:
+            return None
+        chunks.append(chunk)
+        if not message.get("more_body", False):
+            return b"".join(chunks)
+
+
+async def send_answer(send: Send, status: int, headers: list[tuple[bytes, bytes]], body: bytes) -> None:
+    await send({"type": "http.response.start", "status": status, "headers": headers})
+    await send({"type": "http.response.body", "body": body})
 
 
 def replay(body: bytes, receive: Receive) -> Receive:
@@ -235,9 +243,9 @@ class MockControls:
         return ApiError(code, f"{entry.description} (forced by X-Mock-Error)", retry_after=retry_after)
 
 
-def client_address(scope: Scope) -> str:
+def client_address(scope: Scope, headers: Headers | None = None) -> str:
     """The first X-Forwarded-For entry when present, else the peer address."""
-    forwarded = Headers(scope=scope).get("x-forwarded-for")
+    forwarded = (headers or Headers(scope=scope)).get("x-forwarded-for")
     if forwarded and forwarded.split(",")[0].strip():
         return forwarded.split(",")[0].strip()
     client = scope.get("client")
@@ -260,11 +268,11 @@ def allowed_methods_lookup(mounts: Mapping[str, Contract]) -> Callable[[str], li
 
 
 def session_error_lookup(mounts: Mapping[str, Contract]) -> Callable[[str | None, str | None], str]:
-    """The code a refused session answers on an operation (the kit's `invalidSession` if unknown)."""
+    """The code a refused session answers on an operation (the kit's own one if unknown)."""
 
     def code(base_path: str | None, operation_id: str | None) -> str:
         contract = mounts.get(base_path or "")
         operation = contract.operations.get(operation_id or "") if contract else None
-        return (operation.session_error_code if operation else None) or "invalidSession"
+        return (operation.session_error_code if operation else None) or SESSION_ERROR_CODE
 
     return code

@@ -13,6 +13,8 @@ import yaml
 DEFAULT_SPEC_PATH = Path(__file__).resolve().parent.parent / "openapi.yaml"
 HTTP_METHODS = ("get", "put", "post", "delete", "patch", "options", "head")
 FALLBACK_ERROR_CODE = "invalidRequest"
+# The kit's code for a refused session where an operation documents no `notLoggedIn`.
+SESSION_ERROR_CODE = "invalidSession"
 
 
 @dataclass(frozen=True, slots=True)
@@ -52,7 +54,7 @@ class Operation:
         if not self.requires_session:
             return None
         codes = self.codes_by_status.get(401, frozenset())
-        return "notLoggedIn" if "notLoggedIn" in codes else "invalidSession"
+        return "notLoggedIn" if "notLoggedIn" in codes else SESSION_ERROR_CODE
 
     def status_of(self, code: str) -> int | None:
         for status, codes in self.codes_by_status.items():

@@ -25,30 +25,27 @@ def start_mock(tmp_path: Path) -> Iterator[Callable[[str], MockProcess]]:
         mock.stop()
 
 
-@pytest.fixture(scope="session")
-def redis_server() -> Iterator[RedisServer]:
-    """One redis-server for the whole session; tests use their own key prefix or clear it."""
+def _running_redis(data_dir: Path | None = None) -> Iterator[RedisServer]:
     if not REDIS_SERVER:
         pytest.skip(NO_REDIS)
-    server = RedisServer()
+    server = RedisServer(data_dir=data_dir)
     server.start()
     try:
         yield server
     finally:
         server.stop()
+
+
+@pytest.fixture(scope="session")
+def redis_server() -> Iterator[RedisServer]:
+    """One redis-server for the whole session; tests use their own key prefix or clear it."""
+    yield from _running_redis()
 
 
 @pytest.fixture
 def own_redis(tmp_path: Path) -> Iterator[RedisServer]:
     """A persistent redis-server for one test, which the test may stop, pause and restart."""
-    if not REDIS_SERVER:
-        pytest.skip(NO_REDIS)
-    server = RedisServer(data_dir=tmp_path)
-    server.start()
-    try:
-        yield server
-    finally:
-        server.stop()
+    yield from _running_redis(tmp_path)
 
 
 @pytest.fixture

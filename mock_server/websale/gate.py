@@ -10,11 +10,10 @@ from starlette.datastructures import Headers
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from mock_server.context import current_runtime
-from mock_server.envelope import ROUTING
-from mock_server.errors import ApiError
+from mock_server.envelope import ROUTING, session_refused
 from mock_server.middleware import client_address
 from mock_server.websale.context import bind_visit
-from storefront_kit.contract import Contract, Operation
+from storefront_kit.contract import SESSION_ERROR_CODE, Contract, Operation
 
 SESSION_HEADER = "x-session"
 
@@ -25,10 +24,10 @@ async def admit(operation: Operation, scope: Scope) -> None:
     if not operation.requires_session:
         bind_visit(None)
         return
-    visit = await shop.sessions.open(Headers(scope=scope).get(SESSION_HEADER), client_address(scope))
+    headers = Headers(scope=scope)
+    visit = await shop.sessions.open(headers.get(SESSION_HEADER), client_address(scope, headers))
     if visit is None:
-        code = operation.session_error_code or "invalidSession"
-        raise ApiError(code, "The x-session header is missing or names no live session.")
+        raise session_refused(operation.session_error_code or SESSION_ERROR_CODE)
     if operation.requires_login:
         await shop.records.current(visit)
     bind_visit(visit)
