@@ -6,6 +6,8 @@ account is needed) answer 401 even when the body is also wrong.
 
 from __future__ import annotations
 
+import dataclasses
+
 from starlette.datastructures import Headers
 from starlette.types import ASGIApp, Receive, Scope, Send
 
@@ -29,7 +31,8 @@ async def admit(operation: Operation, scope: Scope) -> None:
     if visit is None:
         raise session_refused(operation.session_error_code or SESSION_ERROR_CODE)
     if operation.requires_login:
-        await shop.records.current(visit)
+        # Read once here, for the 401 to come before any 400, and handed on to the handler.
+        visit = dataclasses.replace(visit, account=await shop.records.current(visit))
     bind_visit(visit)
 
 

@@ -91,6 +91,8 @@ class AccountRecords:
 
     async def current(self, visit: Visit) -> dict[str, Any]:
         """The logged-in account of the visit, or `notLoggedIn`."""
+        if visit.account is not None:
+            return visit.account
         record = None if visit.account_id is None else await self.get(visit.account_id)
         if record is None:
             raise not_logged_in()

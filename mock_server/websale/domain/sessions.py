@@ -25,6 +25,8 @@ class Visit:
     session_id: str
     account_id: str | None
     client: str
+    # The logged-in account, once read for this request (see `AccountRecords.current`).
+    account: dict[str, Any] | None = None
 
 
 class Sessions:
