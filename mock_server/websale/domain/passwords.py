@@ -39,5 +39,20 @@ async def hash_password_async(password: str) -> str:
     return await asyncio.get_running_loop().run_in_executor(_HASHING, hash_password, password)
 
 
+# Checks under way, by event loop, stored hash and password. A check asked for again while the same
+# one runs (a double-submitted form, a client retrying in parallel) waits for that one's answer
+# instead of queueing a second argon2 run behind it. Nothing is kept once a check has finished:
+# a later attempt, right or wrong, is always checked afresh.
+_UNDER_WAY: dict[tuple[asyncio.AbstractEventLoop, str, str], asyncio.Future[bool]] = {}
+
+
 async def verify_password_async(stored_hash: str, password: str) -> bool:
-    return await asyncio.get_running_loop().run_in_executor(_HASHING, verify_password, stored_hash, password)
+    loop = asyncio.get_running_loop()
+    key = (loop, stored_hash, password)
+    check = _UNDER_WAY.get(key)
+    if check is None:
+        check = loop.run_in_executor(_HASHING, verify_password, stored_hash, password)
+        _UNDER_WAY[key] = check
+        check.add_done_callback(lambda _: _UNDER_WAY.pop(key, None))
+    # A waiter that is cancelled (its client went away) must not cancel the others' answer.
+    return await asyncio.shield(check)
