@@ -121,10 +121,11 @@ class Cors(CORSMiddleware):
 
         async def vary_on_origin(message: Message) -> None:
             if message["type"] == "http.response.start":
-                headers = list(message.get("headers", ()))
+                headers = message.get("headers", ())
                 # ASGI header names are lower case; Starlette's merge reads only those, as here.
                 varies = [value for name, value in headers if name == b"vary"]
-                headers = [(name, value) for name, value in headers if name != b"vary"]
+                if varies:
+                    headers = [(name, value) for name, value in headers if name != b"vary"]
                 message = {**message, "headers": [*headers, (b"vary", b", ".join([*varies, b"Origin"]))]}
             await send(message)
 
@@ -243,9 +244,17 @@ class MockControls:
         return ApiError(code, f"{entry.description} (forced by X-Mock-Error)", retry_after=retry_after)
 
 
-def client_address(scope: Scope, headers: Headers | None = None) -> str:
+def header(scope: Scope, name: bytes) -> str | None:
+    """The first value of the (lower-case) header `name`, read as Starlette's `Headers` reads it."""
+    for key, value in scope["headers"]:
+        if key == name:
+            return value.decode("latin-1")
+    return None
+
+
+def client_address(scope: Scope) -> str:
     """The first X-Forwarded-For entry when present, else the peer address."""
-    forwarded = (headers or Headers(scope=scope)).get("x-forwarded-for")
+    forwarded = header(scope, b"x-forwarded-for")
     if forwarded and forwarded.split(",")[0].strip():
         return forwarded.split(",")[0].strip()
     client = scope.get("client")

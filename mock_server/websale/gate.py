@@ -6,18 +6,15 @@ account is needed) answer 401 even when the body is also wrong.
 
 from __future__ import annotations
 
-import dataclasses
-
-from starlette.datastructures import Headers
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from mock_server.context import current_runtime
 from mock_server.envelope import ROUTING, session_refused
-from mock_server.middleware import client_address
+from mock_server.middleware import client_address, header
 from mock_server.websale.context import bind_visit
 from storefront_kit.contract import SESSION_ERROR_CODE, Contract, Operation
 
-SESSION_HEADER = "x-session"
+SESSION_HEADER = b"x-session"
 
 
 async def admit(operation: Operation, scope: Scope) -> None:
@@ -26,13 +23,12 @@ async def admit(operation: Operation, scope: Scope) -> None:
     if not operation.requires_session:
         bind_visit(None)
         return
-    headers = Headers(scope=scope)
-    visit = await shop.sessions.open(headers.get(SESSION_HEADER), client_address(scope, headers))
+    visit = await shop.sessions.open(header(scope, SESSION_HEADER), client_address(scope))
     if visit is None:
         raise session_refused(operation.session_error_code or SESSION_ERROR_CODE)
     if operation.requires_login:
         # Read once here, for the 401 to come before any 400, and handed on to the handler.
-        visit = dataclasses.replace(visit, account=await shop.records.current(visit))
+        visit = visit.with_account(await shop.records.current(visit))
     bind_visit(visit)
 
 

@@ -28,6 +28,9 @@ class Visit:
     # The logged-in account, once read for this request (see `AccountRecords.current`).
     account: dict[str, Any] | None = None
 
+    def with_account(self, account: dict[str, Any]) -> Visit:
+        return Visit(self.session_id, self.account_id, self.client, account)
+
 
 class Sessions:
     def __init__(self, store: Store, settings: Settings) -> None:
