@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
+import gc
 import json
 import logging
 import os
 import sys
 import warnings
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import asdict
 from pathlib import Path
 from typing import Any
@@ -87,16 +89,17 @@ def main(argv: Sequence[str] | None = None, prog: str = "storefront-kit serve") 
     # Connexion imports Starlette's test client at start-up, which only warns about itself.
     warnings.filterwarnings("ignore", message=".*starlette.testclient.*")
 
-    import uvicorn
+    with _built_objects_frozen():
+        import uvicorn
 
-    from mock_server.app import create_app
-    from mock_server.fixtures import FixtureError
+        from mock_server.app import create_app
+        from mock_server.fixtures import FixtureError
 
-    try:
-        app = create_app(config)
-    except (FixtureError, ValueError, OSError) as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return 2
+        try:
+            app = create_app(config)
+        except (FixtureError, ValueError, OSError) as exc:
+            print(f"error: {exc}", file=sys.stderr)
+            return 2
     demo = app.runtime.demo_login  # type: ignore[attr-defined]
     print(f"Storefront mock API  {config.base_url}/api/v1", flush=True)
     print(f"API docs (Swagger)   {config.base_url}/api/v1/ui/", flush=True)
@@ -118,10 +121,25 @@ def main(argv: Sequence[str] | None = None, prog: str = "storefront-kit serve") 
     return 0
 
 
+@contextlib.contextmanager
+def _built_objects_frozen() -> Iterator[None]:
+    """Pause the garbage collector while the app is built, then freeze what was built.
+
+    Start-up creates ~100,000 objects that live as long as the server (modules, the parsed
+    contract, Connexion's routes and validators). Collections while they are built keep finding
+    nothing to free and took about a tenth of the time to the first answer; frozen, later
+    collections skip them. The few thousand objects of start-up garbage are frozen with them.
+    """
+    gc.disable()
+    try:
+        yield
+    finally:
+        gc.freeze()
+        gc.enable()
+
+
 def worker_app() -> Any:
     """The app of one `--workers` process, from the configuration `main` put in the environment."""
-    from mock_server.app import create_app
-
     data = json.loads(os.environ[WORKER_CONFIG_ENV])
     fixtures = data.pop("fixtures")
     config = ServerConfig(**{
@@ -130,7 +148,10 @@ def worker_app() -> Any:
     logging.basicConfig(level=config.log_level.upper(), format="%(levelname)s %(name)s: %(message)s")
     # Connexion imports Starlette's test client at start-up, which only warns about itself.
     warnings.filterwarnings("ignore", message=".*starlette.testclient.*")
-    return create_app(config)
+    with _built_objects_frozen():
+        from mock_server.app import create_app
+
+        return create_app(config)
 
 
 if __name__ == "__main__":

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 
 from mock_server.config import ServerConfig
@@ -37,6 +37,14 @@ def _hash_all(passwords: set[str]) -> dict[str, str]:
         return dict(zip(ordered, pool.map(hash_password, ordered), strict=True))
 
 
+def _hash_in_background(passwords: set[str]) -> Future[dict[str, str]]:
+    """Start hashing now: while Connexion reads the contract, argon2 runs on another core."""
+    starter = ThreadPoolExecutor(max_workers=1, thread_name_prefix="fixture-hashes")
+    hashes = starter.submit(_hash_all, passwords)
+    starter.shutdown(wait=False)  # its thread ends with the task
+    return hashes
+
+
 class Runtime:
     def __init__(self, config: ServerConfig, contract: Contract) -> None:
         self.config = config
@@ -44,7 +52,7 @@ class Runtime:
         self.fixtures: FixtureData = load_fixtures(config.fixtures, seed=config.seed, locale=config.locale)
         self.store: Store = open_store(config.state)
         self.shop = Shop(self.store, contract.resolved["components"]["schemas"], on_empty=self._reseed)
-        self._hashes: dict[str, str] | None = None
+        self._hashes = _hash_in_background({account["password"] for account in self.fixtures.accounts})
         self._seed_lock = asyncio.Lock()
         self._seeded = False
 
@@ -55,10 +63,7 @@ class Runtime:
         return None if demo is None else DemoLogin(demo["email"], demo["password"])
 
     async def _password_hashes(self) -> dict[str, str]:
-        if self._hashes is None:
-            passwords = {account["password"] for account in self.fixtures.accounts}
-            self._hashes = await asyncio.to_thread(_hash_all, passwords)
-        return self._hashes
+        return await asyncio.wrap_future(self._hashes)
 
     async def ensure_seeded(self) -> None:
         """Seed an unseeded store once, whichever process comes first; the others wait until it is done.

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import subprocess
 import sys
 import time
@@ -11,7 +12,7 @@ import httpx
 import pytest
 
 import mock_server
-from mock_server.cli import build_parser, config_from_args
+from mock_server.cli import _built_objects_frozen, build_parser, config_from_args
 from mock_server.config import ServerConfig
 from mock_server.testing import free_port
 from storefront_kit.cli import main as kit_main
@@ -80,6 +81,23 @@ def test_python_m_mock_server_prints_urls_and_demo_login_and_answers_quickly() -
     finally:
         process.terminate()
         process.wait(timeout=10)
+
+
+def test_the_app_is_built_without_collections_and_kept_out_of_later_ones() -> None:
+    frozen_before = gc.get_freeze_count()
+    try:
+        with _built_objects_frozen():
+            assert not gc.isenabled()
+            app = mock_server.create_app(ServerConfig(log_level="warning"))
+        assert gc.isenabled()
+        assert gc.get_freeze_count() > frozen_before
+        assert all(tracked is not app for tracked in gc.get_objects())  # frozen: no collection scans it
+        with pytest.raises(ValueError), _built_objects_frozen():
+            raise ValueError("a broken fixture file")
+        assert gc.isenabled()
+    finally:
+        gc.unfreeze()
+        gc.enable()
 
 
 def test_domain_layer_imports_no_web_framework() -> None:
