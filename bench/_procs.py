@@ -105,6 +105,28 @@ def wait_ready(server: Server, base_url: str, timeout: float) -> bool:
     return False
 
 
+def machine_cpu_ticks() -> tuple[int, int] | None:
+    """(stolen, total) CPU ticks of the whole machine so far, from /proc/stat; None elsewhere.
+
+    "Stolen" is time the hypervisor gave to other guests while this one wanted to run: on a shared
+    machine it is the clearest sign that a run's latencies were disturbed from outside.
+    """
+    try:
+        fields = [int(x) for x in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:9]]
+    except (OSError, ValueError):
+        return None
+    if len(fields) < 8:
+        return None
+    return fields[7], sum(fields)
+
+
+def stolen_share(before: tuple[int, int] | None, after: tuple[int, int] | None) -> float | None:
+    """The share of the machine's CPU time stolen between two `machine_cpu_ticks` readings."""
+    if before is None or after is None or after[1] <= before[1]:
+        return None
+    return round((after[0] - before[0]) / (after[1] - before[1]), 4)
+
+
 def group_cpu_seconds(pgid: int) -> float:
     """User plus system CPU time of every live process in a process group (workers included)."""
     ticks = 0

@@ -140,8 +140,10 @@ def _fmt(value: Any, digits: int = 2) -> str:
 def markdown(results: dict[str, Any]) -> str:
     """The figures as Markdown tables: loads, ratios, goals, and the other measurements."""
     settings, machine = results["settings"], results["machine"]
+    stolen = machine.get("stolen_during_loads")
+    steal = "" if stolen is None else f", CPU time stolen by the hypervisor during the loads: {stolen:.1%}"
     header = (
-        f"Run {results['started_at']} on {machine['cpus']} cores (load average before: {machine['loadavg_before']}); "
+        f"Run {results['started_at']} on {machine['cpus']} cores (load average before: {machine['loadavg_before']}{steal}); "
         f"wrk {settings['duration_s']:g} s per target and level in {settings.get('rounds', 1)} interleaved rounds "
         f"(medians), after {settings['warmup_s']:g} s warm-up; {settings['pinning']}."
     )

@@ -48,8 +48,10 @@ from _procs import (
     Server,
     free_port,
     group_cpu_seconds,
+    machine_cpu_ticks,
     pinning_available,
     rss_bytes,
+    stolen_share,
     wait_ready,
 )
 from _scale import measure_sessions
@@ -392,7 +394,9 @@ def main(argv: list[str] | None = None) -> int:
                 unavailable["mock_multi"] = {"label": "mock, several workers", "available": False, "reason": reason}
             # Several workers are judged at the goals' level only, to keep the run short.
             plan += [(target, [_report.GOAL_CONNECTIONS]) for target in multi]
+        ticks_before = machine_cpu_ticks()
         records = load_all(plan, args, wrk, documented)
+        results["machine"]["stolen_during_loads"] = stolen_share(ticks_before, machine_cpu_ticks())
         for key in ("bare", "prism", "mock"):
             results["targets"][key] = records.get(key) or unavailable[key]
         results["targets"].update({k: v for k, v in records.items() if k not in results["targets"]})
