@@ -18,8 +18,8 @@ SEEDED_MOCK = Path(__file__).resolve().parent / "seeded_mock.py"
 # Seeding a million sessions takes a while in one Python process; the limit only catches hangs.
 SEED_TIMEOUT_S = 300.0
 LATENCY_CONNECTIONS = 8
-ROUNDS = 3
-ROUND_S = 2.0
+ROUNDS = 5
+ROUND_S = 3.0
 WARMUP_S = 1.0
 
 
