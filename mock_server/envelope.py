@@ -112,7 +112,7 @@ class Envelopes:
     # Coroutines, so that Connexion runs them on the event loop instead of handing every error
     # answer to a worker thread.
 
-    async def on_api_error(self, request: ConnexionRequest, exc: Exception) -> ConnexionResponse:
+    async def on_exception(self, request: ConnexionRequest, exc: Exception) -> ConnexionResponse:
         return self.response(self.error_for(exc, request.method, request.url.path))
 
     async def on_problem(self, request: ConnexionRequest, exc: Exception) -> ConnexionResponse:
@@ -147,9 +147,9 @@ class Envelopes:
         return self.response(ApiError("invalidRequest", "The request body is not valid UTF-8 JSON."))
 
     def install(self, app: Any) -> None:
-        app.add_error_handler(ApiError, self.on_api_error)
+        app.add_error_handler(ApiError, self.on_exception)
         app.add_error_handler(ProblemException, self.on_problem)
         app.add_error_handler(HTTPException, self.on_http_exception)
         app.add_error_handler(UnicodeDecodeError, self.on_decode_error)
-        app.add_error_handler(StoreUnavailable, self.on_api_error)
-        app.add_error_handler(Exception, self.on_api_error)
+        app.add_error_handler(StoreUnavailable, self.on_exception)
+        app.add_error_handler(Exception, self.on_exception)

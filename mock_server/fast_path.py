@@ -21,7 +21,6 @@ from urllib.parse import parse_qsl
 
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from mock_server.context import bind_runtime
 from mock_server.encoding import decode_json, encode_json
 from mock_server.envelope import Envelopes, server_fault
 from mock_server.errors import ApiError
@@ -213,8 +212,7 @@ class FastPath:
 
     async def _answer(self, route: FastRoute, scope: Scope, arguments: dict[str, Any]) -> tuple[int, list[tuple[bytes, bytes]], bytes]:
         try:
-            bind_runtime(self.runtime)
-            await self.runtime.ensure_seeded()
+            await self.runtime.bind()
             await self.admit(route.operation, scope)
             result = await route.handler(**arguments)
             # Encoded as Connexion encodes, and validated as Connexion validates: the bytes sent.

@@ -12,7 +12,6 @@ from starlette.datastructures import Headers
 from starlette.middleware.cors import CORSMiddleware
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from mock_server.context import bind_runtime
 from mock_server.envelope import ROUTING, Envelopes
 from mock_server.errors import ApiError
 from storefront_kit.contract import SESSION_ERROR_CODE, Contract
@@ -46,7 +45,7 @@ class BodyLimit:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        declared = next((value for name, value in scope["headers"] if name == b"content-length"), None)
+        declared = raw_header(scope, b"content-length")
         if declared is not None:
             length = declared_length(declared)
             if length is None:
@@ -115,7 +114,7 @@ class Cors(CORSMiddleware):
     """
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http" or any(name == b"origin" for name, _ in scope["headers"]):
+        if scope["type"] != "http" or raw_header(scope, b"origin") is not None:
             await super().__call__(scope, receive, send)
             return
 
@@ -174,8 +173,7 @@ class RuntimeBinding:
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "http":
-            bind_runtime(self.runtime)
-            await self.runtime.ensure_seeded()
+            await self.runtime.bind()
         await self.app(scope, receive, send)
 
 
@@ -244,12 +242,18 @@ class MockControls:
         return ApiError(code, f"{entry.description} (forced by X-Mock-Error)", retry_after=retry_after)
 
 
-def header(scope: Scope, name: bytes) -> str | None:
-    """The first value of the (lower-case) header `name`, read as Starlette's `Headers` reads it."""
+def raw_header(scope: Scope, name: bytes) -> bytes | None:
+    """The first value of the (lower-case) header `name`, as sent."""
     for key, value in scope["headers"]:
         if key == name:
-            return value.decode("latin-1")
+            return value
     return None
+
+
+def header(scope: Scope, name: bytes) -> str | None:
+    """The first value of the (lower-case) header `name`, read as Starlette's `Headers` reads it."""
+    value = raw_header(scope, name)
+    return None if value is None else value.decode("latin-1")
 
 
 def client_address(scope: Scope) -> str:

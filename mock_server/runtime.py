@@ -7,6 +7,7 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 
 from mock_server.config import ServerConfig
+from mock_server.context import bind_runtime
 from mock_server.fixtures import FixtureData, load_fixtures
 from mock_server.store import Store, open_store
 from mock_server.websale.domain import Shop
@@ -30,18 +31,12 @@ class DemoLogin:
     password: str
 
 
-def _hash_all(passwords: set[str]) -> dict[str, str]:
-    # argon2 releases the GIL, so distinct fixture passwords hash in parallel.
-    ordered = sorted(passwords)
-    with ThreadPoolExecutor(max_workers=4) as pool:
-        return dict(zip(ordered, pool.map(hash_password, ordered), strict=True))
-
-
-def _hash_in_background(passwords: set[str]) -> Future[dict[str, str]]:
-    """Start hashing now: while Connexion reads the contract, argon2 runs on another core."""
-    starter = ThreadPoolExecutor(max_workers=1, thread_name_prefix="fixture-hashes")
-    hashes = starter.submit(_hash_all, passwords)
-    starter.shutdown(wait=False)  # its thread ends with the task
+def _hash_in_background(passwords: set[str]) -> dict[str, Future[str]]:
+    """Start hashing now: argon2 releases the GIL, so distinct passwords hash in parallel, and
+    all of it runs on other cores while Connexion reads the contract."""
+    pool = ThreadPoolExecutor(max_workers=4, thread_name_prefix="fixture-hashes")
+    hashes = {password: pool.submit(hash_password, password) for password in passwords}
+    pool.shutdown(wait=False)  # its threads end with the hashes
     return hashes
 
 
@@ -63,7 +58,12 @@ class Runtime:
         return None if demo is None else DemoLogin(demo["email"], demo["password"])
 
     async def _password_hashes(self) -> dict[str, str]:
-        return await asyncio.wrap_future(self._hashes)
+        return {password: await asyncio.wrap_future(hashed) for password, hashed in self._hashes.items()}
+
+    async def bind(self) -> None:
+        """Make this runtime the current request's, its store seeded before the first answer."""
+        bind_runtime(self)
+        await self.ensure_seeded()
 
     async def ensure_seeded(self) -> None:
         """Seed an unseeded store once, whichever process comes first; the others wait until it is done.

@@ -12,6 +12,10 @@ from mock_server.websale.domain._util import email_key
 PREFIX = "websale:throttle:"
 
 
+def _account(email: str) -> str:
+    return "account:" + email_key(email)
+
+
 class LoginThrottle:
     def __init__(self, store: Store) -> None:
         self._store = store
@@ -35,7 +39,7 @@ class LoginThrottle:
         allowance as failures would, and the ones beyond it are refused at once.
         """
         await self.ensure_address_free(client)
-        key = "account:" + email_key(email)
+        key = _account(email)
         seconds = await self._blocked_for(key)
         if seconds is not None:
             raise ApiError("loginBlocked", f"Too many failed logins; try again in {seconds} seconds.", retry_after=seconds)
@@ -48,9 +52,8 @@ class LoginThrottle:
 
     async def record_failure(self, email: str, client: str, attempt: int, rules: dict[str, Any]) -> None:
         """`attempt` failed: block the account at its limit, and count the failure for the client."""
-        account = "account:" + email_key(email)
         if attempt >= rules["accountMaxFailures"]:
-            await self._block(account, rules["accountBlockSeconds"])
+            await self._block(_account(email), rules["accountBlockSeconds"])
         failures = await self._store.incr(f"{PREFIX}failures:ip:{client}", rules["windowSeconds"])
         if failures >= rules["ipMaxFailures"]:
             await self._block("ip:" + client, rules["ipBlockSeconds"])
@@ -61,4 +64,4 @@ class LoginThrottle:
         await self._store.delete(f"{PREFIX}failures:{key}")
 
     async def record_success(self, email: str) -> None:
-        await self._store.delete(f"{PREFIX}failures:account:{email_key(email)}")
+        await self._store.delete(f"{PREFIX}failures:{_account(email)}")
