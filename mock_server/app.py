@@ -17,7 +17,7 @@ from connexion.options import SwaggerUIOptions
 from connexion.security import ApiKeySecurityHandler
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from mock_server import websale
+from mock_server.vendors import websale
 from mock_server.config import ServerConfig
 from mock_server.encoding import OrjsonJsonifier
 from mock_server.envelope import Envelopes

@@ -21,6 +21,7 @@ logger = logging.getLogger("mock_server")
 ROUTING = "connexion_routing"
 # An answer never reflects more of a request than this (a 64 KB unknown key, a parameter value).
 MAX_TEXT = 1000
+STORAGE_CODES = {"refused": "redisServicePoolInaccessible", "unreachable": "redisServiceNotFound"}
 
 
 def server_fault() -> ApiError:
@@ -96,7 +97,7 @@ class Envelopes:
             return exc
         if isinstance(exc, StoreUnavailable):
             logger.error("store unavailable: %s", exc)
-            return ApiError(exc.code, "The session storage cannot be reached.")
+            return ApiError(STORAGE_CODES[exc.kind], "The session storage cannot be reached.")
         # Only the type and the route: messages may carry request data such as passwords.
         logger.error("unexpected %s on %s %s", type(exc).__name__, method, path)
         logger.debug("where (message withheld):\n%s", "".join(traceback.format_tb(exc.__traceback__)))

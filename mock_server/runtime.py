@@ -10,8 +10,8 @@ from mock_server.config import ServerConfig
 from mock_server.context import bind_runtime
 from mock_server.fixtures import FixtureData, load_fixtures
 from mock_server.store import Store, open_store
-from mock_server.websale.domain import Shop
-from mock_server.websale.domain.passwords import hash_password
+from mock_server.vendors.websale.domain import Shop
+from mock_server.common.passwords import hash_password
 from storefront_kit.contract import Contract
 
 SEEDED_KEY = "mock:seeded"

@@ -15,11 +15,18 @@ Mutation = Callable[[Value | None], tuple[Value | None, T]]
 
 
 class StoreUnavailable(Exception):
-    """The backend cannot be reached; `code` is the contract's error code for it."""
+    """The backend cannot be used; `kind` says how, and each contract names its answer to each kind.
 
-    def __init__(self, code: str, detail: str) -> None:
+    `refused`: something answers at the address but gives no usable connection (refused, locked,
+    pool exhausted); `unreachable`: no service answers there, or it is not usable at all.
+    """
+
+    KINDS = ("refused", "unreachable")
+
+    def __init__(self, kind: str, detail: str) -> None:
         super().__init__(detail)
-        self.code = code
+        assert kind in self.KINDS, kind
+        self.kind = kind
 
 
 class Store(Protocol):

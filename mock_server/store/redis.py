@@ -45,8 +45,8 @@ CONTENTION_LIMIT = 5.0
 MAINTENANCE_TIMEOUT = 30.0
 SCAN_BATCH = 500
 
-POOL_INACCESSIBLE = "redisServicePoolInaccessible"
-NOT_FOUND = "redisServiceNotFound"
+REFUSED = "refused"
+UNREACHABLE = "unreachable"
 
 # Replies that mean the server is up but not serving (loading, read-only replica, failed disk).
 _NOT_SERVING = ("LOADING", "READONLY", "MISCONF", "MASTERDOWN", "CLUSTERDOWN")
@@ -92,19 +92,19 @@ def _refused(exc: BaseException) -> bool:
 
 
 def map_redis_error(exc: BaseException, where: str) -> StoreUnavailable | None:
-    """The one rule turning a Redis client fault into the contract's 503 code (None: not a fault).
+    """The one rule turning a Redis client fault into a `StoreUnavailable` (None: not a fault).
 
-    * `redisServicePoolInaccessible`: something answers at the address but we get no usable
+    * `refused`: something answers at the address but we get no usable
       connection: connection refused (Redis stopped, wrong port), our pool exhausted, the server
       at its client limit, authentication refused.
-    * `redisServiceNotFound`: no Redis service answers: unknown host, timeouts (host or server
+    * `unreachable`: no Redis service answers: unknown host, timeouts (host or server
       silent), a connection dropped mid-call, a reply that is not Redis protocol, or a server that
       is up but not serving (loading, read-only, failed persistence).
     """
     message = str(exc)
     if isinstance(exc, rex.ResponseError):
         if message.startswith(_NOT_SERVING):
-            return StoreUnavailable(NOT_FOUND, f"Redis at {where} is not serving: {message}")
+            return StoreUnavailable(UNREACHABLE, f"Redis at {where} is not serving: {message}")
         return None
     if isinstance(exc, rex.ConnectionError):
         if (
@@ -113,12 +113,12 @@ def map_redis_error(exc: BaseException, where: str) -> StoreUnavailable | None:
             or "max number of clients" in message
             or _refused(exc)
         ):
-            return StoreUnavailable(POOL_INACCESSIBLE, f"Redis at {where} refused a connection: {message}")
-        return StoreUnavailable(NOT_FOUND, f"Redis at {where} is not reachable: {message}")
+            return StoreUnavailable(REFUSED, f"Redis at {where} refused a connection: {message}")
+        return StoreUnavailable(UNREACHABLE, f"Redis at {where} is not reachable: {message}")
     if isinstance(exc, (rex.TimeoutError, TimeoutError)):
-        return StoreUnavailable(NOT_FOUND, f"Redis at {where} did not answer in time: {message or 'timeout'}")
+        return StoreUnavailable(UNREACHABLE, f"Redis at {where} did not answer in time: {message or 'timeout'}")
     if isinstance(exc, (rex.InvalidResponse, OSError)):
-        return StoreUnavailable(NOT_FOUND, f"Redis at {where} is not usable: {message}")
+        return StoreUnavailable(UNREACHABLE, f"Redis at {where} is not usable: {message}")
     return None
 
 
@@ -237,7 +237,7 @@ class RedisStore:
             attempt += 1
             if asyncio.get_running_loop().time() > give_up:
                 # Only a key rewritten nonstop by other clients gets here; answer rather than spin.
-                raise StoreUnavailable(POOL_INACCESSIBLE, f"Redis at {self._where}: key {key!r} kept changing during an update")
+                raise StoreUnavailable(REFUSED, f"Redis at {self._where}: key {key!r} kept changing during an update")
             # Another client won the race; back off a little so a crowd does not retry in step.
             await asyncio.sleep(random.uniform(0, min(0.001 * attempt, 0.02)))
 

@@ -58,11 +58,10 @@ def _deadline(now: float, ttl: float | None) -> float | None:
 
 @contextmanager
 def _map_errors(path: Path) -> Iterator[None]:
-    """Turn SQLite faults into the contract's 503 codes (the one place that does so).
+    """Turn SQLite faults into `StoreUnavailable` (the one place that does so).
 
-    A lock held too long by another process is a busy pool of writers
-    (`redisServicePoolInaccessible`); a file that cannot be opened, read or written is a store
-    that is not there (`redisServiceNotFound`).
+    A lock held too long by another process is a busy pool of writers (`refused`); a file that
+    cannot be opened, read or written is a store that is not there (`unreachable`).
     """
     try:
         yield
@@ -70,11 +69,11 @@ def _map_errors(path: Path) -> Iterator[None]:
         message = str(exc)
         if "locked" in message or "busy" in message:
             raise StoreUnavailable(
-                "redisServicePoolInaccessible", f"SQLite store {path} is locked by another writer: {message}"
+                "refused", f"SQLite store {path} is locked by another writer: {message}"
             ) from exc
-        raise StoreUnavailable("redisServiceNotFound", f"SQLite store {path} is not usable: {message}") from exc
+        raise StoreUnavailable("unreachable", f"SQLite store {path} is not usable: {message}") from exc
     except sqlite3.DatabaseError as exc:
-        raise StoreUnavailable("redisServiceNotFound", f"SQLite store {path} is not usable: {exc}") from exc
+        raise StoreUnavailable("unreachable", f"SQLite store {path} is not usable: {exc}") from exc
 
 
 class SqliteStore:

@@ -12,8 +12,8 @@ import pytest
 from kit_helpers import Answer, Rewrite, mock_app, run_check, serve
 
 from mock_server.errors import ApiError
-from mock_server.websale.domain import accounts, addresses, tokens
-from mock_server.websale.domain.passwords import verify_password_async
+from mock_server.vendors.websale.domain import accounts, addresses, tokens
+from mock_server.common.passwords import verify_password_async
 
 Mutant = Callable[[Any, pytest.MonkeyPatch], Any]
 

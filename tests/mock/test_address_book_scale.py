@@ -8,7 +8,7 @@ from typing import Any
 from mock_api import Api, assert_error
 
 from mock_server.store import MemoryStore
-from mock_server.websale.domain import Shop, Visit
+from mock_server.vendors.websale.domain import Shop, Visit
 from storefront_kit.contract import Contract
 
 BOOK_SIZE = 300

@@ -199,7 +199,7 @@ def test_the_fast_path_answers_as_connexion_does(case: str, twins: tuple[Running
 
 
 def test_a_nonconforming_answer_is_a_500_on_both_paths(monkeypatch: pytest.MonkeyPatch) -> None:
-    from mock_server.websale.handlers import session as handlers
+    from mock_server.vendors.websale.handlers import session as handlers
 
     async def broken() -> dict[str, Any]:
         return {"id": 5}

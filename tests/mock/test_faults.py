@@ -11,12 +11,14 @@ from mock_api import DEMO_EMAIL, DEMO_PASSWORD, Api, assert_error
 from mock_server.store import StoreUnavailable
 
 
-@pytest.mark.parametrize("code", ["redisServicePoolInaccessible", "redisServiceNotFound"])
-def test_store_outage_answers_its_503_code(api: Api, monkeypatch: pytest.MonkeyPatch, code: str) -> None:
+@pytest.mark.parametrize(
+    ("kind", "code"), [("refused", "redisServicePoolInaccessible"), ("unreachable", "redisServiceNotFound")]
+)
+def test_store_outage_answers_its_503_code(api: Api, monkeypatch: pytest.MonkeyPatch, kind: str, code: str) -> None:
     session = api.new_session()
 
     async def unreachable(*_: Any, **__: Any) -> Any:
-        raise StoreUnavailable(code, "connection refused")
+        raise StoreUnavailable(kind, "connection refused")
 
     monkeypatch.setattr(api.mock.app.runtime.store, "get", unreachable)
     assert_error(api.call("getAccount", session=session), 503, code)

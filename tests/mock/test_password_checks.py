@@ -6,7 +6,7 @@ import asyncio
 
 import pytest
 
-from mock_server.websale.domain import passwords
+from mock_server.common import passwords
 
 RIGHT = "Right-Password-1"
 WRONG = "Wrong-Password-1"

@@ -6,7 +6,7 @@ import pytest
 
 from mock_server.fixtures import load_fixtures
 from mock_server.store import StoreUnavailable, open_store
-from mock_server.websale.domain.settings import Settings, validate_settings
+from mock_server.common.settings import Settings, validate_settings
 from storefront_kit.contract import load_contract
 
 pytestmark = pytest.mark.anyio
@@ -18,7 +18,7 @@ async def test_a_change_written_elsewhere_is_read_at_once(backend_url: str) -> N
     # Two stores on one shared backend are two processes; the memory backend has one process.
     second = first if backend_url == "memory" else open_store(backend_url)
     try:
-        reader, writer = Settings(first, schema), Settings(second, schema)
+        reader, writer = Settings(first, "websale", schema), Settings(second, "websale", schema)
         await writer.save(validate_settings(schema, load_fixtures().settings))
         before = await reader.get()
         assert await reader.get() is before  # kept while nothing changed

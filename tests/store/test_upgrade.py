@@ -13,7 +13,7 @@ from mock_server.config import ServerConfig
 from mock_server.runtime import DONE, SEEDED_KEY
 from mock_server.store import open_store
 from mock_server.testing import running_mock
-from mock_server.websale.domain.addresses import ADDRESSES_PREFIX, RECORD_PREFIX
+from mock_server.vendors.websale.domain.addresses import ADDRESSES_PREFIX, RECORD_PREFIX
 
 DEMO = {"id": "demo@example.com", "password": "Demo-Password-1"}
 

@@ -11,12 +11,12 @@ from typing import TYPE_CHECKING, Any, TypeGuard
 
 from mock_server.errors import ApiError
 from mock_server.store import Store
-from mock_server.websale.domain.sessions import Visit
-from mock_server.websale.domain.settings import Settings
+from mock_server.vendors.websale.domain.sessions import Visit
+from mock_server.common.settings import Settings
 
 if TYPE_CHECKING:
     # Only a type here: accounts imports this module to delete an account's book.
-    from mock_server.websale.domain.accounts import AccountRecords
+    from mock_server.vendors.websale.domain.accounts import AccountRecords
 
 # websale:addresses:<accountId> holds the index {"ids": [...], "main": id}, in creation order.
 ADDRESSES_PREFIX = "websale:addresses:"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from mock_server.websale.context import shop, visit
+from mock_server.vendors.websale.context import shop, visit
 
 
 async def update_display_name(body: dict[str, Any]) -> dict[str, Any]:

@@ -14,10 +14,10 @@ from connexion.middleware import MiddlewarePosition
 
 from mock_server.fast_path import FastRoute, fast_routes
 from mock_server.resolver import TagResolver
-from mock_server.websale.gate import SessionGate, admit
+from mock_server.vendors.websale.gate import SessionGate, admit
 from storefront_kit.contract import DEFAULT_SPEC_PATH, Contract, load_contract
 
-HANDLERS = "mock_server.websale.handlers"
+HANDLERS = "mock_server.vendors.websale.handlers"
 
 __all__ = ["admit", "contract", "fast_path_routes", "mount"]
 

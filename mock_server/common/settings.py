@@ -1,4 +1,4 @@
-"""The shop settings (contract schema `ShopSettings`): defaults, validation, storage."""
+"""A backend's settings (the contract's `x-settings-schema`): defaults, validation, storage."""
 
 from __future__ import annotations
 
@@ -13,8 +13,6 @@ from jsonschema.exceptions import best_match
 from mock_server.errors import ApiError
 from mock_server.store import Store, StoreUnavailable
 
-SETTINGS_KEY = "websale:settings"
-SETTINGS_VERSION_KEY = "websale:settings:version"
 # The schema sets no upper bounds; lifetimes past ~68 years only overflow clocks and stores.
 MAX_SECONDS_OR_COUNT = 2**31 - 1
 
@@ -37,7 +35,7 @@ def with_defaults(schema: Mapping[str, Any], value: Any) -> Any:
 
 
 def validate_settings(schema: Mapping[str, Any], value: Any) -> dict[str, Any]:
-    """Check `value` against `ShopSettings` and answer it with defaults applied."""
+    """Check `value` against the settings schema and answer it with defaults applied."""
     error = best_match(Draft4Validator(schema, format_checker=Draft4Validator.FORMAT_CHECKER).iter_errors(value))
     if error is not None:
         field = ".".join(str(part) for part in error.absolute_path) or None
@@ -63,8 +61,13 @@ class Settings:
     the token is read before the settings, so a cached value is never older than its token.
     """
 
-    def __init__(self, store: Store, schema: Mapping[str, Any], on_missing: Callable[[], Awaitable[None]] | None = None) -> None:
+    def __init__(
+        self, store: Store, prefix: str, schema: Mapping[str, Any], on_missing: Callable[[], Awaitable[None]] | None = None
+    ) -> None:
+        """Kept under `<prefix>:settings`; `on_missing` is awaited when the store has none (it may seed)."""
         self._store = store
+        self._key = f"{prefix}:settings"
+        self._version_key = f"{prefix}:settings:version"
         self.schema = schema
         self._on_missing = on_missing
         self._version: str | None = None
@@ -72,24 +75,24 @@ class Settings:
 
     async def get(self) -> dict[str, Any]:
         """The settings; the answer is shared between requests, so read it and never change it."""
-        version = await self._store.get(SETTINGS_VERSION_KEY)
+        version = await self._store.get(self._version_key)
         if version is not None and version == self._version:
             return self._value
-        value: dict[str, Any] | None = await self._store.get(SETTINGS_KEY)
+        value: dict[str, Any] | None = await self._store.get(self._key)
         if value is None and self._on_missing is not None:
             # Settings are seeded first and never deleted: an emptied store, which can seed again.
             await self._on_missing()
-            version = await self._store.get(SETTINGS_VERSION_KEY)
-            value = await self._store.get(SETTINGS_KEY)
+            version = await self._store.get(self._version_key)
+            value = await self._store.get(self._key)
         if value is None:
-            raise StoreUnavailable("redisServiceNotFound", "the shop settings are missing from the store")
+            raise StoreUnavailable("unreachable", "the settings are missing from the store")
         self._version, self._value = version, value
         return value
 
     async def save(self, settings: dict[str, Any]) -> None:
         """Store checked settings (with their defaults) under a new version."""
-        await self._store.put(SETTINGS_KEY, settings)
-        await self._store.put(SETTINGS_VERSION_KEY, secrets.token_hex(8))
+        await self._store.put(self._key, settings)
+        await self._store.put(self._version_key, secrets.token_hex(8))
 
     async def replace(self, value: Any) -> dict[str, Any]:
         settings = validate_settings(self.schema, value)

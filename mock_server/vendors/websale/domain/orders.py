@@ -7,8 +7,8 @@ from typing import Any
 
 from mock_server.errors import ApiError
 from mock_server.store import Store
-from mock_server.websale.domain.accounts import AccountRecords
-from mock_server.websale.domain.sessions import Visit
+from mock_server.vendors.websale.domain.accounts import AccountRecords
+from mock_server.vendors.websale.domain.sessions import Visit
 
 ORDERS_PREFIX = "websale:orders:"
 # The list's fields of every order, kept apart so that a page never decodes positions and addresses.

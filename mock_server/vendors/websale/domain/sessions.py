@@ -10,7 +10,7 @@ from urllib.parse import urlencode
 
 from mock_server.errors import ApiError
 from mock_server.store import Store
-from mock_server.websale.domain.settings import Settings
+from mock_server.common.settings import Settings
 
 SESSION_PREFIX = "websale:session:"
 HANDOVER_PREFIX = "websale:handover:"

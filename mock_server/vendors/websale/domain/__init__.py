@@ -6,35 +6,40 @@ from collections.abc import Awaitable, Callable, Mapping
 from typing import Any, Protocol
 
 from mock_server.store import Store
-from mock_server.websale.domain.accounts import AccountRecords, AccountService
-from mock_server.websale.domain.addresses import (
+from mock_server.vendors.websale.domain.accounts import AccountRecords, AccountService
+from mock_server.vendors.websale.domain.addresses import (
     ADDRESS_SEQUENCE,
     AddressService,
     seed_book,
     upgrade_books,
 )
-from mock_server.websale.domain.back_in_stock import (
+from mock_server.vendors.websale.domain.back_in_stock import (
     ENTRIES_PREFIX,
     PRODUCT_PREFIX,
     BackInStockService,
 )
-from mock_server.websale.domain.orders import (
+from mock_server.vendors.websale.domain.orders import (
     ORDERS_PREFIX,
     SUMMARIES_PREFIX,
     OrderService,
     summaries,
 )
-from mock_server.websale.domain.outbox import Outbox
-from mock_server.websale.domain.profile import ProfileService
-from mock_server.websale.domain.recovery import PasswordService
-from mock_server.websale.domain.sessions import Sessions, Visit
-from mock_server.websale.domain.settings import Settings, with_defaults
-from mock_server.websale.domain.throttle import LoginThrottle
-from mock_server.websale.domain.tokens import AutologinTokens, OptInTokens
+from mock_server.common.outbox import Outbox
+from mock_server.vendors.websale.domain.profile import ProfileService
+from mock_server.vendors.websale.domain.recovery import PasswordService
+from mock_server.vendors.websale.domain.sessions import Sessions, Visit
+from mock_server.common.settings import Settings, with_defaults
+from mock_server.vendors.websale.domain.throttle import LoginThrottle
+from mock_server.vendors.websale.domain.tokens import AutologinTokens, OptInTokens
 
 __all__ = ["SeedData", "Shop", "Visit"]
 
 ACCOUNT_SEQUENCE = "websale:seq:account"
+E_MAIL_SUBJECTS = {
+    "accountDeletion": "Confirm the deletion of your customer account",
+    "emailVerification": "Confirm your new e-mail address",
+    "passwordReset": "Reset your password",
+}
 
 
 class SeedData(Protocol):
@@ -60,9 +65,9 @@ class Shop:
     def __init__(self, store: Store, schemas: Mapping[str, Any], on_empty: Callable[[], Awaitable[None]] | None = None) -> None:
         """`on_empty` is awaited when the store turns out to be empty; it may seed it again."""
         self.store = store
-        self.settings = Settings(store, schemas["ShopSettings"], on_missing=on_empty)
+        self.settings = Settings(store, "websale", schemas["ShopSettings"], on_missing=on_empty)
         self.records = AccountRecords(store)
-        self.outbox = Outbox(store)
+        self.outbox = Outbox(store, "websale", E_MAIL_SUBJECTS)
         opt_in = OptInTokens(store)
         self.sessions = Sessions(store, self.settings)
         self.accounts = AccountService(

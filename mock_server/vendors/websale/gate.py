@@ -11,7 +11,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 from mock_server.context import current_runtime
 from mock_server.envelope import ROUTING, session_refused
 from mock_server.middleware import client_address, header
-from mock_server.websale.context import bind_visit
+from mock_server.vendors.websale.context import bind_visit
 from storefront_kit.contract import SESSION_ERROR_CODE, Contract, Operation
 
 SESSION_HEADER = b"x-session"

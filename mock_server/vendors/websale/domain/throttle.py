@@ -7,7 +7,7 @@ from typing import Any
 
 from mock_server.errors import ApiError
 from mock_server.store import Store
-from mock_server.websale.domain._util import email_key
+from mock_server.common.values import email_key
 
 PREFIX = "websale:throttle:"
 

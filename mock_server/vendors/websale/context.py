@@ -5,7 +5,7 @@ from __future__ import annotations
 from contextvars import ContextVar
 
 from mock_server.context import current_runtime
-from mock_server.websale.domain import Shop, Visit
+from mock_server.vendors.websale.domain import Shop, Visit
 
 _visit: ContextVar[Visit | None] = ContextVar("websale_visit", default=None)
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from mock_server.store import Store
-from mock_server.websale.domain._util import iso_in, new_token, token_key
+from mock_server.common.values import iso_in, new_token, token_key
 
 OPT_IN_PREFIX = "websale:otok:"
 AUTOLOGIN_PREFIX = "websale:autologin:"

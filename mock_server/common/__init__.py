@@ -1,0 +1,1 @@
+"""Building blocks every vendor's domain may use: settings, an outbox, password hashing, values."""
