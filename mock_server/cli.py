@@ -27,7 +27,7 @@ def build_parser(prog: str = "storefront-kit serve") -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog=prog, description="Run the stateful storefront mock.")
     parser.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1)")
     parser.add_argument("--port", type=int, default=8080, help="port to bind (default 8080)")
-    parser.add_argument("--fixtures", type=Path, help="fixture YAML file (default: the bundled fixtures/default.yaml)")
+    parser.add_argument("--fixtures", type=Path, help="fixture YAML file (default: the bundled fixtures/websale.yaml)")
     parser.add_argument("--seed", type=int, help="Faker seed; overrides the fixture file's")
     parser.add_argument("--locale", help="Faker locale such as de_DE; overrides the fixture file's")
     parser.add_argument(

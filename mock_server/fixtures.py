@@ -21,10 +21,11 @@ import yaml
 from faker import Faker
 
 from storefront_kit.contract import load_contract
+from storefront_kit.data import fixture_file
 
 __all__ = ["DEFAULT_FIXTURES", "FixtureData", "FixtureError", "load_fixtures"]
 
-DEFAULT_FIXTURES = Path(__file__).resolve().parent.parent / "fixtures" / "default.yaml"
+DEFAULT_FIXTURES = fixture_file("websale")
 
 _FIRST_ACCOUNT_ID = 1001
 _FIRST_ADDRESS_ID = 5001

@@ -10,7 +10,9 @@ from typing import Any
 
 import yaml
 
-DEFAULT_SPEC_PATH = Path(__file__).resolve().parent.parent / "openapi.yaml"
+from storefront_kit.data import contract_file
+
+DEFAULT_SPEC_PATH = contract_file("websale")
 HTTP_METHODS = ("get", "put", "post", "delete", "patch", "options", "head")
 FALLBACK_ERROR_CODE = "invalidRequest"
 # The kit's code for a refused session where an operation documents no `notLoggedIn`.
