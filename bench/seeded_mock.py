@@ -22,7 +22,7 @@ async def seed(app: object, count: int) -> float:
     runtime = app.runtime  # type: ignore[attr-defined]
     await runtime.ensure_seeded()
     started = time.perf_counter()
-    create = runtime.shop.sessions.create
+    create = runtime.state("websale").shop.sessions.create
     for _ in range(count):
         await create()
     return time.perf_counter() - started

@@ -1,10 +1,11 @@
-"""`make conformance`: start the bundled mock on a free loopback port, check it, stop it.
+"""`make conformance`: start the bundled mock of a contract on a free loopback port, check it, stop it.
 
 The mock runs as a separate process (`python -m mock_server`); the kit never imports it.
 """
 
 from __future__ import annotations
 
+import argparse
 import os
 import socket
 import subprocess
@@ -16,6 +17,7 @@ import httpx
 
 from conformance.cli import main as check
 from conformance.results import EXIT_UNREACHABLE
+from storefront_kit import registry
 
 
 def free_port(host: str = "127.0.0.1") -> int:
@@ -25,13 +27,13 @@ def free_port(host: str = "127.0.0.1") -> int:
 
 
 def wait_until_up(url: str, process: subprocess.Popen[bytes], timeout: float = 30.0) -> bool:
-    """Poll `POST {url}/session/create` until it answers, the process dies, or time runs out."""
+    """Poll the mock's controls at `url` until they answer, the process dies, or time runs out."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if process.poll() is not None:
             return False
         try:
-            if httpx.post(f"{url}/session/create", timeout=1.0).status_code == 200:
+            if httpx.get(f"{url}/__mock/outbox", timeout=1.0).status_code == 200:
                 return True
         except httpx.TransportError:
             pass
@@ -40,17 +42,22 @@ def wait_until_up(url: str, process: subprocess.Popen[bytes], timeout: float = 3
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """Run `storefront-kit check` against a fresh bundled mock; extra arguments go to `check`."""
+    """Run `storefront-kit check` against a fresh bundled mock; other arguments go to `check`."""
+    parser = argparse.ArgumentParser(add_help=False)
+    parser.add_argument("--contract", default=registry.DEFAULT_CONTRACT)
+    known, rest = parser.parse_known_args(sys.argv[1:] if argv is None else argv)
     host, port = "127.0.0.1", free_port()
-    api = f"http://{host}:{port}/api/v1"
-    command = [sys.executable, "-m", "mock_server", "--host", host, "--port", str(port), "--log-level", "error"]
+    root = f"http://{host}:{port}"
+    api = root + registry.contract(known.contract).base_path
+    command = [sys.executable, "-m", "mock_server", "--contract", known.contract, "--host", host, "--port", str(port),
+               "--log-level", "error"]
     process = subprocess.Popen(command, env={**os.environ, "PYTHONUNBUFFERED": "1"})
     try:
-        if not wait_until_up(api, process):
-            print(f"the bundled mock did not come up on {api} ({' '.join(command)})", file=sys.stderr)
+        if not wait_until_up(root, process):
+            print(f"the bundled mock did not come up on {root} ({' '.join(command)})", file=sys.stderr)
             return EXIT_UNREACHABLE
-        print(f"bundled mock on {api} (pid {process.pid})", file=sys.stderr)
-        return check(["--base-url", api, "--target", "bundled-mock", *(sys.argv[1:] if argv is None else argv)])
+        print(f"bundled {known.contract} mock on {api} (pid {process.pid})", file=sys.stderr)
+        return check(["--contract", known.contract, "--base-url", api, "--target", "bundled-mock", *rest])
     finally:
         process.terminate()
         try:

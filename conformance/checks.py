@@ -1,16 +1,15 @@
 """Checks: small named functions that raise a `Failure` naming the rule the target broke.
 
-The response checks in `RESPONSE_CHECKS` apply to any answer of any operation; scenarios and the
-fuzz phase both run them. Scenario-specific rules (state kept, tokens single use ...) raise
-`Failure` directly with their own rule names.
+The response checks in `RESPONSE_CHECKS` apply to any answer of any operation of any contract;
+scenarios and the fuzz phase both run them, followed by the vendor profile's own checks.
+Scenario-specific rules (state kept, tokens single use ...) raise `Failure` directly with their
+own rule names.
 """
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable, Iterable, Iterator
 from typing import Any
-from urllib.parse import parse_qs, urlsplit
 
 from openapi_schema_validator import OAS30Validator
 
@@ -64,23 +63,34 @@ def _fail(rule: str, message: str, operation_id: str, exchange: Exchange, code: 
 _VALIDATORS: dict[tuple[int, str, int], OAS30Validator | None] = {}
 
 
+def documented_response(contract: Contract, operation_id: str, status: int) -> dict[str, Any] | None:
+    response = contract.operation_spec(operation_id)["responses"].get(str(status))
+    return dict(response) if response is not None else None
+
+
 def response_validator(contract: Contract, operation_id: str, status: int) -> OAS30Validator | None:
     """A validator for the documented body of this status, `None` when none is documented."""
     key = (id(contract), operation_id, status)
     if key not in _VALIDATORS:
-        response = contract.operation_spec(operation_id)["responses"].get(str(status))
-        schema = (response or {}).get("content", {}).get("application/json", {}).get("schema")
+        content = (documented_response(contract, operation_id, status) or {}).get("content", {})
+        schema = next(iter(content.values()), {}).get("schema") if content else None
         _VALIDATORS[key] = (
             OAS30Validator(schema, format_checker=OAS30Validator.FORMAT_CHECKER) if schema else None
         )
     return _VALIDATORS[key]
 
 
-def _envelope_validator(contract: Contract) -> OAS30Validator:
-    # Built once per contract: the envelope check runs on every error answer the kit sees.
-    key = (id(contract), "ErrorEnvelope", 0)
+def _error_validator(contract: Contract, operation_id: str, status: int) -> OAS30Validator:
+    """What an error answer's body must fit: the generic error body where the body carries its code
+    (the code itself is another check's), else the documented body of the status."""
+    if contract.error_format.code_at is None:
+        documented = response_validator(contract, operation_id, status)
+        if documented is not None:
+            return documented
+    # Built once per contract: the shape check runs on every error answer the kit sees.
+    key = (id(contract), contract.error_format.schema, 0)
     if key not in _VALIDATORS:
-        _VALIDATORS[key] = OAS30Validator(contract.resolved["components"]["schemas"]["ErrorEnvelope"])
+        _VALIDATORS[key] = OAS30Validator(contract.schema(contract.error_format.schema))
     validator = _VALIDATORS[key]
     assert validator is not None
     return validator
@@ -114,24 +124,24 @@ def status_documented_for_operation(contract: Contract, operation_id: str, excha
 
 
 @check
-def error_envelope_shape(contract: Contract, operation_id: str, exchange: Exchange) -> None:
-    """Every error answer is the JSON envelope `{"error": {"code", "message", "field"?}}`."""
+def error_body_shape(contract: Contract, operation_id: str, exchange: Exchange) -> None:
+    """Every error answer has the contract's error media type and body (`info.x-errors`)."""
     if exchange.status < 400:
         return
+    expected = contract.error_format.media_type
     content_type = (exchange.header("content-type") or "").split(";")[0].strip().lower()
-    if content_type != "application/json":
+    if content_type != expected:
         raise _fail(
-            "error_envelope_shape",
-            f"{operation_id} answered HTTP {exchange.status} as {content_type or 'no content type'}, "
-            "not application/json",
+            "error_body_shape",
+            f"{operation_id} answered HTTP {exchange.status} as {content_type or 'no content type'}, not {expected}",
             operation_id,
             exchange,
         )
-    problems = _errors(_envelope_validator(contract), exchange.json())
+    problems = _errors(_error_validator(contract, operation_id, exchange.status), exchange.json())
     if problems:
         raise _fail(
-            "error_envelope_shape",
-            f"{operation_id} answered HTTP {exchange.status} with a body that is not the error envelope: "
+            "error_body_shape",
+            f"{operation_id} answered HTTP {exchange.status} with a body that is not the contract's error body: "
             + "; ".join(problems),
             operation_id,
             exchange,
@@ -142,7 +152,7 @@ def error_envelope_shape(contract: Contract, operation_id: str, exchange: Exchan
 def status_matches_code(contract: Contract, operation_id: str, exchange: Exchange) -> None:
     """An error code is answered with the status the contract's catalog gives it."""
     code = exchange.error_code
-    if exchange.status < 400 or code is None or code not in contract.catalog:
+    if exchange.status < 400 or code is None or code not in contract.catalog or contract.error_format.code_at is None:
         return
     expected = contract.catalog[code].status
     if expected != exchange.status:
@@ -159,7 +169,7 @@ def status_matches_code(contract: Contract, operation_id: str, exchange: Exchang
 def error_code_documented_for_operation(contract: Contract, operation_id: str, exchange: Exchange) -> None:
     """An error code is one the operation documents for the answered status."""
     code = exchange.error_code
-    if exchange.status < 400 or code is None:
+    if exchange.status < 400 or code is None or contract.error_format.code_at is None:
         return
     if exchange.status not in documented_statuses(contract, operation_id):
         return  # an undocumented status is `status_documented_for_operation`'s finding
@@ -173,6 +183,23 @@ def error_code_documented_for_operation(contract: Contract, operation_id: str, e
             exchange,
             code,
         )
+
+
+@check
+def error_body_of_a_documented_code(contract: Contract, operation_id: str, exchange: Exchange) -> None:
+    """Where bodies carry no code, an error answer has the body of a code documented for its status."""
+    if exchange.status < 400 or contract.error_format.code_at is not None or exchange.error_codes:
+        return
+    if exchange.status not in documented_statuses(contract, operation_id):
+        return  # `status_documented_for_operation`'s finding
+    documented = sorted(contract.operation(operation_id).codes_by_status.get(exchange.status, frozenset()))
+    raise _fail(
+        "error_body_of_a_documented_code",
+        f"{operation_id} answered HTTP {exchange.status} with a body that fits none of the codes documented for "
+        f"this status ({', '.join(documented) or 'none'})",
+        operation_id,
+        exchange,
+    )
 
 
 @check
@@ -191,61 +218,22 @@ def retry_after_on_throttle(contract: Contract, operation_id: str, exchange: Exc
         )
 
 
-@check
-def session_id_format(contract: Contract, operation_id: str, exchange: Exchange) -> None:
-    """A new session's id has the documented form (64 lowercase hex characters)."""
-    if operation_id != "createSession" or exchange.status != 200:
-        return
-    pattern = contract.resolved["components"]["schemas"]["Session"]["properties"]["id"]["pattern"]
-    body = exchange.json()
-    session_id = body.get("id") if isinstance(body, dict) else None
-    if not isinstance(session_id, str) or not re.fullmatch(pattern, session_id):
-        raise _fail(
-            "session_id_format",
-            f"createSession answered the id {session_id!r}, which does not match {pattern}",
-            operation_id,
-            exchange,
-        )
-
-
-@check
-def redirect_link_carries_session(contract: Contract, operation_id: str, exchange: Exchange) -> None:
-    """A redirect link is absolute and hands the session over in `sessionKey`."""
-    if operation_id != "prepareRedirect" or exchange.status != 200:
-        return
-    body = exchange.json()
-    link = body.get("storeFrontLink") if isinstance(body, dict) else None
-    parts = urlsplit(link) if isinstance(link, str) else None
-    if parts is None or not parts.scheme or not parts.netloc:
-        raise _fail("redirect_link_carries_session", f"storeFrontLink {link!r} is not an absolute URL",
-                    operation_id, exchange)
-    keys = parse_qs(parts.query).get("sessionKey", [])
-    if not keys or not keys[0]:
-        raise _fail(
-            "redirect_link_carries_session",
-            f"storeFrontLink {link!r} carries no sessionKey query parameter",
-            operation_id,
-            exchange,
-        )
-    session = next((value for key, value in exchange.request_headers.items() if key.lower() == "x-session"), None)
-    if session and isinstance(link, str) and session in link:
-        raise _fail(
-            "redirect_link_carries_session",
-            "storeFrontLink contains the session id itself; the contract hands over an opaque sessionKey so "
-            "that the id never appears in a URL",
-            operation_id,
-            exchange,
-        )
-
-
 # Last, so that the specific rules above name a problem before the generic schema check does.
 @check
 def response_matches_schema(contract: Contract, operation_id: str, exchange: Exchange) -> None:
-    """A success answer's body matches the documented schema."""
+    """A success answer's body matches the documented schema; one documented without a body has none."""
     if not 200 <= exchange.status < 300:
         return
     validator = response_validator(contract, operation_id, exchange.status)
     if validator is None:
+        documented = documented_response(contract, operation_id, exchange.status)
+        if documented is not None and not documented.get("content") and exchange.response_body.strip():
+            raise _fail(
+                "response_matches_schema",
+                f"{operation_id} answered HTTP {exchange.status} with a body; the contract documents none",
+                operation_id,
+                exchange,
+            )
         return
     problems = _errors(validator, exchange.json())
     if problems:
@@ -261,16 +249,20 @@ def response_matches_schema(contract: Contract, operation_id: str, exchange: Exc
 RESPONSE_CHECKS: tuple[Check, ...] = tuple(CHECKS.values())
 
 
-def failures_of(contract: Contract, operation_id: str, exchange: Exchange) -> Iterator[Failure]:
-    """Every response check the exchange breaks, in registry order."""
-    for function in RESPONSE_CHECKS:
+def failures_of(
+    contract: Contract, operation_id: str, exchange: Exchange, extra: Iterable[Check] = ()
+) -> Iterator[Failure]:
+    """Every response check the exchange breaks, in registry order, with `extra` (the vendor's own)
+    before the last, generic schema check, so that a specific rule names a problem first."""
+    *specific, schema_check = RESPONSE_CHECKS
+    for function in (*specific, *extra, schema_check):
         try:
             function(contract, operation_id, exchange)
         except Failure as failure:
             yield failure
 
 
-def check_response(contract: Contract, operation_id: str, exchange: Exchange) -> None:
+def check_response(contract: Contract, operation_id: str, exchange: Exchange, extra: Iterable[Check] = ()) -> None:
     """Raise the first failure of the response checks."""
-    for failure in failures_of(contract, operation_id, exchange):
+    for failure in failures_of(contract, operation_id, exchange, extra):
         raise failure

@@ -17,6 +17,7 @@ from conformance.reporting.document import report_format
 from conformance.results import EXIT_UNREACHABLE, EXIT_USAGE
 from conformance.runner import DEFAULT_MAX_EXAMPLES, PHASES, run
 from conformance.target import BUNDLED_MOCK_TARGET, load_target
+from storefront_kit import registry
 
 BASE_URL_ENV = "STOREFRONT_BASE_URL"
 EXIT_INTERRUPTED = 130
@@ -26,12 +27,15 @@ TARGET_ENV = "STOREFRONT_TARGET"
 def build_parser(prog: str = "storefront-kit check") -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog=prog,
-        description="Prove that a backend keeps the storefront contract (openapi.yaml), error code by error code.",
+        description="Prove that a backend keeps a storefront contract, error code by error code.",
         epilog="Exit codes: 0 conforms, 1 contract failures, 2 usage or target-file error, 3 target unreachable.",
     )
+    parser.add_argument("--contract", default=registry.DEFAULT_CONTRACT, metavar="NAME",
+                        help=f"the contract to check against: {', '.join(registry.contract_names())} "
+                             f"(default {registry.DEFAULT_CONTRACT}; storefront-kit contracts lists them)")
     parser.add_argument("--base-url", default=os.environ.get(BASE_URL_ENV),
-                        help=f"API base as in the contract's servers, e.g. http://127.0.0.1:8080/api/v1 "
-                             f"(default: ${BASE_URL_ENV})")
+                        help=f"API base as in the contract's servers, e.g. http://127.0.0.1:8080 and the contract's "
+                             f"base path (default: ${BASE_URL_ENV})")
     parser.add_argument("--target", default=os.environ.get(TARGET_ENV),
                         help=f"target file (YAML) describing the backend; default: ${TARGET_ENV}, else the "
                              f"bundled mock's ({BUNDLED_MOCK_TARGET})")
@@ -58,22 +62,25 @@ def main(argv: Sequence[str] | None = None, *, prog: str = "storefront-kit check
     except SystemExit as exc:  # argparse: --help is 0, a usage error 2
         return int(exc.code or 0)
     try:
+        if args.contract not in registry.contract_names():
+            raise ConfigError(f"no contract named {args.contract!r}; use one of: {', '.join(registry.contract_names())}")
+        contract = registry.contract(args.contract)
         if not args.base_url:
-            raise ConfigError(f"give --base-url (or set ${BASE_URL_ENV}), e.g. http://127.0.0.1:8080/api/v1")
+            raise ConfigError(f"give --base-url (or set ${BASE_URL_ENV}), e.g. http://127.0.0.1:8080{contract.base_path}")
         if not args.base_url.startswith(("http://", "https://")):
             raise ConfigError(f"--base-url {args.base_url!r} must start with http:// or https://")
         if args.max_examples < 1:
             raise ConfigError("--max-examples must be at least 1")
         if args.report:
             report_format(args.report)
-        target = load_target(args.target)
+        target = load_target(args.target, contract)
         phases = PHASES if args.phase == "all" else (args.phase,)
         progress = None
         if not args.no_progress:
             progress = RichProgress(sys.stderr) if sys.stderr.isatty() else PlainProgress(sys.stderr)
         try:
-            result = run(target, args.base_url, seed=args.seed, phases=phases, operations=args.operation,
-                         max_examples=args.max_examples, listener=progress)
+            result = run(target, args.base_url, contract=contract, seed=args.seed, phases=phases,
+                         operations=args.operation, max_examples=args.max_examples, listener=progress)
         finally:
             if isinstance(progress, RichProgress):
                 progress.close()

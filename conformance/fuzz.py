@@ -1,35 +1,31 @@
-"""The fuzz phase: Schemathesis from the contract, with live sessions and the kit's own checks."""
+"""The fuzz phase: Schemathesis from the contract, with live credentials and the kit's own checks."""
 
 from __future__ import annotations
 
-import itertools
 import json
 import time
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 import requests
 import schemathesis
 from schemathesis.engine import StopReason, events, from_schema
 
-from conformance.checks import RESPONSE_CHECKS, Failure
+from conformance.checks import RESPONSE_CHECKS, Check, Failure
 from conformance.errors import TargetUnreachable
-from conformance.http import ApiClient, Exchange
+from conformance.http import ApiClient, Exchange, error_codes_of, shown_headers
+from conformance.profile import FuzzAuth, KitProfile
 from conformance.results import FuzzResult, Outcome, RunResult
 from conformance.target import Target
 from storefront_kit.contract import Contract
 
 # Kit checks that Schemathesis's built-ins already make (`status_code_conformance`,
 # `response_schema_conformance`) are left out to report each problem once.
-_FUZZ_CHECKS = ("error_envelope_shape", "status_matches_code", "error_code_documented_for_operation",
-                "retry_after_on_throttle", "session_id_format", "redirect_link_carries_session")
+_FUZZ_CHECKS = ("error_body_shape", "status_matches_code", "error_code_documented_for_operation",
+                "error_body_of_a_documented_code", "retry_after_on_throttle")
 # Checks that also apply to answers for methods the path does not have (Schemathesis probes them).
-_ANY_METHOD_CHECKS = ("error_envelope_shape", "status_matches_code")
-# Operations that would spoil a shared logged-in session (log it out, delete its account), and
-# operations that log a session into another account: each case of these gets its own session.
-_OWN_ACCOUNT = frozenset({"logout", "deleteAccount"})
-_OWN_SESSION = frozenset({"register", "login", "autologin", "createSession"})
+_ANY_METHOD_CHECKS = ("error_body_shape", "status_matches_code")
 # Repeated transport errors mean the target is gone, not that it broke the contract.
 _MAX_TRANSPORT_ERRORS = 3
 _TRANSPORT_ERRORS = (requests.ConnectionError, requests.Timeout, ConnectionError, TimeoutError)
@@ -47,7 +43,8 @@ _ACTIVE: list[_FuzzState] = []
 class _FuzzState:
     contract: Contract
     labels: dict[str, str]
-    account_sessions: list[tuple[str, str, str]] = field(default_factory=list)
+    checks: frozenset[str]  # the names of the checks this run makes
+    shown: frozenset[str]  # request headers an exchange shows
 
 
 def _settings_refusals(contract: Contract) -> list[str]:
@@ -62,12 +59,15 @@ def _label_map(contract: Contract) -> dict[str, str]:
     return {f"{op.method.upper()} {op.path}": op.operation_id for op in contract.operations.values()}
 
 
-def _exchange(case: Any, response: Any, operation_id: str | None) -> Exchange:
+def _exchange(state: _FuzzState, response: Any, operation_id: str | None) -> Exchange:
     request = response.request
     body = request.body
     text = body.decode("utf-8", "replace") if isinstance(body, bytes) else body
-    headers = {key: value for key, value in request.headers.items()
-               if key.lower() in ("content-type", "x-session", "x-forwarded-for")}
+    headers = {key: value for key, value in request.headers.items() if key.lower() in state.shown}
+    try:
+        answer = json.loads(response.content) if response.status_code >= 400 and response.content else None
+    except ValueError:
+        answer = None
     return Exchange(
         method=str(request.method),
         url=str(request.url),
@@ -79,25 +79,28 @@ def _exchange(case: Any, response: Any, operation_id: str | None) -> Exchange:
         response_body=response.content.decode("utf-8", "replace") if response.content else "",
         elapsed=float(getattr(response, "elapsed", 0.0) or 0.0),
         operation_id=operation_id,
+        error_codes=error_codes_of(state.contract, operation_id, int(response.status_code), answer),
     )
 
 
-def _register_checks() -> None:
-    """Make the kit's response checks Schemathesis checks; they act only during a kit run."""
-    if getattr(_register_checks, "done", False):
-        return
-    for kit_check in RESPONSE_CHECKS:
-        if kit_check.__name__ not in _FUZZ_CHECKS:
+_REGISTERED: set[str] = set()
+
+
+def _register_checks(checks: Sequence[Check]) -> None:
+    """Make the kit's response checks Schemathesis checks; each acts only during a kit run that makes it."""
+    for kit_check in checks:
+        if kit_check.__name__ in _REGISTERED:
             continue
+        _REGISTERED.add(kit_check.__name__)
 
         def wrapper(ctx: Any, response: Any, case: Any, _check: Any = kit_check) -> bool | None:
             if not _ACTIVE:
                 return None
             state = _ACTIVE[-1]
             operation_id = state.labels.get(case.operation.label)
-            if operation_id is None:
+            if operation_id is None or _check.__name__ not in state.checks:
                 return None
-            exchange = _exchange(case, response, operation_id)
+            exchange = _exchange(state, response, operation_id)
             if exchange.method.upper() != state.contract.operation(operation_id).method.upper() and \
                     _check.__name__ not in _ANY_METHOD_CHECKS:
                 return None  # a probe with a method the path does not have (405): not this operation's answer
@@ -110,80 +113,11 @@ def _register_checks() -> None:
         wrapper.__name__ = wrapper.__qualname__ = kit_check.__name__
         wrapper.__doc__ = kit_check.__doc__
         schemathesis.check(wrapper)
-    _register_checks.done = True  # type: ignore[attr-defined]
-
-
-class _Sessions:
-    """Live sessions for generated cases: a shared logged-in one, or a fresh one per case."""
-
-    def __init__(self, client: ApiClient, target: Target, contract: Contract, seed: int, run_id: str) -> None:
-        self.client = client
-        self.target = target
-        self.contract = contract
-        self.tag = f"{seed}-{run_id}"
-        self.counter = itertools.count(1)
-        self.addresses = itertools.count(1)
-        self.accounts: list[tuple[str, str]] = []
-        self.shared: str | None = None
-        self.spare: tuple[str, str, str] | None = None
-        own_account = set(_OWN_ACCOUNT)
-        if not target.setting("passwordChange.requirePasswordAuth"):
-            own_account.add("changePassword")  # a generated password would lock the shared account out
-        self.own_account = frozenset(own_account)
-
-    def address(self) -> str | None:
-        if not self.target.client_address_header:
-            return None
-        number = next(self.addresses)
-        return f"198.19.{200 + number // 250 % 50}.{number % 250 + 1}"
-
-    def anonymous(self) -> str:
-        exchange = self.client.call("createSession", client_address=self.address())
-        body = exchange.json() or {}
-        return str(body.get("id", ""))
-
-    def logged_in(self) -> str:
-        """A new session logged into a new throwaway account."""
-        session = self.anonymous()
-        email = f"sfk-{self.tag}-fuzz-{next(self.counter)}@{self.target.email_domain}"
-        password = f"Fuzz-{next(self.counter):06d}-Pw1"
-        exchange = self.client.call("register", session=session, client_address=self.address(),
-                                    body={"email": email, "password": password})
-        if exchange.status == 200:
-            self.accounts.append((email, password))
-            self.spare = (email, password, session)
-        return session
-
-    def reusable(self) -> str:
-        """A logged-in session that the previous case may have logged out or deleted: checked, and
-        logged in again or replaced (a login costs less than a registration)."""
-        if self.spare is not None:
-            email, password, session = self.spare
-            state = self.client.call("getAccount", session=session, client_address=self.address()).json() or {}
-            if state.get("loggedIn"):
-                return session
-            login = self.client.call("login", session=session, client_address=self.address(),
-                                     body={"id": email, "password": password})
-            if login.status == 200:
-                return session
-        return self.logged_in()
-
-    def for_operation(self, operation_id: str) -> str | None:
-        op = self.contract.operations.get(operation_id)
-        if op is None or not op.requires_session:
-            return None
-        if operation_id in _OWN_SESSION:
-            return self.anonymous()
-        if operation_id in self.own_account:
-            return self.reusable()
-        if self.shared is None:
-            self.shared = self.logged_in()
-            self.spare = None
-        return self.shared
 
 
 def run_fuzz(
     contract: Contract,
+    profile: KitProfile,
     target: Target,
     client: ApiClient,
     result: RunResult,
@@ -195,10 +129,14 @@ def run_fuzz(
     run_id: str,
 ) -> None:
     """Run Schemathesis against the target and fold what it finds into `result`."""
-    _register_checks()
+    checks = [check for check in RESPONSE_CHECKS if check.__name__ in _FUZZ_CHECKS]
+    checks += [check for check in profile.checks if check.__name__ in profile.fuzz_checks]
+    _register_checks(checks)
     labels = _label_map(contract)
-    state = _FuzzState(contract, labels)
-    sessions = _Sessions(client, target, contract, seed, run_id)
+    extra_headers = [header for header in (target.client_address_header,) if header]
+    state = _FuzzState(contract, labels, frozenset(check.__name__ for check in checks),
+                       shown_headers(contract, extra_headers))
+    auth = profile.fuzz_auth(client, target, seed, run_id)
     config = schemathesis.Config.from_dict({
         "seed": seed,
         "workers": 1,
@@ -221,19 +159,21 @@ def run_fuzz(
     schema: Any = schemathesis.openapi.from_path(str(contract.path), config=config)
 
     header = target.client_address_header
+    addresses = _Addresses()
 
     @schema.auth(refresh_interval=None, retry_on=[])
-    class _SessionAuth:
-        def get(self, case: Any, ctx: Any) -> str | None:
-            return sessions.for_operation(labels.get(case.operation.label, ""))
+    class _KitAuth:
+        def get(self, case: Any, ctx: Any) -> Any:
+            return auth.for_operation(labels.get(case.operation.label, ""))
 
-        def set(self, case: Any, data: str | None, ctx: Any) -> None:
+        def set(self, case: Any, data: Any, ctx: Any) -> None:
             case.headers = case.headers or {}
-            if data:
-                case.headers["x-session"] = data
-            address = sessions.address()
-            if header and address:
-                case.headers[header] = address
+            if data is not None:
+                case.headers.update(data.headers)
+                if data.query:
+                    case.query = {**(case.query or {}), **data.query}
+            if header:
+                case.headers[header] = addresses.next()
 
     fuzzed = {operation_id: FuzzResult(operation_id) for operation_id in operations}
     result.fuzz.extend(fuzzed.values())
@@ -259,14 +199,17 @@ def run_fuzz(
             elif isinstance(event, events.EngineFinished) and event.stop_reason == StopReason.SERVER_UNAVAILABLE:
                 raise TargetUnreachable("fuzz phase: the target stopped responding")
             elif isinstance(event, events.ScenarioFinished):
-                _fold(event, labels, fuzzed, seen, sessions)
+                _fold(event, state, fuzzed, seen, auth)
                 listener.item_started("fuzz", f"{event.phase.name.lower()}: {event.recorder.label}")
     finally:
         _ACTIVE.remove(state)
         elapsed = time.monotonic() - started
         for item in fuzzed.values():
             item.duration = elapsed / max(1, len(fuzzed))
-        _cleanup(client, sessions)
+        try:
+            auth.cleanup()
+        except TargetUnreachable:
+            pass
     for item in fuzzed.values():
         if item.failures:
             item.outcome = Outcome.FAILED
@@ -282,8 +225,9 @@ def run_fuzz(
     listener.phase_finished("fuzz")
 
 
-def _fold(event: events.ScenarioFinished, labels: dict[str, str], fuzzed: dict[str, FuzzResult],
-          seen: set[tuple[str, str, str]], sessions: _Sessions) -> None:
+def _fold(event: events.ScenarioFinished, state: _FuzzState, fuzzed: dict[str, FuzzResult],
+          seen: set[tuple[str, str, str]], auth: FuzzAuth) -> None:
+    labels = state.labels
     recorder = event.recorder
     for case_id, node in recorder.cases.items():
         operation_id = labels.get(node.value.operation.label)
@@ -294,10 +238,7 @@ def _fold(event: events.ScenarioFinished, labels: dict[str, str], fuzzed: dict[s
         response = interaction.response if interaction is not None else None
         if response is not None and 200 <= response.status_code < 300:
             fuzzed[operation_id].successes += 1
-            body = node.value.body
-            if operation_id == "register" and isinstance(body, dict):
-                # Generated registrations are removed after the phase, like the kit's own accounts.
-                sessions.accounts.append((str(body.get("email")), str(body.get("password"))))
+            auth.generated(operation_id, node.value.body, response.status_code)
     for case_id, checks in recorder.checks.items():
         for check in checks:
             if check.failure_info is None or check.status.name != "FAILURE":
@@ -314,7 +255,7 @@ def _fold(event: events.ScenarioFinished, labels: dict[str, str], fuzzed: dict[s
             exchanges = []
             interaction = recorder.interactions.get(case_id)
             if interaction is not None and interaction.response is not None:
-                exchanges.append(_recorded_exchange(interaction, operation_id))
+                exchanges.append(_recorded_exchange(state, interaction, operation_id))
             message = f"{operation_id}: {failure.title}"
             if failure.message:
                 message += f" - {failure.message.strip()}"
@@ -323,7 +264,7 @@ def _fold(event: events.ScenarioFinished, labels: dict[str, str], fuzzed: dict[s
                                                          exchanges=exchanges))
 
 
-def _recorded_exchange(interaction: Any, operation_id: str) -> Exchange:
+def _recorded_exchange(state: _FuzzState, interaction: Any, operation_id: str) -> Exchange:
     request, response = interaction.request, interaction.response
     body = request.body
     if isinstance(body, bytes):
@@ -331,7 +272,7 @@ def _recorded_exchange(interaction: Any, operation_id: str) -> Exchange:
     else:
         text = body
     headers = {key: (value[0] if isinstance(value, list) else str(value)) for key, value in request.headers.items()
-               if key.lower() in ("content-type", "x-session", "x-forwarded-for")}
+               if key.lower() in state.shown}
     return Exchange(
         method=request.method,
         url=request.uri,
@@ -355,14 +296,12 @@ def _text(response: Any) -> str:
     return json.dumps(body) if body is not None else ""
 
 
-def _cleanup(client: ApiClient, sessions: _Sessions) -> None:
-    """Delete the accounts the fuzz phase registered for its sessions (best effort)."""
-    for email, password in sessions.accounts:
-        try:
-            session = sessions.anonymous()
-            login = client.call("login", session=session, client_address=sessions.address(),
-                                body={"id": email, "password": password})
-            if login.status == 200:
-                client.call("deleteAccount", session=session, body={}, client_address=sessions.address())
-        except TargetUnreachable:
-            return
+class _Addresses:
+    """A client address per generated request, so that no throttle of the target counts them together."""
+
+    def __init__(self) -> None:
+        self._count = 0
+
+    def next(self) -> str:
+        self._count += 1
+        return f"198.19.{200 + self._count // 250 % 50}.{self._count % 250 + 1}"

@@ -4,14 +4,15 @@ from __future__ import annotations
 
 import json
 import time
-from collections.abc import Mapping
-from dataclasses import dataclass
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import quote, urlencode, urlsplit
 
 import httpx
 
 from conformance.errors import TargetUnreachable
+from storefront_kit.codecs import matches_template
 from storefront_kit.contract import Contract
 
 _SHOWN_BODY_CHARS = 2000
@@ -31,6 +32,7 @@ class Exchange:
     response_body: str
     elapsed: float = 0.0
     operation_id: str | None = None
+    error_codes: frozenset[str] = frozenset()  # the contract's codes this error answer can be
 
     def json(self) -> Any:
         """The answer's JSON body, or `None` when it is not JSON."""
@@ -41,11 +43,12 @@ class Exchange:
 
     @property
     def error_code(self) -> str | None:
-        body = self.json()
-        if isinstance(body, dict) and isinstance(body.get("error"), dict):
-            code = body["error"].get("code")
-            return code if isinstance(code, str) else None
-        return None
+        """The error code of the answer when it names exactly one."""
+        return next(iter(self.error_codes)) if len(self.error_codes) == 1 else None
+
+    def named_codes(self) -> str:
+        """The answer's code(s) for messages: one code, `codeA or codeB`, or `''`."""
+        return " or ".join(sorted(self.error_codes))
 
     def header(self, name: str) -> str | None:
         lowered = name.lower()
@@ -73,7 +76,69 @@ def _shorten(text: str) -> str:
     return f"{text[:_SHOWN_BODY_CHARS]}... ({len(text)} characters in all)"
 
 
-_SHOWN_REQUEST_HEADERS = ("content-type", "x-session", "x-mock-error", "x-forwarded-for")
+def error_codes_of(contract: Contract, operation_id: str | None, status: int, body: Any) -> frozenset[str]:
+    """Which of the contract's error codes an answer carries.
+
+    A contract whose bodies carry their code (`x-errors.codeAt`) names it; otherwise the codes the
+    operation documents for the status whose body template the answer fits are the candidates,
+    a code of its own template (e.g. a gateway's fault body) before those of the default one.
+    """
+    if status < 400:
+        return frozenset()
+    form = contract.error_format
+    if form.code_at is not None:
+        node = body
+        for step in form.code_at:
+            node = node.get(step) if isinstance(node, Mapping) else None
+        return frozenset({node}) if isinstance(node, str) else frozenset()
+    operation = contract.operations.get(operation_id or "")
+    documented = operation.codes_by_status.get(status) if operation else None
+    candidates = documented or {code for code, entry in contract.catalog.items() if entry.status == status}
+    own = {code for code in candidates if contract.catalog[code].body is not None
+           and matches_template(contract.catalog[code].body, body)}
+    if own:
+        return frozenset(own)
+    return frozenset(code for code in candidates if contract.catalog[code].body is None and matches_template(form.body, body))
+
+
+@dataclass(frozen=True, slots=True)
+class Credential:
+    """What proves who sends a request: headers (and query parameters) added to it."""
+
+    headers: Mapping[str, str] = field(default_factory=dict)
+    query: Mapping[str, str] = field(default_factory=dict)
+
+
+def credential_for(contract: Contract, operation_id: str, value: str) -> Credential:
+    """`value` sent the way the operation's (else the contract's) first security scheme expects it."""
+    operation = contract.operation(operation_id)
+    requirements = operation.security or tuple(
+        {scheme: tuple(scopes) for scheme, scopes in requirement.items()} for requirement in contract.resolved.get("security", ())
+    )
+    names = [name for requirement in requirements for name in requirement] or list(contract.security_schemes())
+    if not names:
+        raise ValueError(f"{contract.name} has no security scheme to send a credential with")
+    scheme = contract.security_schemes()[names[0]]
+    if scheme["type"] == "apiKey":
+        if scheme["in"] == "query":
+            return Credential(query={scheme["name"]: value})
+        return Credential(headers={scheme["name"]: value})
+    if scheme["type"] == "http" and scheme.get("scheme", "").lower() == "basic":
+        return Credential(headers={"Authorization": f"Basic {value}"})
+    return Credential(headers={"Authorization": f"Bearer {value}"})
+
+
+def shown_headers(contract: Contract, extra: Iterable[str] = ()) -> frozenset[str]:
+    """The request headers an exchange shows: media type, credentials, header parameters, controls."""
+    names = {"content-type", "authorization", *(name.lower() for name in extra)}
+    for scheme in contract.security_schemes().values():
+        if scheme["type"] == "apiKey" and scheme["in"] == "header":
+            names.add(scheme["name"].lower())
+    for operation in contract.operations.values():
+        for parameter in contract.operation_spec(operation.operation_id).get("parameters", ()):
+            if parameter["in"] == "header":
+                names.add(parameter["name"].lower())
+    return frozenset(names)
 
 
 @dataclass(slots=True)
@@ -84,14 +149,17 @@ class ApiClient:
     contract: Contract
     timeout: float = 10.0
     client_address_header: str | None = None
+    forced_error_header: str | None = None
     connect_retries: int = 2
     transport: httpx.BaseTransport | None = None
     requests_sent: int = 0
     _client: httpx.Client | None = None
+    _shown: frozenset[str] = frozenset()
 
     def __post_init__(self) -> None:
         self.base_url = self.base_url.rstrip("/")
         self._client = httpx.Client(timeout=self.timeout, transport=self.transport, follow_redirects=False)
+        self._shown = shown_headers(self.contract, [h for h in (self.client_address_header, self.forced_error_header) if h])
 
     @property
     def origin(self) -> str:
@@ -112,8 +180,10 @@ class ApiClient:
         self,
         operation_id: str,
         *,
-        session: str | None = None,
+        credential: str | Credential | None = None,
+        path: Mapping[str, str] | None = None,
         body: Any = _MISSING,
+        form: Mapping[str, str] | None = None,
         query: Mapping[str, Any] | None = None,
         raw_body: bytes | None = None,
         content_type: str | None = None,
@@ -122,23 +192,33 @@ class ApiClient:
     ) -> Exchange:
         """Call one operation of the contract.
 
-        `body` is sent as JSON; `raw_body` with `content_type` sends bytes as they are.
+        `credential` is a `Credential`, or a value sent the way the operation's security scheme
+        expects it (an API-key header, a bearer token, ...). `path` fills the path's
+        parameters. `body` is sent as JSON, `form` as a form; `raw_body` with `content_type` sends
+        bytes as they are.
         """
         op = self.contract.operation(operation_id)
         sent: dict[str, str] = dict(headers or {})
-        if session is not None:
-            sent["x-session"] = session
+        params: dict[str, Any] = dict(query or {})
+        if isinstance(credential, str):
+            credential = credential_for(self.contract, operation_id, credential)
+        if credential is not None:
+            sent.update(credential.headers)
+            params.update(credential.query)
         if client_address and self.client_address_header:
             sent[self.client_address_header] = client_address
         content: bytes | None = None
         if raw_body is not None:
             content = raw_body
-            sent.setdefault("content-type", content_type or "application/json")
+            sent.setdefault("content-type", content_type or self.contract.error_format.media_type)
+        elif form is not None:
+            content = urlencode(form).encode()
+            sent.setdefault("content-type", "application/x-www-form-urlencoded")
         elif body is not _MISSING:
             content = json.dumps(body).encode()
             sent.setdefault("content-type", "application/json")
-        url = self.base_url + op.path
-        return self.request(op.method.upper(), url, headers=sent, content=content, params=query,
+        url = self.base_url + fill_path(op.path, path or {})
+        return self.request(op.method.upper(), url, headers=sent, content=content, params=params or None,
                             operation_id=operation_id)
 
     def request(
@@ -172,12 +252,16 @@ class ApiClient:
                 time.sleep(0.3 * attempt)
             except httpx.TransportError as exc:
                 raise TargetUnreachable(f"{method} {url}: {type(exc).__name__} ({exc})") from exc
-        shown = {k: v for k, v in sent.items() if k.lower() in _SHOWN_REQUEST_HEADERS}
+        shown = {k: v for k, v in sent.items() if k.lower() in self._shown}
         request_text: str | None = None
         if content:
             request_text = content[:_SHOWN_BODY_CHARS * 2].decode("utf-8", "replace")
             if len(content) > _SHOWN_BODY_CHARS * 2:
                 request_text = f"{request_text[:_SHOWN_BODY_CHARS]}... ({len(content)} bytes in all)"
+        try:
+            answer = response.json() if response.status_code >= 400 else None
+        except ValueError:
+            answer = None
         exchange = Exchange(
             method=method,
             url=str(response.request.url),
@@ -188,6 +272,17 @@ class ApiClient:
             response_body=response.text,
             elapsed=time.monotonic() - started,
             operation_id=operation_id,
+            error_codes=error_codes_of(self.contract, operation_id, response.status_code, answer),
         )
         self.requests_sent += 1
         return exchange
+
+
+def fill_path(template: str, values: Mapping[str, str]) -> str:
+    """A path template with each `{name}` replaced by its value, escaped as one path segment."""
+    path = template
+    for name, value in values.items():
+        path = path.replace("{" + name + "}", quote(str(value), safe=""))
+    if "{" in path:
+        raise ValueError(f"{template}: no value for the path parameter(s) in {path}")
+    return path

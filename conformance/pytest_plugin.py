@@ -1,4 +1,4 @@
-"""The conformance suite as plain pytest: `pytest --pyargs conformance --base-url URL [--target FILE]`.
+"""The conformance suite as plain pytest: `pytest --pyargs conformance --base-url URL [--contract NAME] [--target FILE]`.
 
 Loaded by `conformance/conftest.py` when pytest collects the package; `-p conformance.pytest_plugin`
 loads it explicitly. Without a base URL (option or `STOREFRONT_BASE_URL`) every test skips.
@@ -15,10 +15,20 @@ from conformance.errors import ConfigError
 from conformance.results import RunResult
 from conformance.runner import DEFAULT_MAX_EXAMPLES, PHASES, run
 from conformance.target import load_target
+from storefront_kit import registry
+
+CONTRACT_ENV = "STOREFRONT_CONTRACT"
+
+
+def contract_option(config: pytest.Config) -> str:
+    """The contract the session checks: `--contract`, else $STOREFRONT_CONTRACT, else the default one."""
+    return str(config.getoption("storefront_contract", None) or os.environ.get(CONTRACT_ENV) or registry.DEFAULT_CONTRACT)
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
     group = parser.getgroup("storefront conformance")
+    group.addoption("--contract", dest="storefront_contract", default=None,
+                    help=f"the contract to check against (default: ${CONTRACT_ENV}, else {registry.DEFAULT_CONTRACT})")
     group.addoption("--base-url", dest="storefront_base_url", default=None,
                     help=f"API base URL of the backend to check (default: ${BASE_URL_ENV})")
     group.addoption("--target", dest="storefront_target", default=None,
@@ -41,8 +51,9 @@ def conformance_result(request: pytest.FixtureRequest) -> RunResult:
     location = config.getoption("storefront_target", None) or os.environ.get(TARGET_ENV)
     phase = config.getoption("conformance_phase", "all")
     try:
-        target = load_target(location)
-        result = run(target, base_url, seed=config.getoption("conformance_seed", 0),
+        contract = contract_option(config)
+        target = load_target(location, contract)
+        result = run(target, base_url, contract=contract, seed=config.getoption("conformance_seed", 0),
                      phases=PHASES if phase == "all" else (phase,),
                      max_examples=config.getoption("conformance_max_examples", DEFAULT_MAX_EXAMPLES))
     except ConfigError as exc:

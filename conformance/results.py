@@ -84,6 +84,7 @@ class RunResult:
     unreachable: str | None = None
     duration: float = 0.0
     requests: int = 0
+    contract: str = ""  # the name of the contract checked against
 
     @classmethod
     def empty(cls, contract: Contract, base_url: str, seed: int, phases: tuple[str, ...],
@@ -96,7 +97,7 @@ class RunResult:
                     origin = "kit" if code in op.kit_codes else "vendor"
                     cells[(operation_id, code)] = Cell(operation_id, code, status, origin)
         operations = {operation_id: OperationResult(operation_id) for operation_id in operation_ids}
-        return cls(base_url, seed, phases, cells, operations)
+        return cls(base_url, seed, phases, cells, operations, contract=contract.name)
 
     @property
     def failures(self) -> list[Failure]:

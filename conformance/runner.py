@@ -12,11 +12,13 @@ from conformance.checks import Failure
 from conformance.controls import MailboxReader, SettingsControl, differences
 from conformance.errors import ConfigError, TargetError, TargetUnreachable
 from conformance.http import ApiClient
+from conformance.profile import KitProfile
 from conformance.results import NO_SCENARIO, Outcome, RunResult, ScenarioResult
-from conformance.scenarios import Scenario, all_scenarios
-from conformance.scenarios._context import NotCovered, ScenarioContext
+from conformance.scenarios import Scenario, scenarios_of
+from conformance.scenarios._context import NotCovered
 from conformance.target import Target
-from storefront_kit.contract import Contract, load_contract
+from storefront_kit import registry
+from storefront_kit.contract import Contract
 
 PHASES = ("scenarios", "fuzz")
 DEFAULT_MAX_EXAMPLES = 25
@@ -57,11 +59,13 @@ def run(
     operations: Iterable[str] | None = None,
     max_examples: int = DEFAULT_MAX_EXAMPLES,
     listener: Listener | None = None,
-    contract: Contract | None = None,
+    contract: str | Contract = registry.DEFAULT_CONTRACT,
     run_id: str | None = None,
 ) -> RunResult:
-    """Check the backend at `base_url` against the contract, as `target` describes it."""
-    contract = contract or load_contract()
+    """Check the backend at `base_url` against a contract (by name), as `target` describes it."""
+    if isinstance(contract, str):
+        contract = registry.contract(contract)
+    profile: KitProfile = registry.kit_profile(contract.name)
     listener = listener or _Silent()
     phases = tuple(phases)
     unknown_phases = set(phases) - set(PHASES)
@@ -75,20 +79,21 @@ def run(
     started = time.monotonic()
     result = RunResult.empty(contract, base_url, seed, phases, selected)
     client = ApiClient(base_url, contract, timeout=target.request_timeout,
-                       client_address_header=target.client_address_header)
+                       client_address_header=target.client_address_header,
+                       forced_error_header=target.forced_error_header)
     control = SettingsControl(client, target)
     run_id = run_id or os.urandom(2).hex()
     try:
-        _preflight(client, target, control)
+        _preflight(profile, client, target, control)
         if "scenarios" in phases:
-            _run_scenarios(contract, target, client, control, result, seed, set(selected), listener, run_id)
+            _run_scenarios(contract, profile, target, client, control, result, seed, set(selected), listener, run_id)
         else:
             for scenario_cell in result.cells.values():
                 scenario_cell.reason = "the scenario phase was not run (--phase fuzz)"
         if "fuzz" in phases:
             from conformance.fuzz import run_fuzz
 
-            run_fuzz(contract, target, client, result, seed=seed, max_examples=max_examples,
+            run_fuzz(contract, profile, target, client, result, seed=seed, max_examples=max_examples,
                      operations=selected, listener=listener, run_id=run_id)
     except TargetUnreachable as exc:
         result.unreachable = str(exc)
@@ -107,13 +112,14 @@ def run(
     return result
 
 
-def _preflight(client: ApiClient, target: Target, control: SettingsControl) -> None:
+def _preflight(profile: KitProfile, client: ApiClient, target: Target, control: SettingsControl) -> None:
     """Fail fast on a wrong base URL or a target file that contradicts the backend."""
-    probe = client.call("createSession")
+    probe = profile.probe(client, target)
     if probe.status in (404, 405):
+        example = "http://127.0.0.1:8080" + client.contract.base_path
         raise TargetError(
-            f"POST {probe.url} answered HTTP {probe.status}: no storefront API at --base-url {client.base_url}. "
-            "Give the API base as in the contract's servers, e.g. http://127.0.0.1:8080/api/v1"
+            f"{probe.method} {probe.url} answered HTTP {probe.status}: no {client.contract.name} API at --base-url "
+            f"{client.base_url}. Give the API base as in the contract's servers, e.g. {example}"
         )
     if control.available:
         found = differences(target.settings, control.read())
@@ -131,10 +137,8 @@ def _unmet(scenario: Scenario, target: Target) -> str | None:
         if need == "forcedErrors" and not target.forced_error_header:
             return ("needs a forced-error control (forcedErrors.header in the target file); the storage outage "
                     "codes cannot be caused on purpose otherwise")
-        if need == "accountWithOrders" and not target.account_with_orders:
-            return "needs an account with orders (testData.accountWithOrders in the target file)"
-        if need.startswith("products.") and not target.products.get(need.split(".", 1)[1]):
-            return f"needs a product in testData.{need} of the target file"
+        if need.startswith("testData.") and not target.data(need.split(".", 1)[1]):
+            return f"needs {need} in the target file"
     return None
 
 
@@ -168,20 +172,21 @@ def _merge(settings: Mapping[str, Any], switch: Mapping[str, Any]) -> dict[str, 
     return merged
 
 
-def _run_scenarios(contract: Contract, target: Target, client: ApiClient, control: SettingsControl,
-                   result: RunResult, seed: int, selected: set[str], listener: Listener, run_id: str) -> None:
-    scenarios = [item for item in all_scenarios() if item.touches(contract) & selected]
+def _run_scenarios(contract: Contract, profile: KitProfile, target: Target, client: ApiClient,
+                   control: SettingsControl, result: RunResult, seed: int, selected: set[str], listener: Listener,
+                   run_id: str) -> None:
+    scenarios = [item for item in scenarios_of(profile.scenarios) if item.touches(contract) & selected]
     listener.phase_started("scenarios", [item.name for item in scenarios])
     mailbox = MailboxReader(client, target)
     for index, scenario in enumerate(scenarios):
         listener.item_started("scenarios", scenario.name)
-        outcome = _run_one(contract, target, client, control, mailbox, result, seed, scenario, index, run_id)
+        outcome = _run_one(contract, profile, target, client, control, mailbox, result, seed, scenario, index, run_id)
         detail = outcome.reason or (outcome.failures[0].message if outcome.failures else "")
         listener.item_finished("scenarios", scenario.name, outcome.outcome, detail)
     listener.phase_finished("scenarios")
 
 
-def _run_one(contract: Contract, target: Target, client: ApiClient, control: SettingsControl,
+def _run_one(contract: Contract, profile: KitProfile, target: Target, client: ApiClient, control: SettingsControl,
              mailbox: MailboxReader, result: RunResult, seed: int, scenario: Scenario, index: int,
              run_id: str) -> ScenarioResult:
     record = ScenarioResult(scenario.name, scenario.area, scenario.description)
@@ -197,9 +202,9 @@ def _run_one(contract: Contract, target: Target, client: ApiClient, control: Set
         if target.client_address_header:
             # Random per run: throttle counters of an earlier run must not leak into this one.
             address = f"198.18.{int(run_id[:2], 16)}.{index % 250 + 1}"
-        ctx = ScenarioContext(name=scenario.name, contract=contract, target=target, client=client, mailbox=mailbox,
+        ctx = profile.context(name=scenario.name, contract=contract, target=target, client=client, mailbox=mailbox,
                               settings=settings, result=result, seed=seed, client_address=address, run_id=run_id,
-                              selected=frozenset(result.operations))
+                              selected=frozenset(result.operations), checks=profile.checks)
         try:
             if switch:
                 control.apply(settings)

@@ -12,54 +12,37 @@ import jsonschema
 import yaml
 
 from conformance.errors import TargetError
-from storefront_kit.contract import Contract, load_contract
+from storefront_kit import registry
+from storefront_kit.contract import Contract
 
 BUNDLED_MOCK_TARGET = "bundled-mock"
-BUNDLED_MOCK_PATH = Path(__file__).resolve().parent / "targets" / "bundled-mock.yaml"
+TARGETS = Path(__file__).resolve().parent / "targets"
 
-_PRODUCT_IDS = {"type": "array", "items": {"type": "string", "minLength": 1}, "minItems": 1}
 _HEADER_NAME = {"type": "string", "pattern": "^[A-Za-z0-9-]+$"}
+_EMAIL_DOMAIN = {"type": "string", "pattern": r"^[A-Za-z0-9.-]+\.[A-Za-z]{2,}$"}
 
 
-def target_schema(contract: Contract | None = None) -> dict[str, Any]:
-    """JSON Schema of a target file; `settings` is the contract's own `ShopSettings`."""
-    contract = contract or load_contract()
+def bundled_mock_target(contract: Contract) -> Path:
+    """The target file describing the bundled mock of `contract` (`conformance/targets/<name>.yaml`)."""
+    return TARGETS / f"{contract.name}.yaml"
+
+
+def target_schema(contract: Contract, test_data: Mapping[str, Any] | None = None) -> dict[str, Any]:
+    """JSON Schema of a target file: the contract's settings schema, the vendor's `testData`."""
+    data = copy.deepcopy(dict(test_data or {"type": "object"}))
+    data.setdefault("properties", {}).setdefault("emailDomain", _EMAIL_DOMAIN)
+    settings = contract.settings_schema()
     return {
         "$schema": "http://json-schema.org/draft-07/schema#",
-        "title": "storefront-kit conformance target",
+        "title": f"storefront-kit conformance target ({contract.name})",
         "type": "object",
         "additionalProperties": False,
-        "required": ["settings"],
+        "required": ["settings"] if settings else [],
         "properties": {
             "name": {"type": "string"},
-            "settings": copy.deepcopy(contract.settings_schema()),
+            "settings": copy.deepcopy(settings) if settings else {"type": "object"},
             "settingsControl": {"enum": ["none", "mock"], "default": "none"},
-            "testData": {
-                "type": "object",
-                "additionalProperties": False,
-                "properties": {
-                    "products": {
-                        "type": "object",
-                        "additionalProperties": False,
-                        "properties": {
-                            "inStock": _PRODUCT_IDS,
-                            "outOfStock": _PRODUCT_IDS,
-                            "noInventoryState": _PRODUCT_IDS,
-                        },
-                    },
-                    "accountWithOrders": {
-                        "type": "object",
-                        "additionalProperties": False,
-                        "required": ["email", "password"],
-                        "properties": {
-                            "email": {"type": "string", "minLength": 3},
-                            "password": {"type": "string", "minLength": 1},
-                            "minOrders": {"type": "integer", "minimum": 1},
-                        },
-                    },
-                    "emailDomain": {"type": "string", "pattern": r"^[A-Za-z0-9.-]+\.[A-Za-z]{2,}$"},
-                },
-            },
+            "testData": data,
             "mailbox": {
                 "type": "object",
                 "additionalProperties": False,
@@ -112,9 +95,7 @@ class Target:
     name: str
     settings: Mapping[str, Any]
     settings_control: bool
-    products: Mapping[str, tuple[str, ...]]
-    account_with_orders: Mapping[str, Any] | None
-    email_domain: str
+    test_data: Mapping[str, Any]  # the vendor's `testData`, checked against its profile's schema
     mailbox: Mailbox
     forced_error_header: str | None
     client_address_header: str | None
@@ -124,10 +105,22 @@ class Target:
     source: str = ""
 
     def setting(self, dotted: str) -> Any:
-        node: Any = self.settings
-        for part in dotted.split("."):
-            node = node.get(part) if isinstance(node, Mapping) else None
-        return node
+        return _lookup(self.settings, dotted)
+
+    def data(self, dotted: str) -> Any:
+        """A `testData` value by dotted key, None when the file gives none."""
+        return _lookup(self.test_data, dotted)
+
+    @property
+    def email_domain(self) -> str:
+        return str(self.test_data.get("emailDomain", "example.com"))
+
+
+def _lookup(tree: Mapping[str, Any], dotted: str) -> Any:
+    node: Any = tree
+    for part in dotted.split("."):
+        node = node.get(part) if isinstance(node, Mapping) else None
+    return node
 
 
 def with_defaults(schema: Mapping[str, Any], value: Any) -> Any:
@@ -146,12 +139,15 @@ def with_defaults(schema: Mapping[str, Any], value: Any) -> Any:
     return result
 
 
-def load_target(location: str | Path | None, contract: Contract | None = None) -> Target:
-    """Read and validate a target file; `None` or `bundled-mock` is the shipped one for the mock."""
-    contract = contract or load_contract()
+def load_target(location: str | Path | None, contract: str | Contract = registry.DEFAULT_CONTRACT) -> Target:
+    """Read and validate a target file of a contract; `None` or `bundled-mock` is the one for the bundled mock."""
+    if isinstance(contract, str):
+        contract = registry.contract(contract)
+    test_data = registry.kit_profile(contract.name).test_data_schema
     if location is None or str(location) == BUNDLED_MOCK_TARGET:
-        text = BUNDLED_MOCK_PATH.read_text("utf-8")
-        source = "bundled-mock (conformance/targets/bundled-mock.yaml)"
+        path = bundled_mock_target(contract)
+        text = path.read_text("utf-8")
+        source = f"bundled-mock (conformance/targets/{path.name})"
     else:
         path = Path(location)
         if not path.is_file():
@@ -163,21 +159,20 @@ def load_target(location: str | Path | None, contract: Contract | None = None) -
         raw = yaml.safe_load(text)
     except yaml.YAMLError as exc:
         raise TargetError(f"{source} is not valid YAML: {exc}") from None
-    return parse_target(raw, contract, source)
+    return parse_target(raw, contract, source, test_data)
 
 
-def parse_target(raw: Any, contract: Contract, source: str = "target") -> Target:
+def parse_target(raw: Any, contract: Contract, source: str = "target", test_data: Mapping[str, Any] | None = None) -> Target:
     """Validate a target file's content and turn it into a `Target`."""
     if not isinstance(raw, dict):
         raise TargetError(f"{source}: the file must hold a YAML mapping with at least `settings:`")
-    validator = jsonschema.Draft7Validator(target_schema(contract), format_checker=jsonschema.FormatChecker())
+    validator = jsonschema.Draft7Validator(target_schema(contract, test_data), format_checker=jsonschema.FormatChecker())
     problems = sorted(validator.iter_errors(raw), key=lambda error: list(error.absolute_path))
     if problems:
         lines = [f"  - {'.'.join(map(str, error.absolute_path)) or '(top level)'}: {error.message}"
                  for error in problems[:10]]
         raise TargetError(f"{source} is not a valid target file:\n" + "\n".join(lines)
                           + "\nSee docs/conformance.md, 'Target file', for every key.")
-    test_data = raw.get("testData", {})
     mailbox = raw.get("mailbox", {"type": "none"})
     mailbox_url = mailbox.get("url")
     if mailbox["type"] == "mock-outbox":
@@ -185,11 +180,9 @@ def parse_target(raw: Any, contract: Contract, source: str = "target") -> Target
     limits = raw.get("limits", {})
     return Target(
         name=raw.get("name", source),
-        settings=with_defaults(contract.settings_schema(), raw["settings"]),
+        settings=with_defaults(contract.settings_schema() or {}, raw.get("settings", {})),
         settings_control=raw.get("settingsControl", "none") == "mock",
-        products={kind: tuple(ids) for kind, ids in test_data.get("products", {}).items()},
-        account_with_orders=test_data.get("accountWithOrders"),
-        email_domain=test_data.get("emailDomain", "example.com"),
+        test_data=raw.get("testData", {}),
         mailbox=Mailbox(mailbox["type"], mailbox_url, mailbox.get("headers", {}), mailbox.get("waitSeconds", 5.0)),
         forced_error_header=raw.get("forcedErrors", {}).get("header"),
         client_address_header=raw.get("clientAddressHeader"),

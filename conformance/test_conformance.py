@@ -1,6 +1,7 @@
 """The conformance suite as pytest tests: one per scenario and one per fuzzed operation.
 
-Run with `pytest --pyargs conformance --base-url URL [--target FILE]`; it skips without a base URL.
+Run with `pytest --pyargs conformance --base-url URL [--contract NAME] [--target FILE]`; it skips
+without a base URL.
 """
 
 from __future__ import annotations
@@ -8,12 +9,19 @@ from __future__ import annotations
 import pytest
 
 from conformance.checks import Failure
+from conformance.pytest_plugin import contract_option
 from conformance.results import Outcome, RunResult
-from conformance.scenarios import all_scenarios
-from storefront_kit.contract import load_contract
+from conformance.scenarios import scenarios_of
+from storefront_kit import registry
 
-SCENARIOS = [scenario.name for scenario in all_scenarios()]
-OPERATIONS = list(load_contract().operations)
+
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    name = contract_option(metafunc.config)
+    if "name" in metafunc.fixturenames:
+        scenarios = scenarios_of(registry.kit_profile(name).scenarios)
+        metafunc.parametrize("name", [scenario.name for scenario in scenarios])
+    if "operation_id" in metafunc.fixturenames:
+        metafunc.parametrize("operation_id", list(registry.contract(name).operations))
 
 
 def _explain(failures: list[Failure]) -> str:
@@ -24,7 +32,6 @@ def _explain(failures: list[Failure]) -> str:
     return "\n\n".join(parts)
 
 
-@pytest.mark.parametrize("name", SCENARIOS)
 def test_scenario(conformance_result: RunResult, name: str) -> None:
     found = [item for item in conformance_result.scenarios if item.name == name]
     if not found:
@@ -36,7 +43,6 @@ def test_scenario(conformance_result: RunResult, name: str) -> None:
         pytest.fail(_explain(record.failures), pytrace=False)
 
 
-@pytest.mark.parametrize("operation_id", OPERATIONS)
 def test_fuzz(conformance_result: RunResult, operation_id: str) -> None:
     found = [item for item in conformance_result.fuzz if item.operation_id == operation_id]
     if not found:

@@ -1,63 +1,47 @@
-"""Builds the ASGI app: Connexion, the vendor APIs, the controls, middleware and error answers."""
+"""Builds the ASGI app: Connexion, the served contracts, the controls, middleware and error answers."""
 
 from __future__ import annotations
 
 import contextlib
 import copy
-import functools
-import gc
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable, Iterable
 from pathlib import Path
 from typing import Any
 
 from connexion import AsyncApp
 from connexion.datastructures import MediaTypeDict
+from connexion.decorators.parameter import pythonic
 from connexion.middleware import MiddlewarePosition
 from connexion.options import SwaggerUIOptions
-from connexion.security import ApiKeySecurityHandler
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from mock_server.vendors import websale
 from mock_server.config import ServerConfig
-from mock_server.encoding import OrjsonJsonifier
+from mock_server.encoding import CodecJsonifier
 from mock_server.envelope import Envelopes
-from mock_server.fast_path import FastPath
+from mock_server.fast_path import FastPath, FastRoute, fast_routes
 from mock_server.middleware import (
     BodyLimit,
+    ContentTypes,
     Cors,
-    JsonContentType,
     MockControls,
     RuntimeBinding,
-    allowed_methods_lookup,
-    session_error_lookup,
 )
+from mock_server.mounts import Mounts
 from mock_server.resolver import TagResolver
 from mock_server.runtime import Runtime
+from mock_server.security import SECURITY_MAP, with_check_functions
 from mock_server.validation import (
     CachedParameterValidator,
     ContractBodyValidator,
     StrictResponseBodyValidator,
 )
+from mock_server.vendor import MockVendor
+from storefront_kit import registry
 from storefront_kit.contract import Contract, load_contract
 
 CONTROLS_SPEC = Path(__file__).resolve().parent / "controls.yaml"
-CONTROLS_BASE_PATH = "/__mock"
-CORS_ALLOWED_HEADERS = ("content-type", "x-session", "x-mock-error", "x-mock-delay", "x-mock-token")
-CORS_EXPOSED_HEADERS = ("x-session", "retry-after")
-
-
-def _accept_session(_api_key: str, required_scopes: Any = None) -> dict[str, str]:
-    # The vendor's session gate has already checked the session; Connexion only needs the
-    # scheme satisfied.
-    return {"sub": "session"}
-
-
-class _SessionSchemeHandler(ApiKeySecurityHandler):
-    def _resolve_func(self, security_scheme: Any) -> Any:
-        return _accept_session
-
-    # Connexion inspects the check function's signature on every request; it never changes.
-    _accepts_kwarg = staticmethod(functools.cache(ApiKeySecurityHandler._accepts_kwarg))
+CONTROLS_HANDLERS = "mock_server"
+MOCK_HEADERS = ("x-mock-error", "x-mock-delay", "x-mock-token")
 
 
 def _api_options(config: ServerConfig) -> dict[str, Any]:
@@ -70,7 +54,7 @@ def _api_options(config: ServerConfig) -> dict[str, Any]:
             "body": MediaTypeDict({"*/*json": ContractBodyValidator}),
             "response": MediaTypeDict({"*/*json": StrictResponseBodyValidator}),
         },
-        "security_map": {"apiKey": _SessionSchemeHandler},
+        "security_map": SECURITY_MAP,
         "swagger_ui_options": SwaggerUIOptions(swagger_ui=True),
     }
 
@@ -81,85 +65,111 @@ class MockApp(AsyncApp):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.front: ASGIApp = self.middleware
+        self.runtime: Runtime
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if "extensions" not in scope:
+            # Connexion's router records the operation in the request's extensions, on a shallow
+            # copy of the scope: one shared dict makes it visible to the error handlers outside it.
+            scope = {**scope, "extensions": {}}
         await self.front(scope, receive, send)
 
 
-def create_app(config: ServerConfig | None = None) -> MockApp:
-    """A new mock app with its own state, seeded from the configured fixtures."""
+def create_app(config: ServerConfig | None = None, *, on_ready: Callable[[], None] | None = None) -> MockApp:
+    """A new mock app with its own state, seeded from the configured fixtures.
+
+    `on_ready` runs once the store is seeded, before the first request is served.
+    """
     config = config or ServerConfig()
-    shop_contract = websale.contract()
-    mounts: dict[str, Contract] = {shop_contract.base_path: shop_contract}
-    if config.controls:
-        mounts[CONTROLS_BASE_PATH] = load_contract(CONTROLS_SPEC)
-    catalog = {code: entry for api in reversed(list(mounts.values())) for code, entry in api.catalog.items()}
-    documented = frozenset().union(*(op.error_codes for api in mounts.values() for op in api.operations.values()))
-    envelopes = Envelopes(catalog, allowed_methods_lookup(mounts), session_error_lookup(mounts), documented)
-    runtime = Runtime(config, shop_contract)
+    vendors: dict[str, tuple[MockVendor, Contract]] = {
+        name: (registry.mock_vendor(name), registry.contract(name)) for name in config.contracts
+    }
+    controls = load_contract(CONTROLS_SPEC, "controls") if config.controls else None
+    mounts = Mounts([contract for _, contract in vendors.values()] + ([controls] if controls else []))
+    envelopes = Envelopes(mounts)
+    runtime = Runtime(config, vendors)
 
     @contextlib.asynccontextmanager
     async def lifespan(_app: Any) -> AsyncIterator[None]:
         await runtime.ensure_seeded()
-        # The app's own objects (the parsed contract, Connexion's routes and validators) live as
-        # long as it serves: frozen, they are no longer scanned by every full collection, which
-        # otherwise lands as a pause in some request's latency.
-        gc.collect()
-        gc.freeze()
+        if on_ready is not None:
+            on_ready()
         try:
             yield
         finally:
-            gc.unfreeze()
             await runtime.close()
 
-    app = MockApp(__name__, lifespan=lifespan, jsonifier=OrjsonJsonifier())
+    app = MockApp(__name__, lifespan=lifespan, jsonifier=CodecJsonifier())
     # Outermost first, within Connexion's stack.
     app.add_middleware(
-        BodyLimit,
-        position=MiddlewarePosition.BEFORE_EXCEPTION,
-        max_bytes=config.max_body_bytes or shop_contract.max_body_bytes,
-        envelopes=envelopes,
+        BodyLimit, position=MiddlewarePosition.BEFORE_EXCEPTION,
+        max_bytes=config.max_body_bytes, mounts=mounts, envelopes=envelopes,
     )
     app.add_middleware(RuntimeBinding, position=MiddlewarePosition.BEFORE_SWAGGER, runtime=runtime)
-    app.add_middleware(JsonContentType, position=MiddlewarePosition.BEFORE_SECURITY, contracts=mounts)
-    # Forced errors and delays come before any vendor's own checks (added by its mount).
+    app.add_middleware(ContentTypes, position=MiddlewarePosition.BEFORE_SECURITY, mounts=mounts)
+    # Forced errors and delays come before any contract's own checks.
     app.add_middleware(
-        MockControls,
-        position=MiddlewarePosition.BEFORE_SECURITY,
-        contracts=mounts,
-        controls_path=CONTROLS_BASE_PATH,
-        token=config.controls_token,
-        enabled=config.controls,
+        MockControls, position=MiddlewarePosition.BEFORE_SECURITY,
+        mounts=mounts, controls=controls, token=config.controls_token,
     )
-    websale.mount(app, shop_contract, _api_options(config))
-    if config.controls:
+    # Longest base path first: a contract served at the root would otherwise take every path.
+    for contract in mounts:
+        if contract is controls:
+            app.add_api(
+                copy.deepcopy(contract.raw), base_path=contract.base_path,
+                resolver=TagResolver(CONTROLS_HANDLERS, contract), name="controls", **_api_options(config),
+            )
+            continue
+        vendor, _ = vendors[contract.name]
         app.add_api(
-            copy.deepcopy(mounts[CONTROLS_BASE_PATH].raw),
-            base_path=CONTROLS_BASE_PATH,
-            resolver=TagResolver("mock_server", mounts[CONTROLS_BASE_PATH]),
-            name="controls",
-            **_api_options(config),
+            with_check_functions(contract, vendor.security), base_path=contract.base_path,
+            resolver=TagResolver(vendor.handlers, contract), name=contract.name, **_api_options(config),
         )
     envelopes.install(app)
     inner: ASGIApp = app.middleware
     if config.fast_path:
+        routes: list[FastRoute] = []
+        for vendor, contract in vendors.values():
+            # `pythonic` is the argument naming Connexion applies with `pythonic_params`.
+            routes += fast_routes(contract, TagResolver(vendor.handlers, contract).function, pythonic, vendor.security)
         inner = FastPath(
-            inner,
-            routes=websale.fast_path_routes(shop_contract),
-            runtime=runtime,
-            envelopes=envelopes,
-            admit=websale.admit,
-            validate_responses=config.validate_responses,
-            max_body_bytes=config.max_body_bytes or shop_contract.max_body_bytes,
+            inner, routes=routes, runtime=runtime, envelopes=envelopes,
+            validate_responses=config.validate_responses, max_body_bytes=config.max_body_bytes,
         )
     # CORS wraps both paths, so that preflights and every answer, errors included, carry its headers.
+    contracts = [contract for _, contract in vendors.values()]
     app.front = Cors(
         inner,
         allow_origins=list(config.cors_origins),
-        allow_methods=["GET", "POST", "PUT", "DELETE", "OPTIONS"],
-        allow_headers=list(CORS_ALLOWED_HEADERS),
-        expose_headers=list(CORS_EXPOSED_HEADERS),
+        allow_methods=sorted({op.method.upper() for contract in contracts for op in contract.operations.values()} | {"OPTIONS"}),
+        allow_headers=sorted(set(_request_headers(contracts)) | {"content-type", *MOCK_HEADERS}),
+        expose_headers=sorted(set(_exposed_headers(contracts))),
         max_age=600,
     )
     app.runtime = runtime
     return app
+
+
+def _request_headers(contracts: Iterable[Contract]) -> Iterable[str]:
+    """Headers a browser client of these contracts sends: credentials and header parameters."""
+    for contract in contracts:
+        for scheme in contract.security_schemes().values():
+            if scheme["type"] == "apiKey" and scheme["in"] == "header":
+                yield scheme["name"].lower()
+            elif scheme["type"] in ("http", "oauth2", "openIdConnect"):
+                yield "authorization"
+        for operation in contract.operations.values():
+            for parameter in contract.operation_spec(operation.operation_id).get("parameters", ()):
+                if parameter["in"] == "header":
+                    yield parameter["name"].lower()
+
+
+def _exposed_headers(contracts: Iterable[Contract]) -> Iterable[str]:
+    """Headers a browser client must be able to read: documented response headers and credentials."""
+    for contract in contracts:
+        for scheme in contract.security_schemes().values():
+            if scheme["type"] == "apiKey" and scheme["in"] == "header":
+                yield scheme["name"].lower()
+        for operation in contract.operations.values():
+            for response in contract.operation_spec(operation.operation_id)["responses"].values():
+                yield from (name.lower() for name in response.get("headers", {}))

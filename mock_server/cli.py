@@ -17,6 +17,7 @@ from typing import Any
 
 from mock_server.config import ServerConfig
 from mock_server.store import is_shared
+from storefront_kit import registry
 
 LOG_LEVELS = ("critical", "error", "warning", "info", "debug")
 # How `--workers N` hands the configuration to the worker processes uvicorn spawns.
@@ -25,9 +26,17 @@ WORKER_CONFIG_ENV = "STOREFRONT_MOCK_WORKER_CONFIG"
 
 def build_parser(prog: str = "storefront-kit serve") -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog=prog, description="Run the stateful storefront mock.")
+    parser.add_argument(
+        "--contract", action="append", dest="contracts", metavar="NAME",
+        help=f"contract to serve at its vendor's real paths: {', '.join(registry.contract_names())}, or all;"
+             f" repeat for several (default {registry.DEFAULT_CONTRACT})",
+    )
     parser.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1)")
     parser.add_argument("--port", type=int, default=8080, help="port to bind (default 8080)")
-    parser.add_argument("--fixtures", type=Path, help="fixture YAML file (default: the bundled fixtures/websale.yaml)")
+    parser.add_argument(
+        "--fixtures", type=Path,
+        help="fixture YAML file of the one served contract (default: the bundled fixtures/<contract>.yaml)",
+    )
     parser.add_argument("--seed", type=int, help="Faker seed; overrides the fixture file's")
     parser.add_argument("--locale", help="Faker locale such as de_DE; overrides the fixture file's")
     parser.add_argument(
@@ -49,13 +58,26 @@ def build_parser(prog: str = "storefront-kit serve") -> argparse.ArgumentParser:
     )
     parser.add_argument(
         "--max-body-bytes", type=int, metavar="N",
-        help="largest accepted request body (default: the contract's maxBodyBytes, 65536)",
+        help="largest accepted request body (default: each contract's maxBodyBytes)",
     )
     return parser
 
 
+def contracts_from_args(names: list[str] | None) -> tuple[str, ...]:
+    """The contracts `--contract` names, `all` meaning every installed one; in the order given."""
+    if not names:
+        return (registry.DEFAULT_CONTRACT,)
+    chosen: list[str] = []
+    for name in names:
+        for each in registry.contract_names() if name == "all" else [name]:
+            if each not in chosen:
+                chosen.append(each)
+    return tuple(chosen)
+
+
 def config_from_args(args: argparse.Namespace) -> ServerConfig:
     return ServerConfig(
+        contracts=contracts_from_args(args.contracts),
         host=args.host,
         port=args.port,
         fixtures=args.fixtures,
@@ -75,6 +97,13 @@ def config_from_args(args: argparse.Namespace) -> ServerConfig:
 def main(argv: Sequence[str] | None = None, prog: str = "storefront-kit serve") -> int:
     args = build_parser(prog).parse_args(argv)
     config = config_from_args(args)
+    unknown = [name for name in config.contracts if name not in registry.contract_names()]
+    if unknown:
+        print(f"error: no contract named {', '.join(unknown)}; use one of: {', '.join(registry.contract_names())}", file=sys.stderr)
+        return 2
+    if config.fixtures is not None and len(config.contracts) > 1:
+        print("error: --fixtures belongs to one contract; serve one contract to use it", file=sys.stderr)
+        return 2
     if args.workers < 1:
         print("error: --workers must be at least 1", file=sys.stderr)
         return 2
@@ -93,20 +122,15 @@ def main(argv: Sequence[str] | None = None, prog: str = "storefront-kit serve") 
         import uvicorn
 
         from mock_server.app import create_app
-        from mock_server.fixtures import FixtureError
+        from mock_server.common.fixtures import FixtureError
 
         try:
-            app = create_app(config)
+            app = create_app(config, on_ready=_freeze_what_start_up_built)
         except (FixtureError, ValueError, OSError) as exc:
             print(f"error: {exc}", file=sys.stderr)
             return 2
-    demo = app.runtime.demo_login  # type: ignore[attr-defined]
-    print(f"Storefront mock API  {config.base_url}/api/v1", flush=True)
-    print(f"API docs (Swagger)   {config.base_url}/api/v1/ui/", flush=True)
-    if config.controls:
-        print(f"Mock controls        {config.base_url}/__mock/ui/", flush=True)
-    if demo is not None:
-        print(f"Demo login           {demo.email} / {demo.password}", flush=True)
+    for label, value in banner(config, app.runtime.banner()):
+        print(f"{label:<21}{value}", flush=True)
     # uvicorn formats every access-log line before the logger drops it; below `info` none is shown.
     access_log = config.log_level in ("info", "debug")
     if args.workers > 1:
@@ -119,6 +143,31 @@ def main(argv: Sequence[str] | None = None, prog: str = "storefront-kit serve") 
     else:
         uvicorn.run(app, host=config.host, port=config.port, log_level=config.log_level, access_log=access_log)
     return 0
+
+
+def banner(config: ServerConfig, vendor_lines: list[tuple[str, str]]) -> list[tuple[str, str]]:
+    """What `serve` prints: each contract's API and docs, the controls, the vendors' demo data."""
+    lines = []
+    for name in config.contracts:
+        contract = registry.contract(name)
+        base = config.base_url + contract.base_path
+        paths = contract.path_prefixes if not contract.base_path else ("",)
+        lines.append((f"{name} API", "  ".join(base + path for path in paths)))
+        lines.append(("  API docs (Swagger)", f"{base}/ui/"))
+    if config.controls:
+        lines.append(("Mock controls", f"{config.base_url}/__mock/ui/"))
+    return lines + vendor_lines
+
+
+def _freeze_what_start_up_built() -> None:
+    """Once seeded, freeze the objects the app lives with, process-wide: this is the CLI's process.
+
+    The parsed contracts, Connexion's routes and validators live as long as the server: frozen,
+    they are no longer scanned by every full collection, which otherwise lands as a pause in some
+    request's latency.
+    """
+    gc.collect()
+    gc.freeze()
 
 
 @contextlib.contextmanager
@@ -144,6 +193,7 @@ def worker_app() -> Any:
     fixtures = data.pop("fixtures")
     config = ServerConfig(**{
         **data, "fixtures": None if fixtures is None else Path(fixtures), "cors_origins": tuple(data["cors_origins"]),
+        "contracts": tuple(data["contracts"]),
     })
     logging.basicConfig(level=config.log_level.upper(), format="%(levelname)s %(name)s: %(message)s")
     # Connexion imports Starlette's test client at start-up, which only warns about itself.
@@ -151,7 +201,7 @@ def worker_app() -> Any:
     with _built_objects_frozen():
         from mock_server.app import create_app
 
-        return create_app(config)
+        return create_app(config, on_ready=_freeze_what_start_up_built)
 
 
 if __name__ == "__main__":

@@ -5,11 +5,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
+from storefront_kit.registry import DEFAULT_CONTRACT
+
 
 @dataclass(frozen=True, slots=True)
 class ServerConfig:
-    """Everything `create_app` needs; defaults serve the bundled fixtures on 127.0.0.1:8080."""
+    """Everything `create_app` needs; defaults serve the default contract with its bundled fixtures on 127.0.0.1:8080."""
 
+    contracts: tuple[str, ...] = (DEFAULT_CONTRACT,)  # the vendors served, by name (`storefront-kit contracts`)
     host: str = "127.0.0.1"
     port: int = 8080
     fixtures: Path | None = None
@@ -21,7 +24,7 @@ class ServerConfig:
     state: str = "memory"
     controls: bool = True
     controls_token: str | None = None
-    max_body_bytes: int | None = None  # None: the contract's `info.x-limits.maxBodyBytes`
+    max_body_bytes: int | None = None  # None: each contract's `info.x-limits.maxBodyBytes`
     log_level: str = "info"
 
     @property

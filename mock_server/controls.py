@@ -1,18 +1,27 @@
-"""Handlers of the mock's own controls (`controls.yaml`, mounted at `/__mock`)."""
+"""Handlers of the mock's own controls (`controls.yaml`, mounted at `/__mock`), the same for every contract."""
 
 from __future__ import annotations
 
 from typing import Any
 
+from mock_server.common.settings import Settings
 from mock_server.context import current_runtime
+from mock_server.errors import ApiError
 
 
 async def list_outbox(to: str | None = None) -> dict[str, Any]:
-    return {"messages": await current_runtime().shop.outbox.messages(to)}
+    messages = [
+        {**message, "contract": name}
+        for name, state in current_runtime().states.items()
+        if state.outbox is not None
+        for message in await state.outbox.messages(to)
+    ]
+    return {"messages": sorted(messages, key=lambda message: message["sentAt"])}
 
 
 async def clear_outbox() -> dict[str, Any]:
-    return {"deleted": await current_runtime().shop.outbox.clear()}
+    states = current_runtime().states.values()
+    return {"deleted": sum([await state.outbox.clear() for state in states if state.outbox is not None])}
 
 
 async def reset_state() -> dict[str, Any]:
@@ -20,9 +29,23 @@ async def reset_state() -> dict[str, Any]:
     return {"reset": True}
 
 
-async def get_settings() -> dict[str, Any]:
-    return await current_runtime().shop.settings.get()
+def _settings(contract: str | None) -> Settings:
+    states = current_runtime().states
+    if contract is None:
+        if len(states) > 1:
+            raise ApiError.of("badRequest", f"The mock serves several contracts; name one with ?contract= ({', '.join(states)}).", "contract")
+        contract = next(iter(states))
+    state = states.get(contract)
+    if state is None:
+        raise ApiError("unknownContract", f"The mock serves no contract {contract!r}; it serves {', '.join(states)}.", "contract")
+    if state.settings is None:
+        raise ApiError("unknownContract", f"The contract {contract!r} has no settings.", "contract")
+    return state.settings
 
 
-async def replace_settings(body: Any) -> dict[str, Any]:
-    return await current_runtime().shop.settings.replace(body)
+async def get_settings(contract: str | None = None) -> dict[str, Any]:
+    return await _settings(contract).get()
+
+
+async def replace_settings(body: Any, contract: str | None = None) -> dict[str, Any]:
+    return await _settings(contract).replace(body)

@@ -1,22 +1,20 @@
 """The one JSON encoding of every answer the mock sends, whichever path answers: compact UTF-8.
 
-orjson encodes the mock's answers several times faster than the standard library; Connexion uses
-it through its `jsonifier` hook and the fast path calls it directly, so both send the same bytes.
+Connexion encodes handler results through its `jsonifier` hook and the fast path calls the codec
+directly, so both send the same bytes.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-import orjson
 from connexion.jsonifier import Jsonifier
 
-encode_json = orjson.dumps
-decode_json = orjson.loads
+from storefront_kit.codecs import JSON
 
 
-class OrjsonJsonifier(Jsonifier):
-    """Connexion's serialiser for handler results, backed by orjson."""
+class CodecJsonifier(Jsonifier):
+    """Connexion's serialiser for handler results, backed by the shared JSON codec."""
 
     def dumps(self, data: Any, **_options: Any) -> str:
-        return orjson.dumps(data).decode()
+        return JSON.encode(data).decode()

@@ -1,156 +1,162 @@
-"""The one place that turns every exception into the contract's error envelope."""
+"""The one place that turns every exception into an error answer of the request's contract.
+
+Statuses, codes and body shapes come from the contract (`x-error-catalog`, `x-errors`), never from
+Python: a generic failure (`ApiError.of("badRequest", ...)`, a store outage, a Connexion problem)
+is answered with the code the contract tags for it.
+"""
 
 from __future__ import annotations
 
-import json
 import logging
 import traceback
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from typing import Any
 
 from connexion.exceptions import ProblemException
 from connexion.lifecycle import ConnexionRequest, ConnexionResponse
 from starlette.exceptions import HTTPException
+from starlette.types import Scope
 
 from mock_server.errors import ApiError
+from mock_server.mounts import Mounts
 from mock_server.store import StoreUnavailable
-from storefront_kit.contract import ErrorCode
+from storefront_kit.codecs import codec_for, render_template
+from storefront_kit.contract import Contract, Operation
 
 logger = logging.getLogger("mock_server")
 
-ROUTING = "connexion_routing"
 # An answer never reflects more of a request than this (a 64 KB unknown key, a parameter value).
 MAX_TEXT = 1000
-STORAGE_CODES = {"refused": "redisServicePoolInaccessible", "unreachable": "redisServiceNotFound"}
+_STORAGE_FAILURES = {"refused": "storageRefused", "unreachable": "storageUnreachable"}
+Answer = tuple[int, list[tuple[bytes, bytes]], bytes]
 
 
 def server_fault() -> ApiError:
     """What a client sees of a fault inside the mock: no detail that could leak request data."""
-    return ApiError("internalError", "An unexpected server fault.")
-
-
-def session_refused(code: str) -> ApiError:
-    """A missing, unknown or expired `x-session`, answered with the operation's code for it."""
-    return ApiError(code, "The x-session header is missing or names no live session.")
+    return ApiError.of("internalError", "An unexpected server fault.")
 
 
 class Envelopes:
-    """Renders error answers; statuses come from the error catalogs, never from Python."""
+    """Renders error answers in the format of the contract each request belongs to."""
 
-    def __init__(
-        self,
-        catalog: Mapping[str, ErrorCode],
-        allowed_methods: Callable[[str], list[str]],
-        session_error_code: Callable[[str | None, str | None], str],
-        operation_codes: frozenset[str] = frozenset(),
-    ) -> None:
-        self.catalog = catalog
-        self._allowed_methods = allowed_methods
-        self._session_error_code = session_error_code
-        # The kit's generic code for a status (404 notFound, 405 methodNotAllowed, ...): where the
-        # catalog has several kit codes for one status, the one no operation documents is generic.
-        by_status: dict[int, list[str]] = {}
-        for entry in catalog.values():
-            if entry.origin == "kit":
-                by_status.setdefault(entry.status, []).append(entry.code)
-        self._kit_code: dict[int, str] = {}
-        for status, codes in by_status.items():
-            generic = [code for code in codes if code not in operation_codes] if len(codes) > 1 else codes
-            if len(generic) == 1:
-                self._kit_code[status] = generic[0]
+    def __init__(self, mounts: Mounts) -> None:
+        self.mounts = mounts
 
-    def status_of(self, code: str) -> int:
-        return self.catalog[code].status
+    def code_of(self, error: ApiError, contract: Contract, operation: Operation | None) -> str:
+        if error.code is not None:
+            return error.code
+        assert error.failure is not None
+        return contract.generic_code(error.failure, operation)
 
-    def body(self, code: str, message: str, field: str | None = None) -> bytes:
-        detail: dict[str, Any] = {"code": code, "message": message[:MAX_TEXT]}
-        if field:
-            detail["field"] = field[:MAX_TEXT]
-        return json.dumps({"error": detail}).encode("ascii")
-
-    def answer(self, error: ApiError, extra_headers: Mapping[str, str] | None = None) -> tuple[int, dict[str, str], bytes]:
-        """Status, headers and body of the envelope for `error`."""
-        if error.code not in self.catalog:
-            logger.error("error code %r is not in the catalog", error.code)
-            error = server_fault()
-        headers = dict(extra_headers or {})
+    def answer(self, error: ApiError, scope: Scope, extra_headers: Mapping[str, str] | None = None) -> Answer:
+        """Status, ASGI headers and body of the error answer to the request `scope`."""
+        contract, operation = self.mounts.contract_for(scope)
+        code = self.code_of(error, contract, operation)
+        if code not in contract.catalog:
+            logger.error("error code %r is not in the catalog of %s", code, contract.name)
+            error, code = server_fault(), contract.generic_code("internalError")
+        entry = contract.catalog[code]
+        values: dict[str, Any] = {**error.details, "code": code, "status": entry.status, "message": error.message[:MAX_TEXT]}
+        if error.field:
+            values["field"] = error.field[:MAX_TEXT]
+        form = contract.error_format
+        body = codec_for(form.media_type).encode(render_template(entry.body or form.body, values))
+        headers = [(b"content-length", str(len(body)).encode()), (b"content-type", form.media_type.encode())]
         if error.retry_after is not None:
-            headers["Retry-After"] = str(error.retry_after)
-        return self.status_of(error.code), headers, self.body(error.code, error.message, error.field)
+            headers.append((b"retry-after", str(error.retry_after).encode()))
+        headers += [(name.lower().encode(), value.encode()) for name, value in (extra_headers or {}).items()]
+        return entry.status, headers, body
 
-    def asgi(self, error: ApiError) -> tuple[int, list[tuple[bytes, bytes]], bytes]:
-        """Status, ASGI headers and body of the envelope, for middleware that answers by itself."""
-        status, extra, body = self.answer(error)
-        headers = [(b"content-length", str(len(body)).encode()), (b"content-type", b"application/json")]
-        return status, headers + [(name.lower().encode(), value.encode()) for name, value in extra.items()], body
-
-    def response(self, error: ApiError, extra_headers: Mapping[str, str] | None = None) -> ConnexionResponse:
-        status, headers, body = self.answer(error, extra_headers)
+    def response(self, error: ApiError, scope: Scope, extra_headers: Mapping[str, str] | None = None) -> ConnexionResponse:
+        status, headers, body = self.answer(error, scope, extra_headers)
+        media_type = dict(headers)[b"content-type"].decode()
         return ConnexionResponse(
-            status_code=status, body=body, content_type="application/json", mimetype="application/json", headers=headers
+            status_code=status,
+            body=body,
+            content_type=media_type,
+            mimetype=media_type,
+            headers={name.decode(): value.decode() for name, value in headers if name != b"content-type"},
         )
 
-    @staticmethod
-    def error_for(exc: Exception, method: str, path: str) -> ApiError:
-        """The answer to an exception raised while handling a request."""
+    def error_for(self, exc: Exception, scope: Scope) -> ApiError:
+        """The answer to an exception raised while handling the request `scope`."""
         if isinstance(exc, ApiError):
             return exc
         if isinstance(exc, StoreUnavailable):
             logger.error("store unavailable: %s", exc)
-            return ApiError(STORAGE_CODES[exc.kind], "The session storage cannot be reached.")
+            return ApiError.of(_STORAGE_FAILURES[exc.kind], "The storage behind this service cannot be used.")
+        method, path = scope.get("method", ""), scope.get("path", "")
+        if isinstance(exc, ProblemException):
+            return _problem_error(exc, method, path, *self.mounts.contract_for(scope))
         # Only the type and the route: messages may carry request data such as passwords.
         logger.error("unexpected %s on %s %s", type(exc).__name__, method, path)
         logger.debug("where (message withheld):\n%s", "".join(traceback.format_tb(exc.__traceback__)))
         return server_fault()
-
-    def kit_error(self, status: int, message: str) -> ApiError:
-        code = self._kit_code.get(status)
-        if code is None:
-            return ApiError(self._kit_code[400], message) if 400 <= status < 500 else server_fault()
-        return ApiError(code, message)
 
     # --- exception handlers, registered on the app ---------------------------------------------
     # Coroutines, so that Connexion runs them on the event loop instead of handing every error
     # answer to a worker thread.
 
     async def on_exception(self, request: ConnexionRequest, exc: Exception) -> ConnexionResponse:
-        return self.response(self.error_for(exc, request.method, request.url.path))
-
-    async def on_problem(self, request: ConnexionRequest, exc: Exception) -> ConnexionResponse:
-        assert isinstance(exc, ProblemException)
-        if exc.status == 401:
-            routing = request.scope.get("extensions", {}).get(ROUTING, {})
-            code = self._session_error_code(routing.get("api_base_path"), routing.get("operation_id"))
-            return self.response(session_refused(code))
-        if exc.status >= 500:
-            # The detail quotes the answer, which may hold tokens: log where, not what.
-            logger.error("%s (%s) on %s %s", type(exc).__name__, exc.title, request.method, request.url.path)
-            return self.response(server_fault())
-        # Connexion's details append the whole failing schema after a blank line.
-        message = str(exc.detail or exc.title or "The request is not valid.").split("\n", 1)[0]
-        if exc.status == 415:
-            message = "Send the request body as application/json."
-        return self.response(self.kit_error(exc.status, message[:300]))
+        return self.response(self.error_for(exc, request.scope), request.scope)
 
     async def on_http_exception(self, request: ConnexionRequest, exc: Exception) -> ConnexionResponse:
         assert isinstance(exc, HTTPException)
+        path = request.url.path
         if exc.status_code == 405:
-            allowed = self._allowed_methods(request.url.path)
-            return self.response(
-                self.kit_error(405, f"{request.method} is not allowed here; use {', '.join(allowed)}."),
-                {"Allow": ", ".join(allowed)},
-            )
+            allowed = self.mounts.allowed_methods(path)
+            error = ApiError.of("methodNotAllowed", f"{request.method} is not allowed here; use {', '.join(allowed)}.")
+            return self.response(error, request.scope, {"Allow": ", ".join(allowed)})
         if exc.status_code == 404:
-            return self.response(self.kit_error(404, f"No operation exists at {request.url.path}."))
-        return self.response(self.kit_error(exc.status_code, str(exc.detail)[:300]))
+            return self.response(ApiError.of("unknownRoute", f"No operation exists at {path[:MAX_TEXT]}."), request.scope)
+        failure = "badRequest" if 400 <= exc.status_code < 500 else "internalError"
+        return self.response(ApiError.of(failure, str(exc.detail)[:300]), request.scope)
 
-    async def on_decode_error(self, _request: ConnexionRequest, _exc: Exception) -> ConnexionResponse:
-        return self.response(ApiError("invalidRequest", "The request body is not valid UTF-8 JSON."))
+    async def on_decode_error(self, request: ConnexionRequest, _exc: Exception) -> ConnexionResponse:
+        return self.response(ApiError.of("badRequest", "The request body is not valid UTF-8 text."), request.scope)
 
     def install(self, app: Any) -> None:
-        app.add_error_handler(ApiError, self.on_exception)
-        app.add_error_handler(ProblemException, self.on_problem)
+        app.add_error_handler(ProblemException, self.on_exception)
         app.add_error_handler(HTTPException, self.on_http_exception)
         app.add_error_handler(UnicodeDecodeError, self.on_decode_error)
-        app.add_error_handler(StoreUnavailable, self.on_exception)
         app.add_error_handler(Exception, self.on_exception)
+
+
+def _problem_error(
+    exc: ProblemException, method: str, path: str, contract: Contract, operation: Operation | None
+) -> ApiError:
+    """Connexion's own refusals (security, validation, media type) as generic failures."""
+    if exc.status == 401:
+        return ApiError.of("unauthenticated", f"{_credential(contract, operation)} is missing or not valid.")
+    if exc.status == 403:
+        return ApiError.of("forbidden", "The access token does not grant the scopes this operation needs.")
+    if exc.status >= 500:
+        # The detail quotes the answer, which may hold tokens: log where, not what.
+        logger.error("%s (%s) on %s %s", type(exc).__name__, exc.title, method, path)
+        return server_fault()
+    if exc.status == 415:
+        return ApiError.of("unsupportedMediaType", f"Send the request body as {_media_types(contract, operation)}.")
+    # Connexion's details append the whole failing schema after a blank line.
+    message = str(exc.detail or exc.title or "The request is not valid.").split("\n", 1)[0]
+    return ApiError.of("badRequest", message[:300])
+
+
+def _credential(contract: Contract, operation: Operation | None) -> str:
+    """How the operation's first security scheme is sent, for messages."""
+    schemes = contract.security_schemes()
+    for requirement in operation.security if operation else ():
+        for name in requirement:
+            scheme = schemes.get(name, {})
+            if scheme.get("type") == "apiKey":
+                where = {"header": "header", "query": "query parameter", "cookie": "cookie"}[scheme["in"]]
+                return f"The {scheme['name']} {where}"
+            if scheme.get("type") == "http" and scheme.get("scheme", "").lower() == "basic":
+                return "The Basic credentials in the Authorization header"
+            return "The bearer token in the Authorization header"
+    return "The credential"
+
+
+def _media_types(contract: Contract, operation: Operation | None) -> str:
+    if operation is None or not operation.has_body:
+        return contract.error_format.media_type
+    return " or ".join(contract.operation_spec(operation.operation_id)["requestBody"]["content"])

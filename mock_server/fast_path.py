@@ -1,12 +1,17 @@
-"""Answers well-formed requests to a vendor's operations without Connexion's per-request machinery.
+"""Answers well-formed requests to the served operations without Connexion's per-request machinery.
 
 Connexion stays the reference. The fast path answers only what it can judge completely: the
-route is one of the contract's operations, the parameters and the JSON body pass the same
-compiled validators Connexion's validators use, and no `X-Mock-*` header asks for a forced error
-or delay. Everything else goes to the Connexion stack untouched (a body already read is replayed),
-which then answers with the documented error. What the fast path answers is what Connexion would:
-the same session checks, the same handler with the same arguments, the answer encoded the same
-way and validated against the same response schema, errors through the same envelopes.
+route is one of a contract's operations, the path and query parameters and the JSON body pass the
+same compiled validators Connexion's validators use, the credential is sent in its plain form,
+and no `X-Mock-*` header asks for a forced error or delay. Everything else goes to the Connexion
+stack untouched (a body already read is replayed), which then answers, errors included. What the
+fast path answers is what Connexion would: the same security check functions, the same handler
+with the same arguments, the answer encoded the same way and validated against the same response
+schema, errors through the same envelopes.
+
+An operation the fast path cannot take whole (a form or non-JSON body, parameters in headers,
+cookies or with a `style`, several security schemes, an answer other than one JSON or empty
+success) is left to Connexion entirely.
 """
 
 from __future__ import annotations
@@ -21,24 +26,24 @@ from urllib.parse import parse_qsl
 
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from mock_server.encoding import decode_json, encode_json
-from mock_server.envelope import Envelopes, server_fault
+from mock_server.envelope import Answer, Envelopes, server_fault
 from mock_server.errors import ApiError
 from mock_server.middleware import declared_length, read_body, replay, send_answer
+from mock_server.mounts import ROUTING, path_pattern
+from mock_server.security import SchemeCheck, scheme_check
 from mock_server.validation import (
     parameter_passes,
     parse_json_body,
     request_body_passes,
     response_body_passes,
 )
+from storefront_kit.codecs import JSON
 from storefront_kit.contract import Contract, Operation
 
-if TYPE_CHECKING:  # the runtime's shop package builds its routes with this module
+if TYPE_CHECKING:  # the runtime imports the vendor packages
     from mock_server.runtime import Runtime
 
 logger = logging.getLogger("mock_server")
-
-Admit = Callable[[Operation, Scope], Awaitable[None]]
 
 _JSON_MEDIA_TYPE = re.compile(rb"\s*application/json\s*(?:;\s*charset=\"?utf-8\"?\s*)?", re.IGNORECASE)
 # Integers as a client writes them; other spellings Connexion also reads ("+1", " 1", "01") are
@@ -52,7 +57,7 @@ class _Decline(Exception):
 
 
 @dataclass(frozen=True, slots=True)
-class _QueryParameter:
+class _Parameter:
     name: str
     argument: str | None  # the handler's keyword, None when the handler does not take it
     integer: bool
@@ -67,19 +72,50 @@ class _QueryParameter:
             raise _Decline
         return int(text)
 
+    def value(self, text: str) -> Any:
+        """The checked value of `text`; declines what the validators refuse."""
+        value = self.convert(text)
+        if not parameter_passes(self.schema, value):
+            raise _Decline
+        return value
+
 
 @dataclass(frozen=True, slots=True)
 class FastRoute:
     """One operation, prepared at start-up: what its requests carry and what its answer must be."""
 
+    contract: Contract
     operation: Operation
     handler: Callable[..., Awaitable[Any]]
-    query: Mapping[str, _QueryParameter]  # by name
+    pattern: re.Pattern[str] | None  # None: the path has no parameters
+    path: Mapping[str, _Parameter]  # by name
+    query: Mapping[str, _Parameter]  # by name
     body_schema: Mapping[str, Any] | None  # None: the operation takes no body
     body_argument: bool
-    response_schema: Mapping[str, Any]
+    security: SchemeCheck | None
+    context_arguments: frozenset[str]  # `user`, `token_info`: what the handler takes of the security result
+    success: int  # the one documented 2xx status
+    response_schema: Mapping[str, Any] | None  # None: the success answer has no body
 
-    def arguments(self, query_string: bytes) -> dict[str, Any]:
+    def path_texts(self, path: str) -> dict[str, str]:
+        """The path parameters as sent, by name (what Connexion's routing puts in `path_params`)."""
+        if self.pattern is None:
+            return {}
+        match = self.pattern.fullmatch(path)
+        if match is None:
+            raise _Decline
+        return match.groupdict()
+
+    def path_arguments(self, texts: Mapping[str, str]) -> dict[str, Any]:
+        arguments: dict[str, Any] = {}
+        for name, text in texts.items():
+            parameter = self.path[name]
+            value = parameter.value(text)
+            if parameter.argument is not None:
+                arguments[parameter.argument] = value
+        return arguments
+
+    def query_arguments(self, query_string: bytes) -> dict[str, Any]:
         found: dict[str, str] = {}
         if self.query:
             for name, value in parse_qsl(query_string.decode("latin-1"), keep_blank_values=True):
@@ -97,48 +133,112 @@ class FastRoute:
                 if value is None:
                     continue
             else:
-                value = parameter.convert(text)
-                if not parameter_passes(parameter.schema, value):
-                    raise _Decline
+                value = parameter.value(text)
             if parameter.argument is not None:
                 arguments[parameter.argument] = value
         return arguments
 
 
-def _route(contract: Contract, operation: Operation, handler: Callable[..., Any], sanitize: Callable[[str], str]) -> FastRoute | None:
+def _parameter(spec: Mapping[str, Any], accepted: Mapping[str, Any], sanitize: Callable[[str], str]) -> _Parameter | None:
+    schema = spec.get("schema", {})
+    if schema.get("type") not in ("string", "integer") or "style" in spec or "content" in spec:
+        return None
+    argument = sanitize(spec["name"])
+    return _Parameter(
+        spec["name"], argument if argument in accepted else None, schema["type"] == "integer",
+        bool(spec.get("required")), schema.get("default"), schema,
+    )
+
+
+def _route(
+    contract: Contract,
+    operation: Operation,
+    handler: Callable[..., Any],
+    sanitize: Callable[[str], str],
+    security: Mapping[str, Callable[..., Any]],
+) -> FastRoute | None:
     """The operation's fast route, or None when it has a feature the fast path leaves to Connexion."""
     spec = contract.operation_spec(operation.operation_id)
-    success = spec["responses"].get("200", {}).get("content", {})
-    if set(success) != {"application/json"} or not inspect.iscoroutinefunction(handler):
+    successes = [status for status in spec["responses"] if str(status).isdigit() and 200 <= int(status) < 300]
+    if len(successes) != 1 or not inspect.iscoroutinefunction(handler):
         return None
-    accepted = inspect.signature(handler).parameters
-    query: dict[str, _QueryParameter] = {}
-    for parameter in spec.get("parameters", ()):
-        schema = parameter.get("schema", {})
-        if parameter["in"] != "query" or schema.get("type") not in ("string", "integer") or "style" in parameter:
+    content = spec["responses"][successes[0]].get("content", {})
+    if content and set(content) != {"application/json"}:
+        return None
+    check = None
+    if operation.security:
+        check = scheme_check(contract, operation, security)
+        if check is None:
             return None
-        argument = sanitize(parameter["name"])
-        query[parameter["name"]] = _QueryParameter(
-            parameter["name"], argument if argument in accepted else None, schema["type"] == "integer",
-            bool(parameter.get("required")), schema.get("default"), schema,
-        )
+    accepted = inspect.signature(handler).parameters
+    path: dict[str, _Parameter] = {}
+    query: dict[str, _Parameter] = {}
+    for parameter_spec in spec.get("parameters", ()):
+        parameter = _parameter(parameter_spec, accepted, sanitize)
+        if parameter is None or parameter_spec["in"] not in ("path", "query"):
+            return None
+        (path if parameter_spec["in"] == "path" else query)[parameter.name] = parameter
     body_schema = None
     if operation.has_body:
-        content = spec["requestBody"]["content"]
-        if set(content) != {"application/json"}:
+        body = spec["requestBody"]["content"]
+        if set(body) != {"application/json"}:
             return None
-        body_schema = content["application/json"]["schema"]
-    return FastRoute(operation, handler, query, body_schema, "body" in accepted, success["application/json"]["schema"])
+        body_schema = body["application/json"]["schema"]
+    template = contract.base_path + operation.path
+    pattern = None
+    if path:
+        named = re.sub(r"\\\{([^}/]+)\\\}", lambda match: f"(?P<{match.group(1)}>[^/]+)", re.escape(template))
+        pattern = re.compile(named)
+        if set(pattern.groupindex) != set(path):
+            return None
+    return FastRoute(
+        contract, operation, handler, pattern, path, query, body_schema, "body" in accepted, check,
+        frozenset({"user", "token_info"} & set(accepted)), int(successes[0]),
+        content["application/json"]["schema"] if content else None,
+    )
 
 
-def fast_routes(contract: Contract, handler_for: Callable[[str], Any], sanitize: Callable[[str], str]) -> dict[tuple[str, str], FastRoute]:
-    """Every operation of `contract` the fast path can take, by (method, full path)."""
-    routes: dict[tuple[str, str], FastRoute] = {}
+def fast_routes(
+    contract: Contract,
+    handler_for: Callable[[str], Any],
+    sanitize: Callable[[str], str],
+    security: Mapping[str, Callable[..., Any]],
+) -> list[FastRoute]:
+    """Every operation of `contract` the fast path can take."""
+    routes = []
     for operation in contract.operations.values():
-        route = _route(contract, operation, handler_for(operation.operation_id), sanitize)
+        route = _route(contract, operation, handler_for(operation.operation_id), sanitize, security)
         if route is not None:
-            routes[(operation.method.upper(), contract.base_path + operation.path)] = route
+            routes.append(route)
     return routes
+
+
+class _Routes:
+    """Finds a request's route: a lookup for fixed paths, patterns for paths with parameters."""
+
+    def __init__(self, routes: list[FastRoute], taken: list[re.Pattern[str]]) -> None:
+        self.fixed: dict[tuple[str, str], FastRoute] = {}
+        self.patterned: dict[str, list[FastRoute]] = {}
+        for route in routes:
+            method = route.operation.method.upper()
+            if route.pattern is None:
+                self.fixed[(method, route.contract.base_path + route.operation.path)] = route
+            else:
+                self.patterned.setdefault(method, []).append(route)
+        # Any path an operation of the fast path does not take but another route could answer
+        # (a fixed path that a pattern also matches) is for Connexion's router to decide.
+        self._taken = taken
+
+    def find(self, method: str, path: str) -> FastRoute | None:
+        route = self.fixed.get((method, path))
+        if route is not None:
+            return route
+        candidates = [route for route in self.patterned.get(method, ()) if route.pattern and route.pattern.fullmatch(path)]
+        if len(candidates) != 1:
+            return None
+        if sum(1 for pattern in self._taken if pattern.match(path)) != 1:
+            return None  # another operation's path (of any method) also matches: let the router decide
+        return candidates[0]
 
 
 def _plain_headers(headers: list[tuple[bytes, bytes]], max_body_bytes: int) -> bool:
@@ -169,32 +269,37 @@ class FastPath:
         self,
         app: ASGIApp,
         *,
-        routes: Mapping[tuple[str, str], FastRoute],
+        routes: list[FastRoute],
         runtime: Runtime,
         envelopes: Envelopes,
-        admit: Admit,
         validate_responses: bool,
-        max_body_bytes: int,
+        max_body_bytes: int | None,
     ) -> None:
         self.app = app
-        self.routes = routes
+        taken = [path_pattern(route.contract.base_path + route.operation.path) for route in envelopes.mounts.routes]
+        self.routes = _Routes(routes, taken)
         self.runtime = runtime
         self.envelopes = envelopes
-        self.admit = admit
         self.validate_responses = validate_responses
         self.max_body_bytes = max_body_bytes
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        route = self.routes.get((scope["method"], scope["path"])) if scope["type"] == "http" else None
-        if route is None or not _plain_headers(scope["headers"], self.max_body_bytes):
+        route = self.routes.find(scope["method"], scope["path"]) if scope["type"] == "http" else None
+        limit = self.max_body_bytes or (route.contract.max_body_bytes if route else 0)
+        if route is None or not _plain_headers(scope["headers"], limit):
             await self.app(scope, receive, send)
             return
         raw: bytes | None = None  # None until the body is read
         try:
-            arguments = route.arguments(scope["query_string"])
+            credential = route.security.credential(scope) if route.security else None
+            if route.security is not None and credential is None:
+                raise _Decline
+            path_params = route.path_texts(scope["path"])
+            arguments = route.path_arguments(path_params)
+            arguments.update(route.query_arguments(scope["query_string"]))
             if route.body_schema is not None:
                 # Within the limit by its declared length; empty (or a client gone) is Connexion's to answer.
-                raw = await read_body(receive, self.max_body_bytes)
+                raw = await read_body(receive, limit)
                 if not raw:
                     raise _Decline
                 try:
@@ -208,19 +313,46 @@ class FastPath:
         except _Decline:
             await self.app(scope, receive if raw is None else replay(raw, receive), send)
             return
-        await send_answer(send, *await self._answer(route, scope, arguments))
+        # What Connexion's routing would have added: the operation and its path parameters.
+        scope = {
+            **scope,
+            "path_params": path_params,
+            "extensions": {
+                **scope.get("extensions", {}),
+                ROUTING: {"api_base_path": route.contract.base_path, "operation_id": route.operation.operation_id},
+            },
+        }
+        await send_answer(send, *await self._answer(route, scope, credential, arguments))
 
-    async def _answer(self, route: FastRoute, scope: Scope, arguments: dict[str, Any]) -> tuple[int, list[tuple[bytes, bytes]], bytes]:
+    async def _answer(self, route: FastRoute, scope: Scope, credential: tuple[str, ...] | None, arguments: dict[str, Any]) -> Answer:
         try:
-            await self.runtime.bind()
-            await self.admit(route.operation, scope)
+            await self.runtime.bind(scope)
+            if route.security is not None:
+                assert credential is not None
+                context = await route.security.check(scope, credential)
+                arguments.update({name: context[name] for name in route.context_arguments})
             result = await route.handler(**arguments)
+            status, body = _status_and_body(result, route.success)
+            if route.response_schema is None:
+                return status, [], b""
             # Encoded as Connexion encodes, and validated as Connexion validates: the bytes sent.
-            payload = encode_json(result)
-            conforms = not self.validate_responses or response_body_passes(route.response_schema, decode_json(payload))
-        except Exception as exc:  # every failure answers in the contract's envelope
-            return self.envelopes.asgi(self.envelopes.error_for(exc, scope["method"], scope["path"]))
+            payload = JSON.encode(body)
+            conforms = not self.validate_responses or response_body_passes(route.response_schema, JSON.decode(payload))
+        except Exception as exc:  # every failure answers in the contract's error format
+            return self.envelopes.answer(self.envelopes.error_for(exc, scope), scope)
         if not conforms:
             logger.error("NonConformingResponseBody on %s %s", scope["method"], scope["path"])
-            return self.envelopes.asgi(server_fault())
-        return 200, [(b"content-length", str(len(payload)).encode()), _JSON_HEADERS], payload
+            return self.envelopes.answer(server_fault(), scope)
+        return status, [(b"content-length", str(len(payload)).encode()), _JSON_HEADERS], payload
+
+
+def _status_and_body(result: Any, success: int) -> tuple[int, Any]:
+    """A handler's result as Connexion reads it: a body, or `(body, status)`."""
+    if isinstance(result, tuple):
+        body, status = result
+        if status != success:
+            raise RuntimeError(f"the handler answered {status}; the contract documents {success}")
+        return status, body
+    if success != 200:
+        raise RuntimeError(f"the handler answered 200; the contract documents {success}")
+    return 200, result

@@ -1,20 +1,20 @@
-"""Pure ASGI middleware shared by every vendor API: body limit, runtime binding, mock controls."""
+"""Pure ASGI middleware shared by every contract: body limit, media types, runtime binding, controls."""
 
 from __future__ import annotations
 
 import asyncio
 import hmac
 import re
-from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING
 
 from starlette.datastructures import Headers
 from starlette.middleware.cors import CORSMiddleware
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from mock_server.envelope import ROUTING, Envelopes
+from mock_server.envelope import Envelopes
 from mock_server.errors import ApiError
-from storefront_kit.contract import SESSION_ERROR_CODE, Contract
+from mock_server.mounts import Mounts
+from storefront_kit.contract import Contract, Operation
 
 if TYPE_CHECKING:  # the runtime imports the vendor packages, which use this module
     from mock_server.runtime import Runtime
@@ -29,37 +29,44 @@ FORCED_RETRY_AFTER_SECONDS = 60
 class BodyLimit:
     """413 for bodies over the limit: by Content-Length at once, else by the bytes streamed so far.
 
+    The limit is the configured one, else the `maxBodyBytes` of the contract the path belongs to.
     A declared length is trusted (the server stops reading at it); a streamed body is read only up
     to the limit.
     """
 
-    def __init__(self, app: ASGIApp, *, max_bytes: int, envelopes: Envelopes) -> None:
+    def __init__(self, app: ASGIApp, *, max_bytes: int | None, mounts: Mounts, envelopes: Envelopes) -> None:
         self.app = app
         self.max_bytes = max_bytes
+        self.mounts = mounts
         self.envelopes = envelopes
 
-    async def _refuse(self, send: Send, code: str, message: str) -> None:
-        await send_answer(send, *self.envelopes.asgi(ApiError(code, message)))
+    def limit(self, path: str) -> int:
+        return self.max_bytes or self.mounts.contract_for_path(path).max_body_bytes
+
+    async def _refuse(self, scope: Scope, send: Send, error: ApiError) -> None:
+        await send_answer(send, *self.envelopes.answer(error, scope))
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
+        limit = self.limit(scope["path"])
+        too_large = ApiError.of("bodyTooLarge", f"The request body exceeds {limit} bytes.")
         declared = raw_header(scope, b"content-length")
         if declared is not None:
             length = declared_length(declared)
             if length is None:
-                await self._refuse(send, "invalidRequest", "The Content-Length header is not a number.")
+                await self._refuse(scope, send, ApiError.of("badRequest", "The Content-Length header is not a number."))
                 return
-            if length > self.max_bytes:
-                await self._refuse(send, "payloadTooLarge", f"The request body exceeds {self.max_bytes} bytes.")
+            if length > limit:
+                await self._refuse(scope, send, too_large)
                 return
         if declared is None and scope.get("method") in ("POST", "PUT", "PATCH", "DELETE"):
             # A streamed body of unknown length: read it up to the limit, then hand it on with a
             # Content-Length, which request validation relies on.
-            body = await read_body(receive, self.max_bytes)
+            body = await read_body(receive, limit)
             if body is None:
-                await self._refuse(send, "payloadTooLarge", f"The request body exceeds {self.max_bytes} bytes.")
+                await self._refuse(scope, send, too_large)
                 return
             scope = {**scope, "headers": [*scope["headers"], (b"content-length", str(len(body)).encode())]}
             receive = replay(body, receive)
@@ -131,37 +138,40 @@ class Cors(CORSMiddleware):
         await self.app(scope, receive, vary_on_origin)
 
 
-class JsonContentType:
-    """Media types compare case-insensitively, and a body without Content-Type is read as JSON.
+class ContentTypes:
+    """Media types compare case-insensitively, and a body without Content-Type has the operation's.
 
     Connexion validates with these rules but hands the handler raw bytes otherwise. An operation
     without a request body ignores whatever body and media type arrive (Connexion would still
     try to parse a form and fail on it).
     """
 
-    def __init__(self, app: ASGIApp, *, contracts: Mapping[str, Contract]) -> None:
+    def __init__(self, app: ASGIApp, *, mounts: Mounts) -> None:
         self.app = app
-        self.contracts = contracts
-
-    def _takes_body(self, scope: Scope) -> bool:
-        routing = scope.get("extensions", {}).get(ROUTING, {})
-        contract = self.contracts.get(routing.get("api_base_path") or "")
-        operation = contract.operations.get(routing.get("operation_id") or "") if contract else None
-        return operation is None or operation.has_body
+        self.mounts = mounts
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "http":
+            contract, operation = self.mounts.contract_for(scope)
             headers = [(k, v) for k, v in scope["headers"] if k != b"content-type"]
             declared = [v for k, v in scope["headers"] if k == b"content-type"]
-            if not self._takes_body(scope):
+            if operation is not None and not operation.has_body:
                 scope = {**scope, "headers": headers}
             elif declared:
                 mime, _, parameters = declared[0].partition(b";")
                 value = mime.strip().lower() + (b";" + parameters if parameters else b"")
                 scope = {**scope, "headers": [*headers, (b"content-type", value)]}
             elif Headers(scope=scope).get("content-length", "0").strip() not in ("", "0"):
-                scope = {**scope, "headers": [*headers, (b"content-type", b"application/json")]}
+                media_type = _request_media_type(contract, operation)
+                scope = {**scope, "headers": [*headers, (b"content-type", media_type.encode())]}
         await self.app(scope, receive, send)
+
+
+def _request_media_type(contract: Contract, operation: Operation | None) -> str:
+    """The media type a body without Content-Type is read as: the operation's first, else the contract's."""
+    if operation is not None:
+        return str(next(iter(contract.operation_spec(operation.operation_id)["requestBody"]["content"])))
+    return contract.error_format.media_type
 
 
 class RuntimeBinding:
@@ -173,27 +183,18 @@ class RuntimeBinding:
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "http":
-            await self.runtime.bind()
+            await self.runtime.bind(scope)
         await self.app(scope, receive, send)
 
 
 class MockControls:
-    """`X-Mock-Token`, `X-Mock-Error` and `X-Mock-Delay` on the contract's operations."""
+    """`X-Mock-Token`, `X-Mock-Error` and `X-Mock-Delay` on every served contract's operations."""
 
-    def __init__(
-        self,
-        app: ASGIApp,
-        *,
-        contracts: Mapping[str, Contract],
-        controls_path: str,
-        token: str | None,
-        enabled: bool,
-    ) -> None:
+    def __init__(self, app: ASGIApp, *, mounts: Mounts, controls: Contract | None, token: str | None) -> None:
         self.app = app
-        self.contracts = contracts
-        self.controls_path = controls_path
+        self.mounts = mounts
+        self.controls = controls  # None: the controls are switched off
         self.token = token
-        self.enabled = enabled
 
     def _authorised(self, headers: Headers) -> bool:
         if self.token is None:
@@ -205,41 +206,38 @@ class MockControls:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        routing = scope.get("extensions", {}).get(ROUTING, {})
-        base_path = routing.get("api_base_path")
+        contract, operation = self.mounts.contract_for(scope)
         headers = Headers(scope=scope)
-        if base_path == self.controls_path:
-            if not self._authorised(headers):
+        if contract is self.controls:
+            if operation is not None and not self._authorised(headers):
                 raise ApiError("controlsTokenRequired", "Send the mock's control token as X-Mock-Token.")
             await self.app(scope, receive, send)
             return
-        contract = self.contracts.get(base_path or "")
         forced, delay = headers.get("x-mock-error"), headers.get("x-mock-delay")
-        if contract is None or not self.enabled or (forced is None and delay is None):
+        if operation is None or self.controls is None or (forced is None and delay is None):
             await self.app(scope, receive, send)
             return
         if not self._authorised(headers):
-            raise ApiError("invalidRequest", "X-Mock-Error and X-Mock-Delay need the mock's control token as X-Mock-Token.")
+            raise ApiError.of("badRequest", "X-Mock-Error and X-Mock-Delay need the mock's control token as X-Mock-Token.")
         if delay is not None:
             if not _DIGITS.fullmatch(delay.strip()) or int(delay) > MAX_DELAY_MS:
-                raise ApiError("invalidRequest", f"X-Mock-Delay must be a whole number of milliseconds from 0 to {MAX_DELAY_MS}.")
+                raise ApiError.of("badRequest", f"X-Mock-Delay must be a whole number of milliseconds from 0 to {MAX_DELAY_MS}.")
             await asyncio.sleep(int(delay) / 1000)
         if forced is not None:
-            raise self._forced_error(contract, routing.get("operation_id"), forced.strip())
+            raise _forced_error(contract, operation, forced.strip())
         await self.app(scope, receive, send)
 
-    @staticmethod
-    def _forced_error(contract: Contract, operation_id: str | None, code: str) -> ApiError:
-        operation = contract.operations.get(operation_id or "")
-        documented = sorted(operation.error_codes) if operation else []
-        if code not in documented:
-            return ApiError(
-                "invalidRequest",
-                f"X-Mock-Error {code!r} is not documented for this operation; use one of: {', '.join(documented)}."[:1000],
-            )
-        entry = contract.catalog[code]
-        retry_after = FORCED_RETRY_AFTER_SECONDS if entry.status == 429 else None
-        return ApiError(code, f"{entry.description} (forced by X-Mock-Error)", retry_after=retry_after)
+
+def _forced_error(contract: Contract, operation: Operation, code: str) -> ApiError:
+    documented = sorted(operation.error_codes)
+    if code not in documented:
+        return ApiError.of(
+            "badRequest",
+            f"X-Mock-Error {code!r} is not documented for this operation; use one of: {', '.join(documented)}."[:1000],
+        )
+    entry = contract.catalog[code]
+    retry_after = FORCED_RETRY_AFTER_SECONDS if entry.status == 429 else None
+    return ApiError(code, f"{entry.description} (forced by X-Mock-Error)", retry_after=retry_after)
 
 
 def raw_header(scope: Scope, name: bytes) -> bytes | None:
@@ -263,29 +261,3 @@ def client_address(scope: Scope) -> str:
         return forwarded.split(",")[0].strip()
     client = scope.get("client")
     return str(client[0]) if client else "unknown"
-
-
-def allowed_methods_lookup(mounts: Mapping[str, Contract]) -> Callable[[str], list[str]]:
-    """`Allow` for a URL path, built from the spec that owns it."""
-
-    def allowed(path: str) -> list[str]:
-        for base, contract in mounts.items():
-            if path.startswith(base + "/"):
-                methods = contract.methods_for_path(path[len(base):])
-                # Starlette answers HEAD wherever GET is served.
-                return [*methods, "HEAD"] if "GET" in methods and "HEAD" not in methods else methods
-        return []
-
-    return allowed
-
-
-
-def session_error_lookup(mounts: Mapping[str, Contract]) -> Callable[[str | None, str | None], str]:
-    """The code a refused session answers on an operation (the kit's own one if unknown)."""
-
-    def code(base_path: str | None, operation_id: str | None) -> str:
-        contract = mounts.get(base_path or "")
-        operation = contract.operations.get(operation_id or "") if contract else None
-        return (operation.session_error_code if operation else None) or SESSION_ERROR_CODE
-
-    return code

@@ -2,8 +2,10 @@
 
     from mock_server.testing import running_mock
 
-    with running_mock() as mock:
+    with running_mock() as mock:                      # the default contract
         httpx.post(f"{mock.api_url}/session/create")
+    with running_mock(contract=NAME) as mock:         # any of `storefront-kit contracts`
+        ...
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ import uvicorn
 
 from mock_server.app import create_app
 from mock_server.config import ServerConfig
+from storefront_kit import registry
 
 __all__ = ["RunningMock", "free_port", "running_mock"]
 
@@ -36,7 +39,12 @@ class RunningMock:
 
     @property
     def api_url(self) -> str:
-        return f"{self.config.base_url}/api/v1"
+        """Base URL of the (first) served contract's API, as in its `servers`."""
+        return self.url_of(self.config.contracts[0])
+
+    def url_of(self, contract: str) -> str:
+        """Base URL of one served contract's API."""
+        return f"{self.config.base_url}{registry.contract(contract).base_path}"
 
     @property
     def controls_url(self) -> str:
@@ -50,9 +58,16 @@ def free_port(host: str = "127.0.0.1") -> int:
 
 
 @contextlib.contextmanager
-def running_mock(config: ServerConfig | None = None, *, startup_timeout: float = 15.0) -> Iterator[RunningMock]:
-    """Serve a fresh mock until the block ends; port 0 (the default here) picks a free one."""
+def running_mock(
+    config: ServerConfig | None = None, *, contract: str | None = None, startup_timeout: float = 15.0
+) -> Iterator[RunningMock]:
+    """Serve a fresh mock until the block ends; port 0 (the default here) picks a free one.
+
+    `contract` serves that one contract instead of the configuration's.
+    """
     config = config or ServerConfig(port=0)
+    if contract is not None:
+        config = dataclasses.replace(config, contracts=(contract,))
     if config.port == 0:
         config = dataclasses.replace(config, port=free_port(config.host))
     app = create_app(config)

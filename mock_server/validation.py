@@ -27,6 +27,7 @@ from jsonschema.exceptions import ValidationError, best_match
 from starlette.types import Scope
 
 from mock_server.errors import ApiError
+from storefront_kit.codecs import JSON, BodyError
 from storefront_kit.contract import error_code_for_failure
 
 _MAX_MESSAGE = 300
@@ -197,20 +198,17 @@ def api_error_for(schema: Mapping[str, Any], error: ValidationError) -> ApiError
     leaf = missing or _extra_property(error)
     field = ".".join([*path, leaf] if leaf else path) or None
     code = error_code_for_failure(schema, list(error.absolute_schema_path), str(error.validator), missing)
+    if code is None:
+        return ApiError.of("badRequest", _describe(error, field), field)
     return ApiError(code, _describe(error, field), field)
 
 
 def parse_json_body(raw: bytes, encoding: str = "utf-8") -> Any:
-    """A request body's JSON value, or the contract's error for bytes that are not UTF-8 JSON."""
+    """A request body's JSON value, or the contract's bad-request answer for bytes that are not UTF-8 JSON."""
     try:
-        body = json.loads(raw.decode(encoding))
-        # `\ud800`-style escapes parse into strings no encoder (hashing, storage) accepts.
-        json.dumps(body, ensure_ascii=False).encode("utf-8")
-    except (UnicodeDecodeError, UnicodeEncodeError, LookupError):
-        raise ApiError("invalidRequest", "The request body is not valid UTF-8 text.") from None
-    except (ValueError, RecursionError):
-        raise ApiError("invalidRequest", "The request body is not valid JSON.") from None
-    return body
+        return JSON.decode(raw, encoding=encoding)
+    except BodyError as exc:
+        raise ApiError.of("badRequest", str(exc)) from None
 
 
 class ContractBodyValidator(JSONRequestBodyValidator):
@@ -227,7 +225,7 @@ class ContractBodyValidator(JSONRequestBodyValidator):
     def _validate(self, body: Any) -> dict[str, Any] | None:
         if body is _NO_BODY:
             if self._required:
-                raise ApiError("invalidRequest", "A JSON request body is required.")
+                raise ApiError.of("badRequest", "A JSON request body is required.")
             return None
         judges = _judges(_REQUEST_JUDGES, self._schema, Draft4RequestValidator)
         if _passes_fast(judges, body):

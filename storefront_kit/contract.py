@@ -1,22 +1,37 @@
-"""Read `openapi.yaml`: operations, their documented error codes, and the rule-to-code extension."""
+"""Read a contract: its operations, error catalog, error format and the rule-to-code extension.
+
+Every contract follows the same conventions (ARCHITECTURE.md, "Contract conventions"), so the mock
+and the kit read any vendor's contract through this one module.
+"""
 
 from __future__ import annotations
 
 import functools
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import yaml
 
-from storefront_kit.data import contract_file
-
-DEFAULT_SPEC_PATH = contract_file("websale")
 HTTP_METHODS = ("get", "put", "post", "delete", "patch", "options", "head")
-FALLBACK_ERROR_CODE = "invalidRequest"
-# The kit's code for a refused session where an operation documents no `notLoggedIn`.
-SESSION_ERROR_CODE = "invalidSession"
+# The failures every API can meet whatever its vendor; each contract tags the code answering each.
+GENERIC_FAILURES = (
+    "badRequest",
+    "bodyTooLarge",
+    "unsupportedMediaType",
+    "unknownRoute",
+    "methodNotAllowed",
+    "unauthenticated",
+    "forbidden",
+    "storageRefused",
+    "storageUnreachable",
+    "internalError",
+)
+
+
+class ContractError(ValueError):
+    """A contract breaks the conventions the kit relies on; the message names the place."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -26,6 +41,8 @@ class ErrorCode:
     origin: str  # "vendor" or "kit"
     description: str
     settings_dependent: bool = False  # a 400 that a schema-valid request can get
+    generic: frozenset[str] = frozenset()  # generic failures this code answers
+    body: Any = None  # this code's own body template, None for the contract's default
 
 
 @dataclass(frozen=True, slots=True)
@@ -34,29 +51,20 @@ class Operation:
     method: str
     path: str
     tag: str
-    requires_session: bool
-    requires_login: bool
+    security: tuple[Mapping[str, tuple[str, ...]], ...]  # alternatives, each scheme -> scopes
     codes_by_status: Mapping[int, frozenset[str]]
     kit_codes: frozenset[str]
     has_body: bool
-    body_required: bool
-    query_parameters: tuple[str, ...] = field(default=())
+    extensions: Mapping[str, Any]  # the operation's own `x-` keys
+
+    @property
+    def secured(self) -> bool:
+        """True when every request needs a credential (an empty alternative makes it optional)."""
+        return bool(self.security) and all(self.security)
 
     @property
     def error_codes(self) -> frozenset[str]:
         return frozenset().union(*self.codes_by_status.values()) if self.codes_by_status else frozenset()
-
-    @property
-    def vendor_codes(self) -> frozenset[str]:
-        return self.error_codes - self.kit_codes
-
-    @property
-    def session_error_code(self) -> str | None:
-        """The code a missing or unknown x-session answers on this operation."""
-        if not self.requires_session:
-            return None
-        codes = self.codes_by_status.get(401, frozenset())
-        return "notLoggedIn" if "notLoggedIn" in codes else SESSION_ERROR_CODE
 
     def status_of(self, code: str) -> int | None:
         for status, codes in self.codes_by_status.items():
@@ -65,13 +73,25 @@ class Operation:
         return None
 
 
-class Contract:
-    """The parsed contract, with every local `$ref` resolved."""
+@dataclass(frozen=True, slots=True)
+class ErrorFormat:
+    """How the contract's error answers look (`info.x-errors`)."""
 
-    def __init__(self, raw: dict[str, Any], path: Path | None = None) -> None:
+    media_type: str
+    schema: str  # name of the components schema of the generic error body
+    code_at: tuple[str, ...] | None  # JSON-pointer parts of the code in a body; None: bodies carry none
+    body: Any  # the default body template
+
+
+class Contract:
+    """One parsed contract, with every local `$ref` resolved."""
+
+    def __init__(self, raw: dict[str, Any], path: Path | None = None, name: str | None = None) -> None:
         self.raw = raw
         self.path = path
+        self.name = name or (path.stem if path else "contract")
         self.resolved: dict[str, Any] = _resolve_refs(raw, raw)
+        info = raw["info"]
         self.catalog: dict[str, ErrorCode] = {
             code: ErrorCode(
                 code,
@@ -79,10 +99,28 @@ class Contract:
                 entry["origin"],
                 entry["description"],
                 bool(entry.get("settingsDependent", False)),
+                frozenset(entry.get("generic", ())),
+                entry.get("body"),
             )
-            for code, entry in raw["info"]["x-error-catalog"].items()
+            for code, entry in info["x-error-catalog"].items()
         }
+        errors = info["x-errors"]
+        pointer = errors.get("codeAt")
+        self.error_format = ErrorFormat(
+            errors.get("mediaType", "application/json"),
+            errors["schema"],
+            tuple(part for part in pointer.split("/") if part) if pointer else None,
+            errors["body"],
+        )
         self.operations: dict[str, Operation] = {op.operation_id: op for op in self._read_operations()}
+        self._generic: dict[str, tuple[str, ...]] = {
+            failure: tuple(entry.code for entry in self.catalog.values() if failure in entry.generic)
+            for failure in GENERIC_FAILURES
+        }
+
+    @property
+    def title(self) -> str:
+        return str(self.raw["info"]["title"])
 
     @property
     def max_body_bytes(self) -> int:
@@ -90,9 +128,18 @@ class Contract:
 
     @property
     def base_path(self) -> str:
-        """Path part of the servers' URL, e.g. `/api/v1`."""
+        """Path part of the last server URL (the local mock's), e.g. `/api/v2`; empty for a root."""
         url = self.raw["servers"][-1]["url"]
-        return "/" + url.split("://", 1)[-1].split("/", 1)[-1].strip("/")
+        path = url.split("://", 1)[-1]
+        path = path[path.find("/"):] if "/" in path else ""
+        return path.rstrip("/")
+
+    @property
+    def path_prefixes(self) -> tuple[str, ...]:
+        """Where the contract's paths start: its base path, or the first segment of each path."""
+        if self.base_path:
+            return (self.base_path,)
+        return tuple(sorted({"/" + op.path.strip("/").split("/", 1)[0] for op in self.operations.values()}))
 
     def operation(self, operation_id: str) -> Operation:
         return self.operations[operation_id]
@@ -105,46 +152,82 @@ class Contract:
         op = self.operations[operation_id]
         return self.resolved["paths"][op.path][op.method]
 
-    def request_body_schema(self, operation_id: str) -> dict[str, Any] | None:
+    def request_body_schema(self, operation_id: str, media_type: str | None = None) -> dict[str, Any] | None:
         body = self.operation_spec(operation_id).get("requestBody")
         if not body:
             return None
-        return body["content"]["application/json"]["schema"]
+        content = body["content"]
+        return content[media_type or next(iter(content))]["schema"]
 
-    def settings_schema(self) -> dict[str, Any]:
-        return self.resolved["components"]["schemas"]["ShopSettings"]
+    def schema(self, name: str) -> dict[str, Any]:
+        return self.resolved["components"]["schemas"][name]
+
+    def settings_schema(self) -> dict[str, Any] | None:
+        """The schema of the backend's settings (`info.x-settings-schema`), None if it has none."""
+        name = self.raw["info"].get("x-settings-schema")
+        return self.schema(name) if name else None
+
+    def security_schemes(self) -> dict[str, dict[str, Any]]:
+        return dict(self.resolved.get("components", {}).get("securitySchemes", {}))
+
+    def generic_code(self, failure: str, operation: Operation | None = None) -> str:
+        """The code answering a generic failure; among several, the one `operation` documents."""
+        codes = self._generic[failure]
+        if operation is not None and len(codes) > 1:
+            for code in codes:
+                if code in operation.error_codes:
+                    return code
+        return codes[0]
+
+    def unauthenticated_code(self, operation: Operation) -> str | None:
+        """The code a missing or refused credential answers on `operation`, None if it needs none."""
+        return self.generic_code("unauthenticated", operation) if operation.secured else None
+
+    def code_for_schema_failure(
+        self, schema: Mapping[str, Any], schema_path: Sequence[str | int], keyword: str, missing_property: str | None = None
+    ) -> str:
+        """The code a failed schema rule answers: its `x-error-code`, else the generic bad-request one."""
+        return error_code_for_failure(schema, schema_path, keyword, missing_property) or self.generic_code("badRequest")
 
     def _read_operations(self) -> Iterable[Operation]:
-        global_security = self.raw.get("security", [])
+        global_security = self.resolved.get("security", [])
         for path, item in self.resolved["paths"].items():
             for method in HTTP_METHODS:
                 spec = item.get(method)
                 if spec is None:
                     continue
-                security = spec.get("security", global_security)
                 codes_by_status: dict[int, frozenset[str]] = {}
                 kit_codes: set[str] = set()
                 for status, response in spec["responses"].items():
                     if not str(status).isdigit() or int(status) < 400:
                         continue
-                    codes_by_status[int(status)] = frozenset(_response_codes(response))
+                    codes_by_status[int(status)] = frozenset(self._response_codes(response))
                     kit_codes.update(response.get("x-kit-codes", ()))
-                body = spec.get("requestBody")
                 yield Operation(
                     operation_id=spec["operationId"],
                     method=method,
                     path=path,
                     tag=spec["tags"][0],
-                    requires_session=any(requirement for requirement in security),
-                    requires_login=bool(spec.get("x-requires-login", False)),
+                    security=tuple(
+                        {scheme: tuple(scopes) for scheme, scopes in requirement.items()}
+                        for requirement in spec.get("security", global_security)
+                    ),
                     codes_by_status=codes_by_status,
                     kit_codes=frozenset(kit_codes),
-                    has_body=body is not None,
-                    body_required=bool(body and body.get("required")),
-                    query_parameters=tuple(
-                        p["name"] for p in spec.get("parameters", ()) if p["in"] == "query"
-                    ),
+                    has_body=spec.get("requestBody") is not None,
+                    extensions={key: value for key, value in spec.items() if key.startswith("x-")},
                 )
+
+    def _response_codes(self, response: Mapping[str, Any]) -> Iterable[str]:
+        yield from response.get("x-error-codes", ())
+        if self.error_format.code_at is None:
+            return
+        schema = response.get("content", {}).get(self.error_format.media_type, {}).get("schema", {})
+        for part in schema.get("allOf", [schema]):
+            node: Any = part
+            for step in self.error_format.code_at:
+                node = node.get("properties", {}).get(step, {}) if isinstance(node, Mapping) else {}
+            yield from node.get("enum", ())
 
 
 def error_code_for_failure(
@@ -152,8 +235,8 @@ def error_code_for_failure(
     schema_path: Sequence[str | int],
     keyword: str,
     missing_property: str | None = None,
-) -> str:
-    """The code the contract assigns to a schema failure.
+) -> str | None:
+    """The code a schema node's `x-error-code` assigns to a failure, None when no node assigns one.
 
     `schema_path` leads from `schema` to the failed keyword (as jsonschema's
     `absolute_schema_path`); the innermost node with a matching `x-error-code` decides.
@@ -173,7 +256,7 @@ def error_code_for_failure(
         code = _code_in(candidate.get("x-error-code"), keyword)
         if code:
             return code
-    return FALLBACK_ERROR_CODE
+    return None
 
 
 def _code_in(rule: Any, keyword: str) -> str | None:
@@ -184,17 +267,10 @@ def _code_in(rule: Any, keyword: str) -> str | None:
     return None
 
 
-def _response_codes(response: Mapping[str, Any]) -> Iterable[str]:
-    schema = response.get("content", {}).get("application/json", {}).get("schema", {})
-    for part in schema.get("allOf", [schema]):
-        code_schema = part.get("properties", {}).get("error", {}).get("properties", {}).get("code", {})
-        yield from code_schema.get("enum", ())
-
-
 def _resolve_refs(node: Any, root: dict[str, Any], seen: tuple[str, ...] = (), memo: dict[str, Any] | None = None) -> Any:
     """`node` with every local `$ref` replaced by its target.
 
-    Each target is resolved once and then shared by every place that refers to it (the contract
+    Each target is resolved once and then shared by every place that refers to it (a contract
     has hundreds of references to a few dozen schemas); the result is read-only.
     """
     memo = {} if memo is None else memo
@@ -202,7 +278,7 @@ def _resolve_refs(node: Any, root: dict[str, Any], seen: tuple[str, ...] = (), m
         ref = node.get("$ref")
         if isinstance(ref, str) and ref.startswith("#/"):
             if ref in seen:
-                raise ValueError(f"circular $ref {ref}")
+                raise ContractError(f"circular $ref {ref}")
             if ref not in memo:
                 target: Any = root
                 for part in ref[2:].split("/"):
@@ -220,16 +296,15 @@ def _resolve_refs(node: Any, root: dict[str, Any], seen: tuple[str, ...] = (), m
     return node
 
 
-def load_contract(path: str | Path | None = None) -> Contract:
-    """Load and cache the contract (the repository's `openapi.yaml` by default)."""
-    # One cache entry per file, however the path is spelt: `load_contract()` and
-    # `load_contract(DEFAULT_SPEC_PATH)` both run at start-up.
-    return _load_contract(Path(path).resolve() if path else DEFAULT_SPEC_PATH)
+def load_contract(path: str | Path, name: str | None = None) -> Contract:
+    """Read and cache the contract file at `path` (`name` defaults to the file's stem)."""
+    # One cache entry per file, however the path is spelt.
+    return _load_contract(Path(path).resolve(), name)
 
 
-@functools.lru_cache(maxsize=8)
-def _load_contract(spec_path: Path) -> Contract:
+@functools.lru_cache(maxsize=16)
+def _load_contract(spec_path: Path, name: str | None) -> Contract:
     with spec_path.open(encoding="utf-8") as handle:
         # The C loader, where libyaml is present, saves a noticeable part of start-up.
         raw = yaml.load(handle, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
-    return Contract(raw, spec_path)
+    return Contract(raw, spec_path, name)

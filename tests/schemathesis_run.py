@@ -19,7 +19,8 @@ from typing import Any
 
 import httpx
 
-from storefront_kit.contract import DEFAULT_SPEC_PATH, Contract, load_contract
+from storefront_kit import registry
+from storefront_kit.contract import Contract
 
 HERE = Path(__file__).resolve().parent
 SCHEMATHESIS = Path(sys.executable).with_name("schemathesis")
@@ -78,7 +79,7 @@ def run_schemathesis(
     }
     report = workdir / "report.json"
     command = [
-        str(SCHEMATHESIS), "--config-file", str(config), "--no-color", "run", str(DEFAULT_SPEC_PATH),
+        str(SCHEMATHESIS), "--config-file", str(config), "--no-color", "run", str(registry.contract_path("websale")),
         "--url", api_url,
         "--checks", "all",
         "--phases", "examples,coverage,fuzzing,stateful",
@@ -100,7 +101,7 @@ def main() -> int:
     parser.add_argument("--max-examples", type=int, default=180, help="per operation (default %(default)s: over 5,000 requests)")
     parser.add_argument("--seed", type=int, default=20261122)
     args = parser.parse_args()
-    contract = load_contract()
+    contract = registry.contract("websale")
     prepare_target(f"{args.base_url}/__mock")
     with tempfile.TemporaryDirectory() as workdir:
         finished, report = run_schemathesis(

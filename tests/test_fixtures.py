@@ -14,10 +14,15 @@ import pytest
 import yaml
 from openapi_schema_validator import OAS30Validator
 
-from mock_server.fixtures import DEFAULT_FIXTURES, FixtureData, FixtureError, load_fixtures
-from storefront_kit.contract import load_contract
+from mock_server.vendors.websale.fixtures import (
+    DEFAULT_FIXTURES,
+    FixtureData,
+    FixtureError,
+    load_fixtures,
+)
+from storefront_kit import registry
 
-SCHEMAS = load_contract().resolved["components"]["schemas"]
+SCHEMAS = registry.contract("websale").resolved["components"]["schemas"]
 FORMATS = OAS30Validator.FORMAT_CHECKER
 ACCOUNT_FIELDS = tuple(SCHEMAS["Account"]["properties"])
 

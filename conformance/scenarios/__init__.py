@@ -1,15 +1,16 @@
 """Scenarios: deterministic flows that trigger every documented error code by its documented cause.
 
-A module per API area registers its scenarios with `@scenario`. Each scenario declares the
-cells (operation x error code) it covers, the settings it needs, and what else it needs from the
-target (mailbox, forced errors, test data), so that the runner can report why a cell was not
-covered instead of running a flow that cannot work.
+A module per API area registers its scenarios with `@scenario`; a vendor's profile names the
+modules its contract runs (the generic `conformance.scenarios.protocol` first, then its own).
+Each scenario declares the cells (operation x error code) it covers, the settings it needs, and
+what else it needs from the target (mailbox, forced errors, test data), so that the runner can
+report why a cell was not covered instead of running a flow that cannot work.
 """
 
 from __future__ import annotations
 
 import importlib
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -19,10 +20,6 @@ if TYPE_CHECKING:
     from conformance.scenarios._context import ScenarioContext
 
 Covers = Mapping[str, tuple[str, ...]] | Callable[[Contract], Mapping[str, tuple[str, ...]]]
-
-AREAS = ("session", "account", "addresses", "back_in_stock", "orders", "profile", "password", "protocol",
-         "throttle", "expiry")
-
 
 @dataclass(frozen=True, slots=True)
 class Scenario:
@@ -35,6 +32,7 @@ class Scenario:
     settings: Mapping[str, Any] = field(default_factory=dict)
     tune: Mapping[str, Any] = field(default_factory=dict)
     needs: tuple[str, ...] = ()
+    module: str = ""
 
     def cells(self, contract: Contract) -> dict[str, tuple[str, ...]]:
         covers = self.covers(contract) if callable(self.covers) else self.covers
@@ -58,10 +56,10 @@ def scenario(
     """Register a scenario.
 
     `covers` maps operation ids to the error codes the scenario triggers; `operations` lists the
-    operations whose success path it checks; `settings` are dotted ShopSettings values it needs;
+    operations whose success path it checks; `settings` are dotted values of the contract's settings it needs;
     `tune` are values it prefers when the target's settings can be switched (shorter waits);
-    `needs` names target features: `mailbox`, `forcedErrors`, `accountWithOrders`,
-    `products.<kind>`.
+    `needs` names target features: `mailbox`, `forcedErrors`, or `testData.<dotted key>` that the
+    target file must fill.
     """
 
     def register(function: Callable[[ScenarioContext], None]) -> Callable[[ScenarioContext], None]:
@@ -77,6 +75,7 @@ def scenario(
                 settings=dict(settings or {}),
                 tune=dict(tune or {}),
                 needs=needs,
+                module=function.__module__,
             )
         )
         return function
@@ -84,9 +83,9 @@ def scenario(
     return register
 
 
-def all_scenarios() -> list[Scenario]:
-    """Every scenario, in a fixed order (area by area, then as written)."""
-    for area in AREAS:
-        importlib.import_module(f"conformance.scenarios.{area}")
-    order = {area: index for index, area in enumerate(AREAS)}
-    return sorted(_REGISTRY, key=lambda item: order[item.area])
+def scenarios_of(modules: Sequence[str]) -> list[Scenario]:
+    """The scenarios of these modules, module by module, each in the order written."""
+    for module in modules:
+        importlib.import_module(module)
+    order = {module: index for index, module in enumerate(modules)}
+    return sorted((item for item in _REGISTRY if item.module in order), key=lambda item: order[item.module])

@@ -1,4 +1,8 @@
-"""What a scenario works with: calls that check as they go, accounts it cleans up, e-mails."""
+"""What a scenario works with: calls that check as they go, e-mails, and the vendor's flows.
+
+`ScenarioContext` is the same for every contract; each vendor's profile names a subclass that adds
+its flows (sessions, logins, tokens) and cleans up what the scenario created.
+"""
 
 from __future__ import annotations
 
@@ -7,10 +11,9 @@ import random
 import time
 from collections import deque
 from collections.abc import Mapping
-from dataclasses import dataclass
 from typing import Any
 
-from conformance.checks import Failure, check_response
+from conformance.checks import Check, Failure, check_response
 from conformance.controls import MailboxReader
 from conformance.http import ApiClient, Exchange
 from conformance.results import Outcome, RunResult
@@ -22,15 +25,6 @@ DEFAULT_RULE = "documented_cause_answers_code"
 
 class NotCovered(Exception):
     """The scenario cannot go on against this target; the message says why."""
-
-
-@dataclass(slots=True)
-class Account:
-    email: str
-    password: str
-    session: str
-    id: str = ""
-    deleted: bool = False
 
 
 class ScenarioContext:
@@ -50,8 +44,10 @@ class ScenarioContext:
         client_address: str | None,
         run_id: str = "0000",
         selected: frozenset[str] | None = None,
+        checks: tuple[Check, ...] = (),
     ) -> None:
         self.name = name
+        self.checks = checks  # the vendor's own response checks, after the generic ones
         self.selected = selected if selected is not None else frozenset(contract.operations)
         self.contract = contract
         self.target = target
@@ -64,7 +60,6 @@ class ScenarioContext:
         self.rng = random.Random(digest)
         self._tag = f"{seed}-{run_id}"
         self._counter = 0
-        self.accounts: list[Account] = []
         self.notes: list[str] = []
         self._seen_messages: set[str] = set()
         # The latest calls, shown with a state rule's failure as the requests that reveal it.
@@ -120,7 +115,7 @@ class ScenarioContext:
 
     def check_ok(self, operation_id: str, cause: str, exchange: Exchange) -> Any:
         if not 200 <= exchange.status < 300:
-            code = f" {exchange.error_code}" if exchange.error_code else ""
+            code = f" {exchange.named_codes()}" if exchange.error_codes else ""
             failure = Failure(
                 "documented_success",
                 f"{operation_id}: {cause} must succeed; it answered HTTP {exchange.status}{code}",
@@ -129,7 +124,7 @@ class ScenarioContext:
             self.result.record_operation(operation_id, Outcome.FAILED, failure.message)
             raise failure
         try:
-            check_response(self.contract, operation_id, exchange)
+            check_response(self.contract, operation_id, exchange, self.checks)
         except Failure as failure:
             self.result.record_operation(operation_id, Outcome.FAILED, failure.message)
             raise
@@ -152,12 +147,12 @@ class ScenarioContext:
                     f"{operation_id}: {cause} must answer HTTP {expected} {code}; it answered HTTP {exchange.status}",
                     operation_id=operation_id, code=code, exchanges=[exchange],
                 )
-            check_response(self.contract, operation_id, exchange)
-            if exchange.error_code != code:
+            check_response(self.contract, operation_id, exchange, self.checks)
+            if code not in exchange.error_codes:
                 raise Failure(
                     rule,
                     f"{operation_id}: {cause} must answer HTTP {expected} {code}; it answered "
-                    f"HTTP {exchange.status} {exchange.error_code}",
+                    f"HTTP {exchange.status} {exchange.named_codes() or 'with no documented code'}",
                     operation_id=operation_id, code=code, exchanges=[exchange],
                 )
         except Failure as failure:
@@ -179,36 +174,6 @@ class ScenarioContext:
             if op:
                 self.result.record_operation(op, Outcome.FAILED, message)
             raise Failure(rule, message, operation_id=op, exchanges=shown)
-
-    # -- sessions and accounts ------------------------------------------------------------------
-
-    def session(self) -> str:
-        body = self.ok("createSession", "creating a session")
-        return str(body["id"])
-
-    def new_account(self) -> Account:
-        """Register a fresh account; its session is logged in. It is deleted after the scenario."""
-        session = self.session()
-        email, password = self.email(), self.password()
-        body = self.ok("register", "registering a new e-mail address", session=session,
-                       body={"email": email, "password": password})
-        account = Account(email, password, session, str(body.get("account", {}).get("id", "")))
-        self.accounts.append(account)
-        self.expect(body.get("loggedIn") is True, "register_logs_in",
-                    "register answered loggedIn other than true; registration logs the session in",
-                    operation_id="register")
-        return account
-
-    def login(self, account: Account, session: str | None = None, **extra: Any) -> dict[str, Any]:
-        session = session or self.session()
-        body = self.ok("login", "logging in with the right password", session=session,
-                       body={"id": account.email, "password": account.password, **extra})
-        account.session = session
-        return dict(body)
-
-    def logged_in(self, session: str) -> bool:
-        body = self.ok("getAccount", "reading the session's login state", session=session)
-        return bool(body.get("loggedIn"))
 
     # -- e-mails --------------------------------------------------------------------------------
 
@@ -232,46 +197,19 @@ class ScenarioContext:
     def wait(self, seconds: float) -> None:
         time.sleep(max(0.0, seconds))
 
-    # -- cleanup --------------------------------------------------------------------------------
+    # -- the vendor's part --------------------------------------------------------------------
+
+    def valid_request(self, operation_id: str) -> dict[str, Any]:
+        """Keyword arguments for `call` that make a request the operation accepts (a live credential,
+        the path parameters, the contract's example body and query); the vendor's context knows how."""
+        raise NotImplementedError(f"{type(self).__name__} cannot make a valid {operation_id} request")
 
     def cleanup(self) -> None:
-        """Delete every account the scenario created (best effort, noted when impossible)."""
-        for account in self.accounts:
-            if account.deleted:
-                continue
-            try:
-                self._delete(account)
-            except Failure as failure:
-                self.note(f"cleanup: could not delete {account.email}: {failure.message}")
-            except (KeyError, TypeError, ValueError, AttributeError) as exc:
-                self.note(f"cleanup: could not delete {account.email}: {type(exc).__name__}: {exc}")
-
-    def _delete(self, account: Account) -> None:
-        session = str((self.client.call("createSession", client_address=self.client_address).json() or {})["id"])
-        login = self.client.call("login", session=session, client_address=self.client_address,
-                                 body={"id": account.email, "password": account.password})
-        if login.status != 200:
-            if login.error_code == "invalidCredentials":
-                return  # gone already (deleted by the scenario's own flow)
-            raise Failure("cleanup", f"login answered HTTP {login.status} {login.error_code}", exchanges=[login])
-        deleted = self.client.call("deleteAccount", session=session, body={}, client_address=self.client_address)
-        body = deleted.json() or {}
-        if deleted.status == 200 and body.get("confirmationRequired"):
-            if not self.mailbox.available:
-                raise Failure("cleanup", "double opt-in deletion needs a mailbox")
-            token = self.mail_token(account.email, "accountDeletion", cause="deleting the account")
-            deleted = self.client.call("confirmAccountDeletion", session=session, body={"otok": token},
-                                       client_address=self.client_address)
-        if deleted.status != 200:
-            raise Failure("cleanup", f"deletion answered HTTP {deleted.status}", exchanges=[deleted])
-        account.deleted = True
-
+        """Remove what the scenario created on the target (best effort); the vendor's context knows how."""
 
 def schema_code(contract: Contract, operation_id: str, body: Any) -> str:
     """The code the contract assigns to `body`, whose broken schema rules must all map to one code."""
     from openapi_schema_validator import OAS30Validator
-
-    from storefront_kit.contract import error_code_for_failure
 
     schema = contract.request_body_schema(operation_id)
     assert schema is not None, f"{operation_id} takes no body"
@@ -281,7 +219,7 @@ def schema_code(contract: Contract, operation_id: str, body: Any) -> str:
         missing = None
         if error.validator == "required" and isinstance(error.instance, dict):
             missing = next((name for name in error.validator_value if name not in error.instance), None)
-        codes.add(error_code_for_failure(schema, list(error.absolute_schema_path), str(error.validator), missing))
+        codes.add(contract.code_for_schema_failure(schema, list(error.absolute_schema_path), str(error.validator), missing))
     if len(codes) != 1:
         raise ValueError(f"{operation_id}: body {body!r} does not break exactly one kind of schema rule")
     return codes.pop()
@@ -291,7 +229,7 @@ def example_request(contract: Contract, operation_id: str) -> tuple[Any, dict[st
     """A schema-valid body and query for the operation, from the contract's own examples."""
     spec = contract.operation_spec(operation_id)
     body: Any = None
-    content = spec.get("requestBody", {}).get("content", {}).get("application/json")
+    content = next(iter(spec.get("requestBody", {}).get("content", {}).values()), None)
     if content is not None:
         if "example" in content:
             body = content["example"]

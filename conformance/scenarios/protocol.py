@@ -1,5 +1,6 @@
-"""Rules every operation shares: sessions, malformed or oversized bodies, media types, schema rules,
-storage outages. The operations and codes come from the contract, not from lists in this module."""
+"""Rules every operation of every contract shares: credentials, malformed or oversized bodies, media
+types, schema rules, storage outages. The operations and codes come from the contract (its generic
+failures and schemas), the valid requests from the vendor's scenario context."""
 
 from __future__ import annotations
 
@@ -12,115 +13,129 @@ from conformance.checks import Failure
 from conformance.errors import TargetUnreachable
 from conformance.scenarios import scenario
 from conformance.scenarios._context import ScenarioContext, example_request, schema_code
-from storefront_kit.contract import Contract
+from storefront_kit.contract import Contract, Operation
 
 _UNKNOWN_PROPERTY = "sfkUnknownProperty"
+_PADDING = "sfkPadding"
 
 
-def _with_code(contract: Contract, code: str, *, body: bool = False) -> dict[str, tuple[str, ...]]:
-    return {
-        op.operation_id: (code,)
-        for op in contract.operations.values()
-        if code in op.error_codes and (op.has_body or not body)
-    }
+def _with_failure(contract: Contract, failure: str, *, body: bool = False) -> dict[str, tuple[str, ...]]:
+    """Operations documenting the contract's code for a generic failure (with a body, if `body`)."""
+    found = {}
+    for op in contract.operations.values():
+        code = contract.generic_code(failure, op)
+        if code in op.error_codes and (op.has_body or not body):
+            found[op.operation_id] = (code,)
+    return found
 
 
-def _session_codes(contract: Contract) -> dict[str, tuple[str, ...]]:
-    return {op.operation_id: (op.session_error_code,) for op in contract.operations.values()
-            if op.session_error_code}
+def _json_body(contract: Contract, op: Operation) -> bool:
+    return op.has_body and "application/json" in contract.operation_spec(op.operation_id)["requestBody"]["content"]
+
+
+def _credential_codes(contract: Contract) -> dict[str, tuple[str, ...]]:
+    return {op.operation_id: (code,) for op in contract.operations.values()
+            if (code := contract.unauthenticated_code(op)) and code in op.error_codes}
 
 
 def _storage_codes(contract: Contract) -> dict[str, tuple[str, ...]]:
-    return {op.operation_id: tuple(sorted(op.codes_by_status.get(503, ()))) for op in contract.operations.values()
-            if op.codes_by_status.get(503)}
+    found = {}
+    for op in contract.operations.values():
+        codes = {contract.generic_code(failure, op) for failure in ("storageRefused", "storageUnreachable")}
+        if codes <= op.error_codes:
+            found[op.operation_id] = tuple(sorted(codes))
+    return found
 
 
-def example_call(contract: Contract, operation_id: str) -> dict[str, Any]:
-    """Keyword arguments for `ScenarioContext.call` with the contract's example body and query."""
-    body, query = example_request(contract, operation_id)
-    request: dict[str, Any] = {}
-    if body is not None:
-        request["body"] = body
-    if query:
-        request["query"] = query
-    return request
+def _without(request: Mapping[str, Any], *keys: str) -> dict[str, Any]:
+    return {key: value for key, value in request.items() if key not in keys}
 
 
-@scenario(covers=_session_codes)
-def missing_or_unknown_session(ctx: ScenarioContext) -> None:
-    """Without an x-session, or with one the backend never issued, every secured operation answers 401."""
+@scenario(covers=_credential_codes)
+def missing_or_unknown_credential(ctx: ScenarioContext) -> None:
+    """Without a credential, or with one the backend never issued, every secured operation answers 401."""
     unknown = ctx.hex_token(64)
     for op in ctx.operations():
-        code = op.session_error_code
-        if code is None:
+        code = ctx.contract.unauthenticated_code(op)
+        if code is None or code not in op.error_codes:
             continue
-        ctx.error(op.operation_id, code, "a request without x-session", rule="session_enforced",
-                  **example_call(ctx.contract, op.operation_id))
-        ctx.error(op.operation_id, code, "an x-session the backend never issued", rule="session_enforced",
-                  session=unknown, **example_call(ctx.contract, op.operation_id))
+        request = _without(ctx.valid_request(op.operation_id), "credential")
+        ctx.error(op.operation_id, code, "a request without its credential", rule="credential_enforced", **request)
+        ctx.error(op.operation_id, code, "a credential the backend never issued", rule="credential_enforced",
+                  credential=unknown, **request)
 
 
-@scenario(covers=lambda contract: _with_code(contract, "invalidRequest", body=True))
+@scenario(covers=lambda contract: {op: codes for op, codes in _with_failure(contract, "badRequest", body=True).items()
+                                   if _json_body(contract, contract.operation(op))})
 def malformed_json(ctx: ScenarioContext) -> None:
-    """A body that is not a JSON document (broken, or whitespace alone) answers 400 invalidRequest."""
-    account = ctx.new_account()
+    """A JSON body that is not a JSON document (broken, or whitespace alone) answers the bad-request code."""
     for op in ctx.operations():
-        if op.has_body and "invalidRequest" in op.error_codes:
-            ctx.error(op.operation_id, "invalidRequest", "a body that is not valid JSON",
-                      session=account.session, raw_body=b'{"broken": ', content_type="application/json")
-            ctx.error(op.operation_id, "invalidRequest", "a body of whitespace alone",
-                      session=account.session, raw_body=b" \t\r\n", content_type="application/json")
+        code = ctx.contract.generic_code("badRequest", op)
+        if not _json_body(ctx.contract, op) or code not in op.error_codes:
+            continue
+        request = _without(ctx.valid_request(op.operation_id), "body")
+        ctx.error(op.operation_id, code, "a body that is not valid JSON",
+                  raw_body=b'{"broken": ', content_type="application/json", **request)
+        ctx.error(op.operation_id, code, "a body of whitespace alone",
+                  raw_body=b" \t\r\n", content_type="application/json", **request)
 
 
-@scenario(covers=lambda contract: _with_code(contract, "invalidRequest"))
+@scenario(covers=lambda contract: _with_failure(contract, "badRequest"))
 def missing_query_parameters(ctx: ScenarioContext) -> None:
-    """Leaving out a required query parameter answers 400 invalidRequest."""
-    account = ctx.new_account()
+    """Leaving out a required query parameter answers the bad-request code."""
     for op in ctx.operations():
+        code = ctx.contract.generic_code("badRequest", op)
         _, query = example_request(ctx.contract, op.operation_id)
-        if not query or "invalidRequest" not in op.error_codes:
+        if not query or code not in op.error_codes:
             continue
+        request = ctx.valid_request(op.operation_id)
         for name in query:
-            rest = {key: value for key, value in query.items() if key != name}
-            ctx.error(op.operation_id, "invalidRequest", f"a request without the required parameter {name!r}",
-                      session=account.session, query=rest)
+            rest = {key: value for key, value in request["query"].items() if key != name}
+            ctx.error(op.operation_id, code, f"a request without the required parameter {name!r}",
+                      **{**request, "query": rest})
 
 
-@scenario(covers=lambda contract: _with_code(contract, "unsupportedMediaType"))
+@scenario(covers=lambda contract: _with_failure(contract, "unsupportedMediaType"))
 def unsupported_media_type(ctx: ScenarioContext) -> None:
-    """A body sent as text/plain answers 415 unsupportedMediaType."""
-    account = ctx.new_account()
+    """A body sent as text/plain answers the unsupported-media-type code."""
     for op in ctx.operations():
-        if "unsupportedMediaType" not in op.error_codes:
+        code = ctx.contract.generic_code("unsupportedMediaType", op)
+        if code not in op.error_codes:
             continue
-        body = example_call(ctx.contract, op.operation_id).get("body", {})
-        ctx.error(op.operation_id, "unsupportedMediaType", "a JSON body sent as text/plain",
-                  session=account.session, raw_body=json.dumps(body).encode(), content_type="text/plain")
+        request = ctx.valid_request(op.operation_id)
+        body = request.pop("body", request.pop("form", {}))
+        ctx.error(op.operation_id, code, "a body sent as text/plain",
+                  raw_body=json.dumps(body).encode(), content_type="text/plain", **request)
 
 
-@scenario(covers=lambda contract: _with_code(contract, "payloadTooLarge"))
+@scenario(covers=lambda contract: _with_failure(contract, "bodyTooLarge"))
 def payload_too_large(ctx: ScenarioContext) -> None:
-    """A body over the backend's size limit answers 413 payloadTooLarge; one within the contract's
+    """A body over the backend's size limit answers the body-too-large code; one within the contract's
     `maxBodyBytes` is never refused for its size."""
-    account = ctx.new_account()
-    within = ctx.contract.max_body_bytes - 100
-    big_name = {"displayName": "x" * within}  # too long for the schema, not for the size limit
-    if "updateDisplayName" in ctx.selected:
-        ctx.invalid("updateDisplayName", big_name, f"a {within}-byte display name (within maxBodyBytes)",
-                    session=account.session)
+    within = ctx.contract.max_body_bytes - 200
+    for op in ctx.operations():
+        body, _ = example_request(ctx.contract, op.operation_id)
+        schema = ctx.contract.request_body_schema(op.operation_id) or {}
+        if _json_body(ctx.contract, op) and isinstance(body, dict) and schema.get("additionalProperties") is False:
+            # Refused for its unknown property, never for its size.
+            ctx.invalid(op.operation_id, {**body, _PADDING: "x" * within}, f"a {within}-byte body (within maxBodyBytes)",
+                        **_without(ctx.valid_request(op.operation_id), "body"))
+            break
     size = ctx.target.oversized_body_bytes
     payload = b'{"padding": "' + b"x" * size + b'"}'
     for op in ctx.operations():
-        if "payloadTooLarge" not in op.error_codes:
+        code = ctx.contract.generic_code("bodyTooLarge", op)
+        if code not in op.error_codes:
             continue
+        request = _without(ctx.valid_request(op.operation_id), "body", "form")
         try:
-            ctx.error(op.operation_id, "payloadTooLarge", f"a {len(payload)}-byte body",
-                      session=account.session, raw_body=payload, content_type="application/json")
+            ctx.error(op.operation_id, code, f"a {len(payload)}-byte body",
+                      raw_body=payload, content_type="application/json", **request)
         except TargetUnreachable as exc:
-            ctx.session()  # still up? then dropping the connection was the answer to the big body
+            ctx.valid_request(op.operation_id)  # still up? then dropping the connection was the answer
             raise Failure("payload_too_large_answered", f"{op.operation_id} dropped the connection on a "
-                          f"{len(payload)}-byte body instead of answering 413 payloadTooLarge ({exc})",
-                          operation_id=op.operation_id, code="payloadTooLarge") from None
+                          f"{len(payload)}-byte body instead of answering 413 {code} ({exc})",
+                          operation_id=op.operation_id, code=code) from None
 
 
 def _mutations(schema: Mapping[str, Any], body: Any, path: tuple[str, ...] = ()) -> Iterator[tuple[str, Any]]:
@@ -175,7 +190,7 @@ def schema_cases(contract: Contract) -> Iterator[tuple[str, str, Any, str]]:
     for op in contract.operations.values():
         schema = contract.request_body_schema(op.operation_id)
         body, _ = example_request(contract, op.operation_id)
-        if schema is None or not isinstance(body, dict) or not op.codes_by_status.get(400):
+        if schema is None or not _json_body(contract, op) or not isinstance(body, dict) or not op.codes_by_status.get(400):
             continue
         for cause, broken in _mutations(schema, body):
             try:
@@ -196,50 +211,22 @@ def _schema_codes(contract: Contract) -> dict[str, tuple[str, ...]]:
 @scenario(covers=_schema_codes)
 def schema_rules(ctx: ScenarioContext) -> None:
     """Each broken schema rule answers the code the contract's x-error-code gives it."""
-    account = ctx.new_account()
     for operation_id, cause, broken, code in schema_cases(ctx.contract):
         if operation_id not in ctx.selected:
             continue
-        _, query = example_request(ctx.contract, operation_id)
-        ctx.error(operation_id, code, cause, session=account.session, body=broken, query=query or None)
-
-
-@scenario(covers={"login": ("payloadTooLarge", "notLoggedIn", "unsupportedMediaType", "invalidRequest",
-                            "emailCheckFailed"),
-                  "createBackInStock": ("emailCheckFailed",)})
-def fault_precedence(ctx: ScenarioContext) -> None:
-    """With several faults in one request, the first in the contract's order decides the answer:
-    size, session, media type, JSON syntax, schema rules, then the operation's own rules."""
-    size = ctx.target.oversized_body_bytes
-    huge = b'{"padding": "' + b"x" * size + b'"}'
-    rule = "fault_precedence"
-    ctx.error("login", "payloadTooLarge", "an oversized body without x-session", rule=rule, raw_body=huge,
-              content_type="text/plain")
-    ctx.error("login", "notLoggedIn", "no x-session and a text/plain body that is not JSON", rule=rule,
-              raw_body=b"{", content_type="text/plain")
-    session = ctx.session()
-    ctx.error("login", "unsupportedMediaType", "a text/plain body that is not JSON", rule=rule, session=session,
-              raw_body=b"{", content_type="text/plain")
-    ctx.error("login", "invalidRequest", "a body that is not JSON", rule=rule, session=session, raw_body=b"{",
-              content_type="application/json")
-    ctx.error("login", "emailCheckFailed", "an invalid e-mail address with a wrong password", rule=rule,
-              session=session, body={"id": "not-an-email", "password": "Wrong-Password-0"})
-    products = ctx.target.products.get("noInventoryState")
-    if products and "createBackInStock" in ctx.selected:
-        account = ctx.new_account()
-        ctx.error("createBackInStock", "emailCheckFailed", "an invalid e-mail address for a product without "
-                  "inventory state", rule=rule, session=account.session,
-                  body={"email": "not-an-email", "productId": products[0]})
+        ctx.error(operation_id, code, cause, **{**ctx.valid_request(operation_id), "body": broken})
 
 
 @scenario(covers=_storage_codes, needs=("forcedErrors",))
 def storage_unavailable(ctx: ScenarioContext) -> None:
-    """With the session storage down (forced per request), every operation answers its 503 codes."""
-    account = ctx.new_account()
+    """With the backend's storage down (forced per request), every operation answers its storage codes."""
     header = ctx.target.forced_error_header
     assert header is not None
     for op in ctx.operations():
-        for code in sorted(op.codes_by_status.get(503, ())):
+        codes = sorted({ctx.contract.generic_code(failure, op) for failure in ("storageRefused", "storageUnreachable")})
+        if not set(codes) <= op.error_codes:
+            continue
+        request = ctx.valid_request(op.operation_id)
+        for code in codes:
             ctx.error(op.operation_id, code, f"the storage outage {code} (forced with {header})",
-                      rule="storage_outage_answered", session=account.session, headers={header: code},
-                      **example_call(ctx.contract, op.operation_id))
+                      rule="storage_outage_answered", **{**request, "headers": {header: code}})

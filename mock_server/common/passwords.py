@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import asyncio
-from concurrent.futures import ThreadPoolExecutor
+from collections.abc import Iterable
+from concurrent.futures import Future, ThreadPoolExecutor
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
@@ -56,3 +57,20 @@ async def verify_password_async(stored_hash: str, password: str) -> bool:
         check.add_done_callback(lambda _: _UNDER_WAY.pop(key, None))
     # A waiter that is cancelled (its client went away) must not cancel the others' answer.
     return await asyncio.shield(check)
+
+
+class FixtureHashes:
+    """Fixture passwords hashed from the moment the fixtures are read.
+
+    argon2 releases the GIL, so distinct passwords hash in parallel, and all of it runs on other
+    cores while Connexion reads the contract; seeding then only waits for what is left.
+    """
+
+    def __init__(self, passwords: Iterable[str]) -> None:
+        pool = ThreadPoolExecutor(max_workers=4, thread_name_prefix="fixture-hashes")
+        self._hashes: dict[str, Future[str]] = {password: pool.submit(hash_password, password) for password in set(passwords)}
+        pool.shutdown(wait=False)  # its threads end with the hashes
+
+    async def resolved(self) -> dict[str, str]:
+        """Each fixture password's hash."""
+        return {password: await asyncio.wrap_future(hashed) for password, hashed in self._hashes.items()}

@@ -39,11 +39,11 @@ def validate_settings(schema: Mapping[str, Any], value: Any) -> dict[str, Any]:
     error = best_match(Draft4Validator(schema, format_checker=Draft4Validator.FORMAT_CHECKER).iter_errors(value))
     if error is not None:
         field = ".".join(str(part) for part in error.absolute_path) or None
-        raise ApiError("invalidRequest", f"settings{'.' + field if field else ''}: {error.message}"[:300], field)
+        raise ApiError.of("badRequest", f"settings{'.' + field if field else ''}: {error.message}"[:300], field)
     settings: dict[str, Any] = with_defaults(schema, value)
     for path, number in _integers(settings):
         if number > MAX_SECONDS_OR_COUNT:
-            raise ApiError("invalidRequest", f"settings.{path}: at most {MAX_SECONDS_OR_COUNT} in this mock.", path)
+            raise ApiError.of("badRequest", f"settings.{path}: at most {MAX_SECONDS_OR_COUNT} in this mock.", path)
     return settings
 
 

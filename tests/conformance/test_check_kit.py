@@ -16,13 +16,15 @@ from kit_helpers import API, run_check, serve
 
 from conformance.bundled_mock import free_port, wait_until_up
 from conformance.cli import BASE_URL_ENV, TARGET_ENV
-from conformance.scenarios import all_scenarios
-from conformance.target import BUNDLED_MOCK_PATH
+from conformance.scenarios import scenarios_of
+from conformance.target import bundled_mock_target
 from mock_server.app import create_app
 from mock_server.config import ServerConfig
-from storefront_kit.contract import load_contract
+from storefront_kit import registry
 
-CONTRACT = load_contract()
+CONTRACT = registry.contract("websale")
+BUNDLED_MOCK_PATH = bundled_mock_target(CONTRACT)
+SCENARIOS = scenarios_of(registry.kit_profile("websale").scenarios)
 FULL = re.compile(r"Coverage: operations (\d+)/(\d+) \(100\.0%\), documented error codes (\d+)/(\d+) \(100\.0%\)")
 
 
@@ -34,7 +36,7 @@ def mock_url() -> Iterator[str]:
     url = f"http://127.0.0.1:{port}{API}"
     process = subprocess.Popen([sys.executable, "-m", "mock_server", "--port", str(port), "--log-level", "error"])
     try:
-        if not wait_until_up(url, process):
+        if not wait_until_up(f"http://127.0.0.1:{port}", process):
             pytest.fail("the mock did not start")
         yield url
     finally:
@@ -168,7 +170,7 @@ def test_the_pytest_suite_runs_against_the_mock(mock_url: str, tmp_path: Path) -
     done = _pytest("--base-url", mock_url, "--target", str(BUNDLED_MOCK_PATH), "--conformance-phase", "scenarios",
                    cwd=tmp_path)
     assert done.returncode == 0, done.stdout + done.stderr
-    assert f"{len(all_scenarios())} passed" in done.stdout
+    assert f"{len(SCENARIOS)} passed" in done.stdout
 
 
 def test_an_http_mailbox_of_the_outbox_shape_serves_the_token_flows(mock_url: str, tmp_path: Path,
@@ -187,8 +189,9 @@ def test_the_kit_never_imports_the_mock() -> None:
     code = (
         "import sys, conformance, conformance.cli, conformance.fuzz, conformance.bundled_mock, "
         "conformance.pytest_plugin\n"
-        "from conformance.scenarios import all_scenarios\n"
-        "all_scenarios()\n"
+        "from conformance.scenarios import scenarios_of\n"
+        "from storefront_kit import registry\n"
+        "for name in registry.contract_names(): scenarios_of(registry.kit_profile(name).scenarios)\n"
         "sys.exit(any(name.split('.')[0] == 'mock_server' for name in sys.modules))"
     )
     assert subprocess.run([sys.executable, "-c", code], timeout=60).returncode == 0

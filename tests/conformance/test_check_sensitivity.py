@@ -11,9 +11,9 @@ from urllib.parse import parse_qsl, urlencode
 import pytest
 from kit_helpers import Answer, Rewrite, mock_app, run_check, serve
 
+from mock_server.common.passwords import verify_password_async
 from mock_server.errors import ApiError
 from mock_server.vendors.websale.domain import accounts, addresses, tokens
-from mock_server.common.passwords import verify_password_async
 
 Mutant = Callable[[Any, pytest.MonkeyPatch], Any]
 
@@ -218,7 +218,7 @@ MUTANTS = [
                  id="update-clears-other-fields"),
     pytest.param(_answer("GET", "/account/address/get", undocumented_status), "status_documented_for_operation",
                  ("--operation", "getAddress"), id="undocumented-status"),
-    pytest.param(_answer("POST", "/account/login", malformed_envelope), "error_envelope_shape",
+    pytest.param(_answer("POST", "/account/login", malformed_envelope), "error_body_shape",
                  ("--operation", "login"), id="malformed-envelope"),
     pytest.param(_answer("POST", "/account/login", no_retry_after), "retry_after_on_throttle",
                  ("--operation", "login"), id="no-retry-after"),
@@ -254,4 +254,4 @@ def test_the_fuzz_phase_runs_the_kits_own_checks(tmp_path: Path, capsys: pytest.
         run = run_check(url, "--phase", "fuzz", "--operation", "listBackInStock", "--max-examples", "5",
                         tmp_path=tmp_path, capsys=capsys)
     assert run.exit_code == 1, run.output
-    assert "error_envelope_shape" in run.rules
+    assert "error_body_shape" in run.rules

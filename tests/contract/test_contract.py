@@ -11,9 +11,9 @@ from openapi_schema_validator import OAS30Validator
 from openapi_spec_validator import validate
 from openapi_spec_validator.readers import read_from_filename
 
-from storefront_kit.contract import DEFAULT_SPEC_PATH, error_code_for_failure, load_contract
+from storefront_kit import registry
 
-CONTRACT = load_contract()
+CONTRACT = registry.contract("websale")
 RAW = CONTRACT.raw
 RESOLVED = CONTRACT.resolved
 FORMATS = OAS30Validator.FORMAT_CHECKER
@@ -107,7 +107,7 @@ def check_instance(instance: Any, schema: dict[str, Any]) -> None:
 
 
 def test_contract_validates_with_openapi_spec_validator() -> None:
-    spec, base_uri = read_from_filename(str(DEFAULT_SPEC_PATH))
+    spec, base_uri = read_from_filename(str(registry.contract_path("websale")))
     validate(spec, base_uri=base_uri)
 
 
@@ -154,7 +154,7 @@ def test_every_link_names_an_existing_operation_and_its_inputs() -> None:
         for name in link.get("parameters", {}):
             location, _, param = name.partition(".")
             if location == "header" and param == scheme_header:
-                assert target.requires_session, f"{path}: {param} goes to an operation without a session"
+                assert target.secured, f"{path}: {param} goes to an operation without a session"
                 continue
             declared = {(p["in"], p["name"]) for p in target_spec.get("parameters", ())}
             assert (location, param) in declared, f"{path}: {name} is not a parameter of {target.operation_id}"
@@ -207,7 +207,7 @@ def test_catalog_tells_vendor_codes_from_kit_codes() -> None:
 
 def test_every_operation_that_needs_a_session_documents_401() -> None:
     for operation in CONTRACT.operations.values():
-        if operation.requires_session:
+        if operation.secured:
             assert 401 in operation.codes_by_status, operation.operation_id
 
 
@@ -243,7 +243,7 @@ def test_broken_rule_maps_to_its_documented_code(operation_id: str, body: Any, e
     missing = None
     if error.validator == "required":
         missing = next(name for name in error.validator_value if name not in error.instance)
-    code = error_code_for_failure(schema, error.absolute_schema_path, error.validator, missing)
+    code = CONTRACT.code_for_schema_failure(schema, error.absolute_schema_path, error.validator, missing)
     assert code == expected
     assert code in CONTRACT.operation(operation_id).codes_by_status[400]
 
@@ -268,8 +268,9 @@ def test_login_is_required_exactly_where_an_anonymous_session_cannot_succeed() -
         "listAddressFields", "verifyEmail", "requestPasswordReset", "resetPassword",
     }
     for operation in CONTRACT.operations.values():
-        assert operation.requires_login == (operation.operation_id not in anonymous_ok), operation.operation_id
-        if operation.requires_login:
+        requires_login = bool(operation.extensions.get("x-requires-login"))
+        assert requires_login == (operation.operation_id not in anonymous_ok), operation.operation_id
+        if requires_login:
             assert "notLoggedIn" in operation.codes_by_status[401]
 
 

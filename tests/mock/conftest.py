@@ -8,12 +8,13 @@ import pytest
 from mock_api import Api
 
 from mock_server.testing import RunningMock, running_mock
-from storefront_kit.contract import Contract, load_contract
+from storefront_kit import registry
+from storefront_kit.contract import Contract
 
 
 @pytest.fixture(scope="session")
 def contract() -> Contract:
-    return load_contract()
+    return registry.contract("websale")
 
 
 @pytest.fixture(scope="session")

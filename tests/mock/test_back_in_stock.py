@@ -6,7 +6,7 @@ from mock_api import DEMO_EMAIL, Api, assert_error
 
 
 def test_list_answers_the_accounts_notifications(api: Api, demo: str) -> None:
-    expected = next(a for a in api.mock.app.runtime.fixtures.accounts if a["email"] == DEMO_EMAIL)["backInStock"]
+    expected = next(a for a in api.mock.app.runtime.state("websale").fixtures.accounts if a["email"] == DEMO_EMAIL)["backInStock"]
     assert api.call("listBackInStock", session=demo).json() == {"entries": expected}
 
 

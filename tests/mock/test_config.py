@@ -26,7 +26,7 @@ def test_response_validation_can_be_switched_off(monkeypatch: pytest.MonkeyPatch
 
     with running_mock(ServerConfig(port=0, validate_responses=False)) as mock:
         session = httpx.post(f"{mock.api_url}/session/create").json()["id"]
-        monkeypatch.setattr(mock.app.runtime.shop.accounts, "get", sloppy)
+        monkeypatch.setattr(mock.app.runtime.state("websale").shop.accounts, "get", sloppy)
         response = httpx.get(f"{mock.api_url}/account/get", headers={"x-session": session})
     assert response.json() == {"loggedIn": "yes"}
 

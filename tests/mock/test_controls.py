@@ -12,9 +12,9 @@ from mock_api import DEMO_EMAIL, Api, assert_error
 
 from mock_server.config import ServerConfig
 from mock_server.testing import RunningMock, running_mock
-from storefront_kit.contract import load_contract
+from storefront_kit import registry
 
-CONTRACT = load_contract()
+CONTRACT = registry.contract("websale")
 STORAGE_CODES = ("redisServicePoolInaccessible", "redisServiceNotFound")
 
 
@@ -23,7 +23,8 @@ def test_outbox_lists_mails_oldest_first_and_filters_by_recipient(api: Api) -> N
     api.call("requestPasswordReset", session=api.new_session(), json={"email": "empty@example.com"})
     messages = api.outbox()
     assert [m["to"] for m in messages] == [DEMO_EMAIL, "empty@example.com"]
-    assert set(messages[0]) == {"id", "to", "kind", "subject", "token", "link", "sentAt"}
+    assert set(messages[0]) == {"id", "contract", "to", "kind", "subject", "token", "link", "sentAt"}
+    assert messages[0]["contract"] == "websale"
     assert [m["to"] for m in api.outbox(to="EMPTY@example.com")] == ["empty@example.com"]
 
 

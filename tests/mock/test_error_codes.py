@@ -15,9 +15,9 @@ import httpx
 import pytest
 from mock_api import DEMO_EMAIL, DEMO_PASSWORD, Api, assert_error
 
-from storefront_kit.contract import load_contract
+from storefront_kit import registry
 
-CONTRACT = load_contract()
+CONTRACT = registry.contract("websale")
 STORAGE_CODES = frozenset({"redisServicePoolInaccessible", "redisServiceNotFound"})
 OTHER_EMAIL = "empty@example.com"
 UNKNOWN_PRODUCT = "NO-SUCH-PRODUCT"
@@ -27,7 +27,7 @@ IN_STOCK_PRODUCT = "SKU-IN-STOCK-1"
 
 def _foreign_ids(api: Api) -> tuple[str, str]:
     """An address id and an order id that belong to some account other than the demo's."""
-    for account in api.mock.app.runtime.fixtures.accounts:
+    for account in api.mock.app.runtime.state("websale").fixtures.accounts:
         if account["email"] != DEMO_EMAIL and account["addresses"] and account["orders"]:
             return account["addresses"][0]["id"], account["orders"][0]["id"]
     raise AssertionError("the fixtures need a second account with addresses and orders")
@@ -181,8 +181,8 @@ def test_documented_code_by_its_cause(
         assert int(response.headers["Retry-After"]) >= 1
 
 
-SESSION_OPERATIONS = [op for op in CONTRACT.operations.values() if op.requires_session]
-LOGIN_OPERATIONS = sorted(op.operation_id for op in CONTRACT.operations.values() if op.requires_login)
+SESSION_OPERATIONS = [op for op in CONTRACT.operations.values() if op.secured]
+LOGIN_OPERATIONS = sorted(op.operation_id for op in CONTRACT.operations.values() if op.extensions.get("x-requires-login"))
 BODY_OPERATIONS = [op for op in CONTRACT.operations.values() if op.has_body]
 
 
@@ -195,7 +195,7 @@ def _minimal_body(operation_id: str) -> dict[str, Any]:
 def test_operation_without_live_session_answers_its_session_code(api: Api, operation: Any, session: str | None) -> None:
     # The body is wrong on purpose: the 401 must win over validation.
     response = api.call(operation.operation_id, session=session, json={"unexpected": True} if operation.has_body else None)
-    assert_error(response, 401, operation.session_error_code)
+    assert_error(response, 401, CONTRACT.unauthenticated_code(operation))
 
 
 @pytest.mark.parametrize("operation_id", LOGIN_OPERATIONS)
@@ -229,7 +229,7 @@ def test_oversized_body_is_payload_too_large(api: Api, operation: Any) -> None:
 def test_every_documented_code_is_covered_here() -> None:
     covered = {(op_id, code) for op_id, code, _, _ in SCENARIOS}
     for op in SESSION_OPERATIONS:
-        covered.add((op.operation_id, op.session_error_code))
+        covered.add((op.operation_id, CONTRACT.unauthenticated_code(op)))
     for op_id in LOGIN_OPERATIONS:
         covered.add((op_id, "notLoggedIn"))
     for op in BODY_OPERATIONS:

@@ -31,7 +31,7 @@ def test_unexpected_fault_is_internal_error_and_logs_no_request_data(
     async def broken(*_: Any, **__: Any) -> Any:
         raise RuntimeError(f"boom {DEMO_PASSWORD}")
 
-    monkeypatch.setattr(api.mock.app.runtime.shop.accounts, "login", broken)
+    monkeypatch.setattr(api.mock.app.runtime.state("websale").shop.accounts, "login", broken)
     with caplog.at_level(logging.DEBUG, logger="mock_server"):
         response = api.call("login", session=api.new_session(), json={"id": DEMO_EMAIL, "password": DEMO_PASSWORD})
     assert_error(response, 500, "internalError")
@@ -44,7 +44,7 @@ def test_answer_outside_the_contract_is_caught_by_response_validation(api: Api, 
     async def sloppy(*_: Any, **__: Any) -> Any:
         return {"loggedIn": "yes"}
 
-    monkeypatch.setattr(api.mock.app.runtime.shop.accounts, "get", sloppy)
+    monkeypatch.setattr(api.mock.app.runtime.state("websale").shop.accounts, "get", sloppy)
     assert_error(api.call("getAccount", session=api.new_session()), 500, "internalError")
 
 

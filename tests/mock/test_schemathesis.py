@@ -15,9 +15,9 @@ import pytest
 from schemathesis_run import prepare_target, run_schemathesis, schemathesis_config
 
 from mock_server.testing import RunningMock, running_mock
-from storefront_kit.contract import load_contract
+from storefront_kit import registry
 
-CONTRACT = load_contract()
+CONTRACT = registry.contract("websale")
 
 
 def test_only_settings_dependent_operations_get_extra_expected_statuses() -> None:

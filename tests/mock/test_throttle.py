@@ -6,7 +6,6 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 
 import httpx
-
 from mock_api import DEMO_EMAIL, DEMO_PASSWORD, Api, assert_error
 
 

@@ -11,6 +11,7 @@ from connexion.json_schema import Draft4RequestValidator, Draft4ResponseValidato
 
 from mock_server.app import CONTROLS_SPEC
 from mock_server.validation import _judges, _passes_fast
+from storefront_kit import registry
 from storefront_kit.contract import HTTP_METHODS, load_contract
 
 # Values chosen where jsonschema-rs and Python's `re`, type and format checks could part ways.
@@ -25,8 +26,7 @@ ODD_VALUES: list[Any] = [None, True, False, 0, 1, -1, 1.0, 1.5, 2**31, 2**70, []
 
 
 def _schemas() -> Iterator[Any]:
-    for spec_path in (None, CONTROLS_SPEC):
-        contract = load_contract(spec_path)
+    for contract in [*map(registry.contract, registry.contract_names()), load_contract(CONTROLS_SPEC)]:
         for path, item in contract.resolved["paths"].items():
             for method in HTTP_METHODS:
                 spec = item.get(method)

@@ -25,9 +25,9 @@ from servers import RedisServer, sqlite_url
 
 from mock_server.config import ServerConfig
 from mock_server.testing import RunningMock, running_mock
-from storefront_kit.contract import load_contract
+from storefront_kit import registry
 
-CONTRACT = load_contract()
+CONTRACT = registry.contract("websale")
 # A longer run: STOREFRONT_FUZZ_MAX_EXAMPLES=500 pytest tests/security/test_fuzz_backends.py -s --timeout 0
 MAX_EXAMPLES = int(os.environ.get("STOREFRONT_FUZZ_MAX_EXAMPLES", "180"))
 MIN_REQUESTS = 5000

@@ -21,9 +21,9 @@ from wire import ANSWER_BOUND, Answer, request_bytes, send, send_streaming
 
 from mock_server.config import ServerConfig
 from mock_server.testing import RunningMock, running_mock
-from storefront_kit.contract import load_contract
+from storefront_kit import registry
 
-CONTRACT = load_contract()
+CONTRACT = registry.contract("websale")
 LIMIT = CONTRACT.max_body_bytes
 PASSWORD = "Hostile-Input-Pass-1"
 JSON = ("Content-Type", "application/json")

@@ -17,8 +17,8 @@ from servers import MockProcess, RedisServer, sqlite_url
 
 from mock_server.app import create_app
 from mock_server.config import ServerConfig
-from mock_server.fixtures import DEFAULT_FIXTURES, load_fixtures
 from mock_server.runtime import Runtime
+from mock_server.vendors.websale.fixtures import DEFAULT_FIXTURES, load_fixtures
 
 DEMO_EMAIL = "demo@example.com"
 DEMO_PASSWORD = "Demo-Password-1"
@@ -79,23 +79,25 @@ async def test_a_seed_left_half_done_by_a_dead_process_is_completed(
     monkeypatch.setattr("mock_server.runtime.SEEDING_TTL_SECONDS", 1)
     config = ServerConfig(state=sqlite_url(tmp_path / "state.db"), fixtures=many_customers)
     dying: Runtime = create_app(config).runtime
+    shop = dying.state("websale").shop  # type: ignore[attr-defined]
     seeding = asyncio.create_task(dying.ensure_seeded())
     # "Kill" the seeder once some accounts, but not all, are written.
     deadline = time.monotonic() + 60
-    while await dying.shop.records.by_email(DEMO_EMAIL) is None:
+    while await shop.records.by_email(DEMO_EMAIL) is None:
         assert time.monotonic() < deadline and not seeding.done(), "seeding finished before it could be cut short"
         await asyncio.sleep(0.001)
     seeding.cancel()
     with contextlib.suppress(asyncio.CancelledError):
         await seeding
-    accounts = dying.fixtures.accounts
-    assert await dying.shop.records.by_email(accounts[-1]["email"]) is None, "cut short too late to test anything"
+    accounts = dying.state("websale").fixtures.accounts  # type: ignore[attr-defined]
+    assert await shop.records.by_email(accounts[-1]["email"]) is None, "cut short too late to test anything"
     await dying.close()
 
     successor: Runtime = create_app(config).runtime  # the next process on the same file
     await asyncio.wait_for(successor.ensure_seeded(), timeout=30)
     try:
-        missing = [a["email"] for a in accounts if await successor.shop.records.by_email(a["email"]) is None]
+        records = successor.state("websale").shop.records  # type: ignore[attr-defined]
+        missing = [a["email"] for a in accounts if await records.by_email(a["email"]) is None]
         assert missing == []
     finally:
         await successor.close()

@@ -4,16 +4,16 @@ from __future__ import annotations
 
 import pytest
 
-from mock_server.fixtures import load_fixtures
-from mock_server.store import StoreUnavailable, open_store
 from mock_server.common.settings import Settings, validate_settings
-from storefront_kit.contract import load_contract
+from mock_server.store import StoreUnavailable, open_store
+from mock_server.vendors.websale.fixtures import load_fixtures
+from storefront_kit import registry
 
 pytestmark = pytest.mark.anyio
 
 
 async def test_a_change_written_elsewhere_is_read_at_once(backend_url: str) -> None:
-    schema = load_contract().settings_schema()
+    schema = registry.contract("websale").settings_schema()
     first = open_store(backend_url)
     # Two stores on one shared backend are two processes; the memory backend has one process.
     second = first if backend_url == "memory" else open_store(backend_url)

@@ -14,7 +14,7 @@ from typing import Any
 import httpx
 import pytest
 
-from storefront_kit.contract import load_contract
+from storefront_kit import registry
 
 pytestmark = pytest.mark.anyio
 
@@ -24,7 +24,7 @@ OUT_OF_STOCK = "SKU-OUT-OF-STOCK-1"
 CODES_503 = {"redisServicePoolInaccessible", "redisServiceNotFound"}
 # A request during an outage must be answered within this many seconds, never hang.
 OUTAGE_BOUND = 5.0
-CATALOG = load_contract().catalog
+CATALOG = registry.contract("websale").catalog
 REPO_ROOT = Path(__file__).resolve().parents[2]
 
 

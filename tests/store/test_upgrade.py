@@ -10,10 +10,10 @@ import httpx
 from servers import sqlite_url
 
 from mock_server.config import ServerConfig
-from mock_server.runtime import DONE, SEEDED_KEY
 from mock_server.store import open_store
 from mock_server.testing import running_mock
 from mock_server.vendors.websale.domain.addresses import ADDRESSES_PREFIX, RECORD_PREFIX
+from mock_server.vendors.websale.state import WebsaleState
 
 DEMO = {"id": "demo@example.com", "password": "Demo-Password-1"}
 
@@ -35,7 +35,7 @@ async def _rewrite_as_one_list(url: str, owner: str) -> list[dict[str, Any]]:
         await store.put(ADDRESSES_PREFIX + owner, book)
         for address in book:
             await store.delete(f"{RECORD_PREFIX}{owner}:{address['id']}")
-        await store.put(SEEDED_KEY, "done")
+        await store.put(WebsaleState.seed_marker, "done")
         return book
     finally:
         await store.close()
@@ -61,8 +61,8 @@ def test_address_books_of_an_earlier_layout_are_rewritten_on_start(tmp_path: Pat
     async def marker() -> Any:
         store = open_store(url)
         try:
-            return await store.get(SEEDED_KEY)
+            return await store.get(WebsaleState.seed_marker)
         finally:
             await store.close()
 
-    assert asyncio.run(marker()) == DONE
+    assert asyncio.run(marker()) == WebsaleState.layout

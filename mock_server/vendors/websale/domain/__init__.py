@@ -5,6 +5,8 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable, Mapping
 from typing import Any, Protocol
 
+from mock_server.common.outbox import Outbox
+from mock_server.common.settings import Settings, with_defaults
 from mock_server.store import Store
 from mock_server.vendors.websale.domain.accounts import AccountRecords, AccountService
 from mock_server.vendors.websale.domain.addresses import (
@@ -24,11 +26,9 @@ from mock_server.vendors.websale.domain.orders import (
     OrderService,
     summaries,
 )
-from mock_server.common.outbox import Outbox
 from mock_server.vendors.websale.domain.profile import ProfileService
 from mock_server.vendors.websale.domain.recovery import PasswordService
 from mock_server.vendors.websale.domain.sessions import Sessions, Visit
-from mock_server.common.settings import Settings, with_defaults
 from mock_server.vendors.websale.domain.throttle import LoginThrottle
 from mock_server.vendors.websale.domain.tokens import AutologinTokens, OptInTokens
 

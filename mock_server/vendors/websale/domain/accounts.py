@@ -4,17 +4,17 @@ from __future__ import annotations
 
 from typing import Any
 
-from mock_server.errors import ApiError
-from mock_server.store import Store
-from mock_server.common.values import email_key, iso, utc_now
-from mock_server.vendors.websale.domain.addresses import delete_book
 from mock_server.common.outbox import Outbox
 from mock_server.common.passwords import (
     hash_password_async,
     verify_password_async,
 )
-from mock_server.vendors.websale.domain.sessions import Sessions, Visit
 from mock_server.common.settings import Settings
+from mock_server.common.values import email_key, iso, utc_now
+from mock_server.errors import ApiError
+from mock_server.store import Store
+from mock_server.vendors.websale.domain.addresses import delete_book
+from mock_server.vendors.websale.domain.sessions import Sessions, Visit
 from mock_server.vendors.websale.domain.throttle import LoginThrottle
 from mock_server.vendors.websale.domain.tokens import AutologinTokens, OptInTokens
 

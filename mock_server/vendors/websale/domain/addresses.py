@@ -9,10 +9,10 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any, TypeGuard
 
+from mock_server.common.settings import Settings
 from mock_server.errors import ApiError
 from mock_server.store import Store
 from mock_server.vendors.websale.domain.sessions import Visit
-from mock_server.common.settings import Settings
 
 if TYPE_CHECKING:
     # Only a type here: accounts imports this module to delete an account's book.

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from typing import Any
 
+from mock_server.common.settings import Settings
+from mock_server.common.values import email_key, iso, utc_now
 from mock_server.errors import ApiError
 from mock_server.store import Store
-from mock_server.common.values import email_key, iso, utc_now
 from mock_server.vendors.websale.domain.accounts import AccountRecords
 from mock_server.vendors.websale.domain.sessions import Visit
-from mock_server.common.settings import Settings
 
 ENTRIES_PREFIX = "websale:backInStock:"
 PRODUCT_PREFIX = "websale:product:"

@@ -5,16 +5,16 @@ from __future__ import annotations
 import hmac
 from typing import Any
 
-from mock_server.errors import ApiError
-from mock_server.common.values import email_key
-from mock_server.vendors.websale.domain.accounts import AccountRecords
 from mock_server.common.outbox import Outbox
 from mock_server.common.passwords import (
     hash_password_async,
     verify_password_async,
 )
-from mock_server.vendors.websale.domain.sessions import Visit
 from mock_server.common.settings import Settings
+from mock_server.common.values import email_key
+from mock_server.errors import ApiError
+from mock_server.vendors.websale.domain.accounts import AccountRecords
+from mock_server.vendors.websale.domain.sessions import Visit
 from mock_server.vendors.websale.domain.tokens import OptInTokens
 
 

@@ -8,9 +8,9 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlencode
 
+from mock_server.common.settings import Settings
 from mock_server.errors import ApiError
 from mock_server.store import Store
-from mock_server.common.settings import Settings
 
 SESSION_PREFIX = "websale:session:"
 HANDOVER_PREFIX = "websale:handover:"

@@ -5,9 +5,9 @@ from __future__ import annotations
 import math
 from typing import Any
 
+from mock_server.common.values import email_key
 from mock_server.errors import ApiError
 from mock_server.store import Store
-from mock_server.common.values import email_key
 
 PREFIX = "websale:throttle:"
 

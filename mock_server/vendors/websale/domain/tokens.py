@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from mock_server.store import Store
 from mock_server.common.values import iso_in, new_token, token_key
+from mock_server.store import Store
 
 OPT_IN_PREFIX = "websale:otok:"
 AUTOLOGIN_PREFIX = "websale:autologin:"

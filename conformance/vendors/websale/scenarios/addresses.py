@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from conformance.scenarios import scenario
-from conformance.scenarios._context import ScenarioContext
+from conformance.vendors.websale.context import WebsaleContext
 
 _UPDATE_CODES = ("invalidAddressId", "emptyAddress", "unknownField", "invalidFieldType")
 
@@ -25,7 +25,7 @@ def _main_ids(listing: dict[str, Any]) -> list[str]:
     operations=("listAddressFields", "listAddresses", "getAddress", "createAddress", "updateAddress",
                 "setMainAddress", "deleteAddress"),
 )
-def address_book(ctx: ScenarioContext) -> None:
+def address_book(ctx: WebsaleContext) -> None:
     """Addresses are stored as sent, listed, updated field by field, and one of them is main."""
     fields = ctx.ok("listAddressFields", "listing the address fields")["fields"]
     custom_names = [field["name"] for field in fields if field.get("custom")]
@@ -35,12 +35,12 @@ def address_book(ctx: ScenarioContext) -> None:
                    operation_id="listAddressFields")
     account = ctx.new_account()
     session = account.session
-    before = ctx.ok("listAddresses", "listing a new account's addresses", session=session)["addresses"]
+    before = ctx.ok("listAddresses", "listing a new account's addresses", credential=session)["addresses"]
     sent: dict[str, Any] = {"firstName": "Kim", "lastName": "Meier-" + ctx.hex_token(4), "street": "Hauptstraße",
                             "streetNumber": "12", "zip": "75172", "city": "Pforzheim", "country": "DE"}
     if custom_names:
         sent["custom"] = {custom_names[0]: "123"}
-    first = ctx.ok("createAddress", "a valid address", session=session, body={"address": sent})["address"]
+    first = ctx.ok("createAddress", "a valid address", credential=session, body={"address": sent})["address"]
     for name, value in sent.items():
         ctx.expect(first.get(name) == value, "address_stored_as_sent",
                    f"createAddress stored {name}={first.get(name)!r}, sent {value!r}", operation_id="createAddress")
@@ -50,21 +50,21 @@ def address_book(ctx: ScenarioContext) -> None:
         ctx.expect(first.get("isMain") is True, "one_main_address", "an account's first address is not main",
                    operation_id="createAddress")
     first_id = str(first["id"])
-    listing = ctx.ok("listAddresses", "listing the addresses", session=session)
+    listing = ctx.ok("listAddresses", "listing the addresses", credential=session)
     listed = {str(address["id"]): address for address in listing["addresses"]}
     ctx.expect(listed.get(first_id) == first, "created_address_listed",
                "the created address is not listed as createAddress answered it", operation_id="listAddresses")
-    got = ctx.ok("getAddress", "reading the created address", session=session, query={"addressId": first_id})
+    got = ctx.ok("getAddress", "reading the created address", credential=session, query={"addressId": first_id})
     ctx.expect(got["address"] == first, "address_state_kept", "getAddress differs from what createAddress answered",
                operation_id="getAddress")
-    second = ctx.ok("createAddress", "a second address", session=session,
+    second = ctx.ok("createAddress", "a second address", credential=session,
                     body={"address": {"firstName": "Alex", "city": "Karlsruhe", "zip": "76133"}})["address"]
     second_id = str(second["id"])
     ctx.expect(second.get("isMain") is False, "one_main_address",
                "a second address became main by itself", operation_id="createAddress")
-    ctx.expect(len(_main_ids(ctx.ok("listAddresses", "listing", session=session))) == 1, "one_main_address",
+    ctx.expect(len(_main_ids(ctx.ok("listAddresses", "listing", credential=session))) == 1, "one_main_address",
                "not exactly one address is main", operation_id="listAddresses")
-    updated = ctx.ok("updateAddress", "changing one field", session=session,
+    updated = ctx.ok("updateAddress", "changing one field", credential=session,
                      body={"addressId": second_id, "address": {"city": "Pforzheim"}})["address"]
     ctx.expect(updated.get("city") == "Pforzheim", "update_changes_sent_fields",
                f"updateAddress did not change city (answered {updated.get('city')!r})", operation_id="updateAddress")
@@ -72,48 +72,48 @@ def address_book(ctx: ScenarioContext) -> None:
     ctx.expect({key: updated.get(key) for key in unchanged} == unchanged, "update_keeps_other_fields",
                "updateAddress changed fields that were not sent: " + ", ".join(
                    key for key in unchanged if updated.get(key) != unchanged[key]), operation_id="updateAddress")
-    reread = ctx.ok("getAddress", "reading the updated address", session=session, query={"addressId": second_id})
+    reread = ctx.ok("getAddress", "reading the updated address", credential=session, query={"addressId": second_id})
     ctx.expect(reread["address"] == updated, "address_state_kept", "the update was not kept",
                operation_id="updateAddress")
-    main = ctx.ok("setMainAddress", "making the second address main", session=session,
+    main = ctx.ok("setMainAddress", "making the second address main", credential=session,
                   body={"addressId": second_id})["address"]
     ctx.expect(main.get("isMain") is True, "one_main_address", "setMainAddress answered isMain other than true",
                operation_id="setMainAddress")
-    ctx.expect(_main_ids(ctx.ok("listAddresses", "listing", session=session)) == [second_id], "one_main_address",
+    ctx.expect(_main_ids(ctx.ok("listAddresses", "listing", credential=session)) == [second_id], "one_main_address",
                "after setMainAddress the list does not show exactly the new main address as main",
                operation_id="setMainAddress")
-    deleted = ctx.ok("deleteAddress", "deleting the main address", session=session, body={"addressId": second_id})
+    deleted = ctx.ok("deleteAddress", "deleting the main address", credential=session, body={"addressId": second_id})
     ctx.expect(deleted.get("deleted") is True, "address_deleted", "deleteAddress answered deleted other than true",
                operation_id="deleteAddress")
-    remaining = ctx.ok("listAddresses", "listing after deletion", session=session)["addresses"]
+    remaining = ctx.ok("listAddresses", "listing after deletion", credential=session)["addresses"]
     ctx.expect(second_id not in {str(address["id"]) for address in remaining}, "address_deleted",
                "the deleted address is still listed", operation_id="deleteAddress")
     ctx.expect(len([a for a in remaining if a.get("isMain")]) == 1 and remaining[0].get("isMain") is True,
                "main_address_reassigned", "after deleting the main address the oldest remaining one is not main",
                operation_id="deleteAddress")
     gone = {"addressId": second_id}
-    ctx.error("getAddress", "invalidAddressId", "a deleted address", session=session, query=gone)
-    ctx.error("updateAddress", "invalidAddressId", "a deleted address", session=session,
+    ctx.error("getAddress", "invalidAddressId", "a deleted address", credential=session, query=gone)
+    ctx.error("updateAddress", "invalidAddressId", "a deleted address", credential=session,
               body={**gone, "address": {"city": "Ulm"}})
-    ctx.error("setMainAddress", "invalidAddressId", "a deleted address", session=session, body=gone)
-    ctx.error("deleteAddress", "invalidAddressId", "a deleted address", rule="address_deleted", session=session,
+    ctx.error("setMainAddress", "invalidAddressId", "a deleted address", credential=session, body=gone)
+    ctx.error("deleteAddress", "invalidAddressId", "a deleted address", rule="address_deleted", credential=session,
               body=gone)
-    ctx.invalid("createAddress", {"address": {}}, "an empty address", session=session)
+    ctx.invalid("createAddress", {"address": {}}, "an empty address", credential=session)
     ctx.invalid("createAddress", {"address": {"floor": "3"}}, "an address field that does not exist",
-                session=session)
-    ctx.invalid("createAddress", {"address": {"zip": 75172}}, "a number as zip", session=session)
+                credential=session)
+    ctx.invalid("createAddress", {"address": {"zip": 75172}}, "a number as zip", credential=session)
     ctx.invalid("createAddress", {"address": {"country": "Germany"}}, "a country that is not two capitals",
-                session=session)
-    ctx.invalid("updateAddress", {"addressId": first_id, "address": {}}, "an empty address", session=session)
+                credential=session)
+    ctx.invalid("updateAddress", {"addressId": first_id, "address": {}}, "an empty address", credential=session)
     ctx.invalid("updateAddress", {"addressId": first_id, "address": {"floor": "3"}},
-                "an address field that does not exist", session=session)
+                "an address field that does not exist", credential=session)
     ctx.invalid("updateAddress", {"addressId": first_id, "address": {"dateOfBirth": "yesterday"}},
-                "a dateOfBirth that is not a date", session=session)
-    ctx.expect(ctx.ok("getAddress", "reading after refused updates", session=session,
+                "a dateOfBirth that is not a date", credential=session)
+    ctx.expect(ctx.ok("getAddress", "reading after refused updates", credential=session,
                       query={"addressId": first_id})["address"]["firstName"] == "Kim", "address_state_kept",
                "a refused update changed the address", operation_id="getAddress")
     other = ctx.new_account()
     ctx.error("getAddress", "invalidAddressId", "another account's address", rule="account_isolation",
-              session=other.session, query={"addressId": first_id})
+              credential=other.session, query={"addressId": first_id})
     ctx.error("updateAddress", "invalidAddressId", "another account's address", rule="account_isolation",
-              session=other.session, body={"addressId": first_id, "address": {"city": "Ulm"}})
+              credential=other.session, body={"addressId": first_id, "address": {"city": "Ulm"}})

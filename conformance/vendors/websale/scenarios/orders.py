@@ -6,21 +6,21 @@ import math
 from typing import Any
 
 from conformance.scenarios import scenario
-from conformance.scenarios._context import Account, ScenarioContext
+from conformance.vendors.websale.context import Account, WebsaleContext
 
 
-def _page(ctx: ScenarioContext, session: str, page: int, size: int, order: str | None = None) -> dict[str, Any]:
+def _page(ctx: WebsaleContext, session: str, page: int, size: int, order: str | None = None) -> dict[str, Any]:
     query: dict[str, Any] = {"page": page, "size": size}
     if order is not None:
         query["order"] = order
-    return dict(ctx.ok("listOrders", f"page {page} of size {size}", session=session, query=query))
+    return dict(ctx.ok("listOrders", f"page {page} of size {size}", credential=session, query=query))
 
 
 @scenario(covers={"getOrder": ("invalidOrderId",), "listOrders": ("invalidRequest",)},
-          operations=("listOrders", "getOrder"), needs=("accountWithOrders",))
-def order_history(ctx: ScenarioContext) -> None:
+          operations=("listOrders", "getOrder"), needs=("testData.accountWithOrders",))
+def order_history(ctx: WebsaleContext) -> None:
     """Pages add up, sortings sort, an order's totals add up, and another account sees none of it."""
-    data = ctx.target.account_with_orders
+    data = ctx.target.data("accountWithOrders")
     assert data is not None
     demo = Account(str(data["email"]), str(data["password"]), "", deleted=True)  # test data: never deleted
     ctx.login(demo)
@@ -69,7 +69,7 @@ def order_history(ctx: ScenarioContext) -> None:
                        f"order={sorting!r} does not sort by {key} {'descending' if reverse else 'ascending'}",
                        operation_id="listOrders")
     summary = first["orders"][0]
-    order = ctx.ok("getOrder", "reading a listed order", session=session, query={"orderId": summary["id"]})["order"]
+    order = ctx.ok("getOrder", "reading a listed order", credential=session, query={"orderId": summary["id"]})["order"]
     ctx.expect(all(order.get(key) == summary[key] for key in summary), "order_state_kept",
                "getOrder differs from the order's summary in listOrders", operation_id="getOrder")
     positions = order["positions"]
@@ -77,14 +77,14 @@ def order_history(ctx: ScenarioContext) -> None:
                and abs(order["subtotal"] + order["shippingCost"] - order["total"]) < 0.005
                and sum(p["quantity"] for p in positions) == order["itemCount"], "order_totals",
                "the order's subtotal, total or itemCount do not add up from its positions", operation_id="getOrder")
-    ctx.error("getOrder", "invalidOrderId", "an order id that does not exist", session=session,
+    ctx.error("getOrder", "invalidOrderId", "an order id that does not exist", credential=session,
               query={"orderId": "sfk-" + ctx.hex_token(12)})
     for query in ({"page": 0, "size": 10}, {"page": 1, "size": 101}, {"page": 1, "size": 10, "order": "sfkUnknown"}):
-        ctx.error("listOrders", "invalidRequest", f"the parameters {query} outside their schema", session=session,
+        ctx.error("listOrders", "invalidRequest", f"the parameters {query} outside their schema", credential=session,
                   query=query)
     other = ctx.new_account()
     ctx.error("getOrder", "invalidOrderId", "another account's order", rule="account_isolation",
-              session=other.session, query={"orderId": summary["id"]})
+              credential=other.session, query={"orderId": summary["id"]})
     empty = _page(ctx, other.session, 1, 10)
     ctx.expect(empty["orders"] == [] and empty["totalCount"] == 0 and empty["totalPages"] == 0, arithmetic,
                "a new account's order list is not empty with totalCount 0 and totalPages 0",

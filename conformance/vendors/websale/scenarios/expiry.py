@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from conformance.scenarios import scenario
-from conformance.scenarios._context import NotCovered, ScenarioContext
+from conformance.scenarios._context import NotCovered
+from conformance.vendors.websale.context import WebsaleContext
 
 _SHORT = 2
 _LIFETIMES = {"sessionIdleSeconds": _SHORT, "optInTokenTtlSeconds": _SHORT,
@@ -13,7 +14,7 @@ _LIFETIMES = {"sessionIdleSeconds": _SHORT, "optInTokenTtlSeconds": _SHORT,
 @scenario(covers={"getAccount": ("notLoggedIn",), "prepareRedirect": ("invalidSession",),
                   "autologin": ("invalidToken",), "verifyEmail": ("actionNotAllowed",)},
           tune=_LIFETIMES)
-def lifetimes(ctx: ScenarioContext) -> None:
+def lifetimes(ctx: WebsaleContext) -> None:
     """An idle session, a restricted autologin token and an opt-in token stop working once expired."""
     longest = max(int(ctx.setting(key)) for key in _LIFETIMES)
     if longest > ctx.target.max_wait_seconds:
@@ -28,16 +29,16 @@ def lifetimes(ctx: ScenarioContext) -> None:
     pending = ""
     if ctx.mailbox.available and ctx.setting("emailChangeVerification"):
         new = ctx.email()
-        ctx.ok("updateEmail", "a new e-mail address", session=account.session, body={"email": new})
+        ctx.ok("updateEmail", "a new e-mail address", credential=account.session, body={"email": new})
         pending = ctx.mail_token(new, "emailVerification", cause="updateEmail asked for verification")
     ctx.wait(longest + 1.0)
     ctx.error("getAccount", "notLoggedIn", "a session idle longer than sessionIdleSeconds", rule="session_expires",
-              session=idle)
+              credential=idle)
     ctx.error("prepareRedirect", "invalidSession", "a session idle longer than sessionIdleSeconds",
-              rule="session_expires", session=idle, body={"viewIdentifier": "checkout"})
+              rule="session_expires", credential=idle, body={"viewIdentifier": "checkout"})
     if token:
         ctx.error("autologin", "invalidToken", "a restricted autologin token past its lifetime",
-                  rule="token_expires", session=ctx.session(), body={"token": token})
+                  rule="token_expires", credential=ctx.session(), body={"token": token})
     if pending:
         ctx.error("verifyEmail", "actionNotAllowed", "an opt-in token past optInTokenTtlSeconds",
-                  rule="token_expires", session=ctx.session(), body={"otok": pending})
+                  rule="token_expires", credential=ctx.session(), body={"otok": pending})

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from conformance.http import Exchange
 from conformance.scenarios import scenario
-from conformance.scenarios._context import Account, ScenarioContext
+from conformance.vendors.websale.context import Account, WebsaleContext
 
 _BLOCK = {"loginThrottle.accountBlockSeconds": 2, "loginThrottle.ipBlockSeconds": 2}
 
 
-def _fail_until_blocked(ctx: ScenarioContext, code: str, limit: int, emails: list[str], address: str | None,
+def _fail_until_blocked(ctx: WebsaleContext, code: str, limit: int, emails: list[str], address: str | None,
                         exact: bool) -> Exchange:
     """Send failed logins until the answer is 429 `code`.
 
@@ -21,7 +21,7 @@ def _fail_until_blocked(ctx: ScenarioContext, code: str, limit: int, emails: lis
     answer: Exchange | None = None
     for attempt in range(1, limit + 2):
         email = emails[(attempt - 1) % len(emails)]
-        answer = ctx.call("login", session=session, client_address=address,
+        answer = ctx.call("login", credential=session, client_address=address,
                           body={"id": email, "password": "Wrong-Password-0"})
         if answer.status == 429 and (attempt > limit or not exact):
             ctx.check_error("login", code, f"{limit} failed logins", answer, rule="throttle_blocks_login")
@@ -36,7 +36,7 @@ def _fail_until_blocked(ctx: ScenarioContext, code: str, limit: int, emails: lis
 
 @scenario(covers={"login": ("loginBlocked", "ipAddressBlocked"), "register": ("loginBlocked",)},
           operations=("login",), tune=_BLOCK)
-def login_throttle(ctx: ScenarioContext) -> None:
+def login_throttle(ctx: WebsaleContext) -> None:
     """Repeated failures block the account and the client address, even for the right password, until expiry."""
     isolated = ctx.client_address is not None
     account, bystander = ctx.new_account(), ctx.new_account()
@@ -46,12 +46,12 @@ def login_throttle(ctx: ScenarioContext) -> None:
     retry = [int(blocked.header("retry-after") or 1)]
     right = {"id": account.email, "password": account.password}
     ctx.error("login", "loginBlocked", "the right password while the account is blocked",
-              rule="blocked_login_stays_blocked", session=ctx.session(), body=right)
+              rule="blocked_login_stays_blocked", credential=ctx.session(), body=right)
     # Another address: the failures were counted for the account, so it is blocked from anywhere.
     other = ctx.other_address()
     if isolated:
         ctx.error("login", "loginBlocked", "the right password from another address while the account is blocked",
-                  rule="blocked_login_stays_blocked", session=ctx.session(), client_address=other, body=right)
+                  rule="blocked_login_stays_blocked", credential=ctx.session(), client_address=other, body=right)
         strangers = [ctx.email() for _ in range(ip_limit + 1)]
         blocked = _fail_until_blocked(ctx, "ipAddressBlocked", ip_limit, strangers, ctx.other_address(2), True)
     else:
@@ -60,10 +60,10 @@ def login_throttle(ctx: ScenarioContext) -> None:
     retry.append(int(blocked.header("retry-after") or 1))
     ip = ctx.other_address(2) if isolated else ctx.client_address
     ctx.error("login", "ipAddressBlocked", "another account's right password from the blocked address",
-              rule="blocked_login_stays_blocked", session=ctx.session(), client_address=ip,
+              rule="blocked_login_stays_blocked", credential=ctx.session(), client_address=ip,
               body={"id": bystander.email, "password": bystander.password})
     ctx.error("register", "loginBlocked", "registering from the blocked address", rule="blocked_login_stays_blocked",
-              session=ctx.session(), client_address=ip, body={"email": ctx.email(), "password": ctx.password()})
+              credential=ctx.session(), client_address=ip, body={"email": ctx.email(), "password": ctx.password()})
     wait = max(retry) + 0.5
     if wait > ctx.target.max_wait_seconds:
         ctx.note(f"the blocks last {max(retry)}s, longer than expiry.maxWaitSeconds; their end was not checked")
@@ -73,8 +73,8 @@ def login_throttle(ctx: ScenarioContext) -> None:
     _login_works(ctx, bystander, ip)
 
 
-def _login_works(ctx: ScenarioContext, account: Account, address: str | None) -> None:
-    exchange = ctx.call("login", session=ctx.session(), client_address=address,
+def _login_works(ctx: WebsaleContext, account: Account, address: str | None) -> None:
+    exchange = ctx.call("login", credential=ctx.session(), client_address=address,
                         body={"id": account.email, "password": account.password})
     ctx.expect(exchange.status == 200, "block_expires",
                f"login with the right password still answers HTTP {exchange.status} {exchange.error_code} "

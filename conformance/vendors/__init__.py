@@ -1,0 +1,1 @@
+"""One package per vendor: its scenarios, scenario context, target data and checks."""

@@ -1,0 +1,1 @@
+"""WEBSALE's scenarios, one module per API area."""

@@ -1,0 +1,40 @@
+"""WEBSALE's state as the generic runtime sees it: the shop, seeded from its fixtures."""
+
+from __future__ import annotations
+
+from mock_server.common.passwords import FixtureHashes
+from mock_server.vendor import StateContext
+from mock_server.vendors.websale.domain import Shop
+from mock_server.vendors.websale.fixtures import FixtureData, load_fixtures
+
+DEMO_EMAIL = "demo@example.com"
+
+
+class WebsaleState:
+    # The marker and layout keep the names of the versions before several vendors, so that a
+    # shared store written by one of them is kept.
+    seed_marker = "mock:seeded"
+    layout = "done:2"
+
+    def __init__(self, context: StateContext) -> None:
+        self.fixtures: FixtureData = load_fixtures(
+            context.fixtures, seed=context.seed, locale=context.locale, contract=context.contract
+        )
+        self._hashes = FixtureHashes(account["password"] for account in self.fixtures.accounts)
+        self.shop = Shop(context.store, context.contract.resolved["components"]["schemas"], on_empty=context.on_empty)
+        self.settings = self.shop.settings
+        self.outbox = self.shop.outbox
+        self.login_operations = frozenset(
+            op.operation_id for op in context.contract.operations.values() if op.extensions.get("x-requires-login")
+        )
+
+    async def seed(self) -> None:
+        await self.shop.seed(self.fixtures, await self._hashes.resolved())
+
+    async def upgrade(self) -> None:
+        await self.shop.upgrade()
+
+    def banner(self) -> list[tuple[str, str]]:
+        accounts = self.fixtures.accounts
+        demo = next((a for a in accounts if a["email"].lower() == DEMO_EMAIL), accounts[0] if accounts else None)
+        return [] if demo is None else [("Demo login", f"{demo['email']} / {demo['password']}")]
