@@ -1,0 +1,1 @@
+"""Emporix's session-context service and the customer tokens it relies on."""
