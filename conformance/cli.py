@@ -12,7 +12,13 @@ import sys
 from collections.abc import Sequence
 
 from conformance.errors import ConfigError
-from conformance.reporting import PlainProgress, RichProgress, summary, write_junit, write_report
+from conformance.reporting import (
+    PlainProgress,
+    RichProgress,
+    summary,
+    write_junit,
+    write_report,
+)
 from conformance.reporting.document import report_format
 from conformance.results import EXIT_UNREACHABLE, EXIT_USAGE
 from conformance.runner import DEFAULT_MAX_EXAMPLES, PHASES, run

@@ -14,7 +14,7 @@ from conformance.errors import ConfigError, TargetError, TargetUnreachable
 from conformance.http import ApiClient
 from conformance.profile import KitProfile
 from conformance.results import NO_SCENARIO, Outcome, RunResult, ScenarioResult
-from conformance.scenarios import Scenario, scenarios_of
+from conformance.scenarios import Scenario, scenarios_for
 from conformance.scenarios._context import NotCovered
 from conformance.target import Target
 from storefront_kit import registry
@@ -175,7 +175,7 @@ def _merge(settings: Mapping[str, Any], switch: Mapping[str, Any]) -> dict[str, 
 def _run_scenarios(contract: Contract, profile: KitProfile, target: Target, client: ApiClient,
                    control: SettingsControl, result: RunResult, seed: int, selected: set[str], listener: Listener,
                    run_id: str) -> None:
-    scenarios = [item for item in scenarios_of(profile.scenarios) if item.touches(contract) & selected]
+    scenarios = [item for item in scenarios_for(profile.scenarios, contract) if item.touches(contract) & selected]
     listener.phase_started("scenarios", [item.name for item in scenarios])
     mailbox = MailboxReader(client, target)
     for index, scenario in enumerate(scenarios):

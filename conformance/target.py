@@ -14,6 +14,7 @@ import yaml
 from conformance.errors import TargetError
 from storefront_kit import registry
 from storefront_kit.contract import Contract
+from storefront_kit.schemas import with_defaults
 
 BUNDLED_MOCK_TARGET = "bundled-mock"
 TARGETS = Path(__file__).resolve().parent / "targets"
@@ -121,22 +122,6 @@ def _lookup(tree: Mapping[str, Any], dotted: str) -> Any:
     for part in dotted.split("."):
         node = node.get(part) if isinstance(node, Mapping) else None
     return node
-
-
-def with_defaults(schema: Mapping[str, Any], value: Any) -> Any:
-    """`value` with every `default` of `schema` filled in, nested objects included."""
-    if not isinstance(value, dict) or schema.get("type") != "object":
-        return value
-    result = dict(value)
-    for name, sub in schema.get("properties", {}).items():
-        if name not in result:
-            if "default" in sub:
-                result[name] = copy.deepcopy(sub["default"])
-            elif sub.get("type") == "object" and "properties" in sub:
-                result[name] = {}
-        if name in result:
-            result[name] = with_defaults(sub, result[name])
-    return result
 
 
 def load_target(location: str | Path | None, contract: str | Contract = registry.DEFAULT_CONTRACT) -> Target:

@@ -11,14 +11,14 @@ import pytest
 from conformance.checks import Failure
 from conformance.pytest_plugin import contract_option
 from conformance.results import Outcome, RunResult
-from conformance.scenarios import scenarios_of
+from conformance.scenarios import scenarios_for
 from storefront_kit import registry
 
 
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
     name = contract_option(metafunc.config)
     if "name" in metafunc.fixturenames:
-        scenarios = scenarios_of(registry.kit_profile(name).scenarios)
+        scenarios = scenarios_for(registry.kit_profile(name).scenarios, registry.contract(name))
         metafunc.parametrize("name", [scenario.name for scenario in scenarios])
     if "operation_id" in metafunc.fixturenames:
         metafunc.parametrize("operation_id", list(registry.contract(name).operations))

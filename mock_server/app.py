@@ -33,6 +33,8 @@ from mock_server.security import SECURITY_MAP, with_check_functions
 from mock_server.validation import (
     CachedParameterValidator,
     ContractBodyValidator,
+    ContractFormValidator,
+    ContractMultiPartValidator,
     StrictResponseBodyValidator,
 )
 from mock_server.vendor import MockVendor
@@ -51,7 +53,11 @@ def _api_options(config: ServerConfig) -> dict[str, Any]:
         "pythonic_params": True,
         "validator_map": {
             "parameter": CachedParameterValidator,
-            "body": MediaTypeDict({"*/*json": ContractBodyValidator}),
+            "body": MediaTypeDict({
+                "*/*json": ContractBodyValidator,
+                "application/x-www-form-urlencoded": ContractFormValidator,
+                "multipart/form-data": ContractMultiPartValidator,
+            }),
             "response": MediaTypeDict({"*/*json": StrictResponseBodyValidator}),
         },
         "security_map": SECURITY_MAP,

@@ -86,8 +86,8 @@ class Envelopes:
             logger.error("store unavailable: %s", exc)
             return ApiError.of(_STORAGE_FAILURES[exc.kind], "The storage behind this service cannot be used.")
         method, path = scope.get("method", ""), scope.get("path", "")
-        if isinstance(exc, ProblemException):
-            return _problem_error(exc, method, path, *self.mounts.contract_for(scope))
+        if isinstance(exc, HTTPException):  # Connexion's problems (security, validation, media type) among them
+            return _http_error(exc, method, path, *self.mounts.contract_for(scope))
         # Only the type and the route: messages may carry request data such as passwords.
         logger.error("unexpected %s on %s %s", type(exc).__name__, method, path)
         logger.debug("where (message withheld):\n%s", "".join(traceback.format_tb(exc.__traceback__)))
@@ -107,10 +107,7 @@ class Envelopes:
             allowed = self.mounts.allowed_methods(path)
             error = ApiError.of("methodNotAllowed", f"{request.method} is not allowed here; use {', '.join(allowed)}.")
             return self.response(error, request.scope, {"Allow": ", ".join(allowed)})
-        if exc.status_code == 404:
-            return self.response(ApiError.of("unknownRoute", f"No operation exists at {path[:MAX_TEXT]}."), request.scope)
-        failure = "badRequest" if 400 <= exc.status_code < 500 else "internalError"
-        return self.response(ApiError.of(failure, str(exc.detail)[:300]), request.scope)
+        return self.response(self.error_for(exc, request.scope), request.scope)
 
     async def on_decode_error(self, request: ConnexionRequest, _exc: Exception) -> ConnexionResponse:
         return self.response(ApiError.of("badRequest", "The request body is not valid UTF-8 text."), request.scope)
@@ -122,23 +119,24 @@ class Envelopes:
         app.add_error_handler(Exception, self.on_exception)
 
 
-def _problem_error(
-    exc: ProblemException, method: str, path: str, contract: Contract, operation: Operation | None
-) -> ApiError:
-    """Connexion's own refusals (security, validation, media type) as generic failures."""
-    if exc.status == 401:
+def _http_error(exc: HTTPException, method: str, path: str, contract: Contract, operation: Operation | None) -> ApiError:
+    """Connexion's and Starlette's refusals (security, validation, media type, routing) as generic failures."""
+    status = exc.status_code
+    if status == 401:
         return ApiError.of("unauthenticated", f"{_credential(contract, operation)} is missing or not valid.")
-    if exc.status == 403:
+    if status == 403:
         return ApiError.of("forbidden", "The access token does not grant the scopes this operation needs.")
-    if exc.status >= 500:
+    if status == 404:
+        return ApiError.of("unknownRoute", f"No operation exists at {path[:MAX_TEXT]}.")
+    if status >= 500 or status < 400:
         # The detail quotes the answer, which may hold tokens: log where, not what.
-        logger.error("%s (%s) on %s %s", type(exc).__name__, exc.title, method, path)
+        logger.error("%s (%s) on %s %s", type(exc).__name__, getattr(exc, "title", status), method, path)
         return server_fault()
-    if exc.status == 415:
+    if status == 415:
         return ApiError.of("unsupportedMediaType", f"Send the request body as {_media_types(contract, operation)}.")
     # Connexion's details append the whole failing schema after a blank line.
-    message = str(exc.detail or exc.title or "The request is not valid.").split("\n", 1)[0]
-    return ApiError.of("badRequest", message[:300])
+    detail = exc.detail or getattr(exc, "title", None) or "The request is not valid."
+    return ApiError.of("badRequest", str(detail).split("\n", 1)[0][:300])
 
 
 def _credential(contract: Contract, operation: Operation | None) -> str:

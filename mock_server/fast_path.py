@@ -9,9 +9,9 @@ fast path answers is what Connexion would: the same security check functions, th
 with the same arguments, the answer encoded the same way and validated against the same response
 schema, errors through the same envelopes.
 
-An operation the fast path cannot take whole (a form or non-JSON body, parameters in headers,
-cookies or with a `style`, several security schemes, an answer other than one JSON or empty
-success) is left to Connexion entirely.
+An operation the fast path cannot take whole (a form or non-JSON body, parameters in cookies or
+with a `style`, several security schemes, an answer other than one JSON or empty success) is left
+to Connexion entirely.
 """
 
 from __future__ import annotations
@@ -90,6 +90,7 @@ class FastRoute:
     pattern: re.Pattern[str] | None  # None: the path has no parameters
     path: Mapping[str, _Parameter]  # by name
     query: Mapping[str, _Parameter]  # by name
+    headers: Mapping[bytes, _Parameter]  # by lower-case name; checked only, Connexion hands them to no handler
     body_schema: Mapping[str, Any] | None  # None: the operation takes no body
     body_argument: bool
     security: SchemeCheck | None
@@ -114,6 +115,21 @@ class FastRoute:
             if parameter.argument is not None:
                 arguments[parameter.argument] = value
         return arguments
+
+    def check_headers(self, headers: list[tuple[bytes, bytes]]) -> None:
+        if not self.headers:
+            return
+        found: dict[bytes, bytes] = {}
+        for name, value in headers:
+            if name in self.headers:
+                if name in found:
+                    raise _Decline
+                found[name] = value
+        for name, parameter in self.headers.items():
+            if name in found:
+                parameter.value(found[name].decode("latin-1"))
+            elif parameter.required:
+                raise _Decline
 
     def query_arguments(self, query_string: bytes) -> dict[str, Any]:
         found: dict[str, str] = {}
@@ -173,11 +189,16 @@ def _route(
     accepted = inspect.signature(handler).parameters
     path: dict[str, _Parameter] = {}
     query: dict[str, _Parameter] = {}
+    headers: dict[bytes, _Parameter] = {}
     for parameter_spec in spec.get("parameters", ()):
         parameter = _parameter(parameter_spec, accepted, sanitize)
-        if parameter is None or parameter_spec["in"] not in ("path", "query"):
+        where = parameter_spec["in"]
+        if parameter is None or where not in ("path", "query", "header"):
             return None
-        (path if parameter_spec["in"] == "path" else query)[parameter.name] = parameter
+        if where == "header":
+            headers[parameter.name.lower().encode("latin-1")] = parameter
+        else:
+            (path if where == "path" else query)[parameter.name] = parameter
     body_schema = None
     if operation.has_body:
         body = spec["requestBody"]["content"]
@@ -192,7 +213,7 @@ def _route(
         if set(pattern.groupindex) != set(path):
             return None
     return FastRoute(
-        contract, operation, handler, pattern, path, query, body_schema, "body" in accepted, check,
+        contract, operation, handler, pattern, path, query, headers, body_schema, "body" in accepted, check,
         frozenset({"user", "token_info"} & set(accepted)), int(successes[0]),
         content["application/json"]["schema"] if content else None,
     )
@@ -297,6 +318,7 @@ class FastPath:
             path_params = route.path_texts(scope["path"])
             arguments = route.path_arguments(path_params)
             arguments.update(route.query_arguments(scope["query_string"]))
+            route.check_headers(scope["headers"])
             if route.body_schema is not None:
                 # Within the limit by its declared length; empty (or a client gone) is Connexion's to answer.
                 raw = await read_body(receive, limit)

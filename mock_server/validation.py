@@ -18,8 +18,10 @@ import jsonschema_rs
 from connexion.json_schema import Draft4RequestValidator, Draft4ResponseValidator
 from connexion.utils import is_null, is_nullable
 from connexion.validators import (
+    FormDataValidator,
     JSONRequestBodyValidator,
     JSONResponseBodyValidator,
+    MultiPartFormDataValidator,
     ParameterValidator,
 )
 from jsonschema import Draft4Validator, FormatChecker
@@ -234,6 +236,24 @@ class ContractBodyValidator(JSONRequestBodyValidator):
         if error is not None:
             raise api_error_for(self._schema, error)
         return None
+
+
+class ContractFormValidator(FormDataValidator):
+    """Connexion's form validator, answering the contract's codes and logging no submitted value."""
+
+    def _validate(self, body: Any) -> dict[str, Any] | None:
+        if not isinstance(body, dict):
+            raise ApiError.of("badRequest", "The form could not be read.")
+        error = best_match(self._validator.iter_errors(body))
+        if error is not None:
+            raise api_error_for(self._schema, error)
+        return None
+
+
+class ContractMultiPartValidator(MultiPartFormDataValidator):
+    """The same for multipart forms."""
+
+    _validate = ContractFormValidator._validate
 
 
 class StrictResponseBodyValidator(JSONResponseBodyValidator):

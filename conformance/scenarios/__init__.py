@@ -89,3 +89,8 @@ def scenarios_of(modules: Sequence[str]) -> list[Scenario]:
         importlib.import_module(module)
     order = {module: index for index, module in enumerate(modules)}
     return sorted((item for item in _REGISTRY if item.module in order), key=lambda item: order[item.module])
+
+
+def scenarios_for(modules: Sequence[str], contract: Contract) -> list[Scenario]:
+    """The scenarios of these modules that have something to check in `contract`."""
+    return [item for item in scenarios_of(modules) if item.touches(contract)]

@@ -9,6 +9,8 @@ import json
 from collections.abc import Iterator, Mapping
 from typing import Any
 
+from openapi_schema_validator import OAS30Validator
+
 from conformance.checks import Failure
 from conformance.errors import TargetUnreachable
 from conformance.scenarios import scenario
@@ -93,6 +95,32 @@ def missing_query_parameters(ctx: ScenarioContext) -> None:
             rest = {key: value for key, value in request["query"].items() if key != name}
             ctx.error(op.operation_id, code, f"a request without the required parameter {name!r}",
                       **{**request, "query": rest})
+
+
+def _broken_path_values(contract: Contract) -> Iterator[tuple[str, str, str]]:
+    """(operation, parameter, value) for each path parameter with a rule a value can break."""
+    for op in contract.operations.values():
+        for parameter in contract.operation_spec(op.operation_id).get("parameters", ()):
+            if parameter["in"] != "path":
+                continue
+            validator = OAS30Validator(parameter.get("schema", {}))
+            value = next((text for text in ("!", "A", "x" * 300) if not validator.is_valid(text)), None)
+            if value is not None:
+                yield op.operation_id, parameter["name"], value
+
+
+@scenario(covers=lambda contract: {op: codes for op, codes in _with_failure(contract, "badRequest").items()
+                                   if any(case[0] == op for case in _broken_path_values(contract))})
+def invalid_path_parameters(ctx: ScenarioContext) -> None:
+    """A path parameter that breaks its schema (pattern, length) answers the bad-request code."""
+    for operation_id, name, value in _broken_path_values(ctx.contract):
+        op = ctx.contract.operation(operation_id)
+        code = ctx.contract.generic_code("badRequest", op)
+        if operation_id not in ctx.selected or code not in op.error_codes:
+            continue
+        request = ctx.valid_request(operation_id)
+        ctx.error(operation_id, code, f"the path parameter {name} as {value[:20]!r}, which breaks its schema",
+                  **{**request, "path": {**request["path"], name: value}})
 
 
 @scenario(covers=lambda contract: _with_failure(contract, "unsupportedMediaType"))

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-import copy
+import datetime as dt
 import re
+import unicodedata
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any, ClassVar
@@ -11,7 +12,9 @@ from typing import Any, ClassVar
 import jsonschema
 import yaml
 
-__all__ = ["FixtureError", "read_fixture_file", "validate_fixture", "with_defaults"]
+__all__ = ["FixtureError", "read_fixture_file", "slug", "timestamp", "validate_fixture"]
+
+_ASCII_FOLDS = str.maketrans({"ä": "ae", "ö": "oe", "ü": "ue", "ß": "ss", "æ": "ae", "ø": "oe", "å": "aa"})
 
 
 class FixtureError(Exception):
@@ -102,20 +105,12 @@ def _describe(error: jsonschema.ValidationError) -> str:
     return message
 
 
-def with_defaults(schema: Mapping[str, Any], value: Any) -> Any:
-    """`value` with the schema's defaults filled in, also inside nested objects and arrays."""
-    if isinstance(value, dict) and schema.get("type") == "object":
-        result = dict(value)
-        for name, sub in schema.get("properties", {}).items():
-            if name in result:
-                result[name] = with_defaults(sub, result[name])
-            elif "default" in sub:
-                result[name] = with_defaults(sub, copy.deepcopy(sub["default"]))
-            elif sub.get("type") == "object" and sub.get("properties"):
-                filled = with_defaults(sub, {})
-                if filled:
-                    result[name] = filled
-        return result
-    if isinstance(value, list) and isinstance(schema.get("items"), Mapping):
-        return [with_defaults(schema["items"], item) for item in value]
-    return value
+def timestamp(moment: dt.datetime) -> str:
+    """A fixture moment as the contracts write timestamps (UTC, whole seconds, `Z`)."""
+    return moment.strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def slug(text: str) -> str:
+    """`text` as lowercase ASCII words joined by hyphens (`Müller Ärger` -> `mueller-aerger`)."""
+    folded = unicodedata.normalize("NFKD", text.lower().translate(_ASCII_FOLDS))
+    return re.sub(r"[^a-z0-9]+", "-", folded.encode("ascii", "ignore").decode()).strip("-")

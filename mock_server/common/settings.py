@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import copy
 import secrets
 from collections.abc import Awaitable, Callable, Mapping
 from typing import Any
@@ -12,26 +11,10 @@ from jsonschema.exceptions import best_match
 
 from mock_server.errors import ApiError
 from mock_server.store import Store, StoreUnavailable
+from storefront_kit.schemas import with_defaults
 
 # The schema sets no upper bounds; lifetimes past ~68 years only overflow clocks and stores.
 MAX_SECONDS_OR_COUNT = 2**31 - 1
-
-
-def with_defaults(schema: Mapping[str, Any], value: Any) -> Any:
-    """`value` with every omitted property that the schema gives a default filled in."""
-    if not isinstance(value, dict) or schema.get("type") != "object":
-        return value
-    result = copy.deepcopy(value)
-    for name, subschema in schema.get("properties", {}).items():
-        if name not in result:
-            if "default" in subschema:
-                result[name] = copy.deepcopy(subschema["default"])
-            elif subschema.get("type") == "object" and "properties" in subschema:
-                result[name] = {}
-            else:
-                continue
-        result[name] = with_defaults(subschema, result[name])
-    return result
 
 
 def validate_settings(schema: Mapping[str, Any], value: Any) -> dict[str, Any]:

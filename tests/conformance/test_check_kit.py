@@ -16,7 +16,7 @@ from kit_helpers import API, run_check, serve
 
 from conformance.bundled_mock import free_port, wait_until_up
 from conformance.cli import BASE_URL_ENV, TARGET_ENV
-from conformance.scenarios import scenarios_of
+from conformance.scenarios import scenarios_for
 from conformance.target import bundled_mock_target
 from mock_server.app import create_app
 from mock_server.config import ServerConfig
@@ -24,7 +24,7 @@ from storefront_kit import registry
 
 CONTRACT = registry.contract("websale")
 BUNDLED_MOCK_PATH = bundled_mock_target(CONTRACT)
-SCENARIOS = scenarios_of(registry.kit_profile("websale").scenarios)
+SCENARIOS = scenarios_for(registry.kit_profile("websale").scenarios, CONTRACT)
 FULL = re.compile(r"Coverage: operations (\d+)/(\d+) \(100\.0%\), documented error codes (\d+)/(\d+) \(100\.0%\)")
 
 

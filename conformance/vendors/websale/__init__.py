@@ -7,7 +7,10 @@ from typing import Any
 from conformance.http import ApiClient, Exchange
 from conformance.profile import KitProfile
 from conformance.target import Target
-from conformance.vendors.websale.checks import redirect_link_carries_session, session_id_format
+from conformance.vendors.websale.checks import (
+    redirect_link_carries_session,
+    session_id_format,
+)
 from conformance.vendors.websale.context import WebsaleContext
 from conformance.vendors.websale.fuzz import WebsaleFuzzAuth
 

@@ -12,21 +12,21 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, NoReturn
 
-import yaml
 from faker import Faker
 
-# The reading and checking helpers of the WEBSALE fixtures know nothing of WEBSALE.
-from mock_server.fixtures import (
+from mock_server.common.fixtures import (
     FixtureError,
-    _Loader,
-    _slug,
-    _timestamp,
-    _validate,
-    _with_defaults,
+    read_fixture_file,
+    slug,
+    timestamp,
+    validate_fixture,
 )
+from storefront_kit import registry
+from storefront_kit.contract import Contract
 from storefront_kit.data import fixture_file
+from storefront_kit.schemas import with_defaults
 
-__all__ = ["DEFAULT_FIXTURES", "FILE_SCHEMA", "TENANT_SETTINGS", "EmporixFixtureData", "FixtureError", "load_fixtures"]
+__all__ = ["DEFAULT_FIXTURES", "EmporixFixtureData", "FixtureError", "file_schema", "load_fixtures"]
 
 DEFAULT_FIXTURES = fixture_file("emporix")
 
@@ -34,40 +34,6 @@ _CURRENCY = {"type": "string", "pattern": "^[A-Z]{3}$"}
 _LANGUAGE = {"type": "string", "pattern": "^[a-z]{2}$"}
 _COUNTRY = {"type": "string", "pattern": "^[A-Z]{2}$"}
 _SITE_CODE = {"type": "string", "pattern": "^[A-Za-z0-9_-]{1,64}$"}
-
-# The contract's `TenantSettings` (its `info.x-settings-schema`).
-TENANT_SETTINGS: dict[str, Any] = {
-    "type": "object",
-    "additionalProperties": False,
-    "required": ["tenant", "sites"],
-    "properties": {
-        "tenant": {"type": "string", "pattern": "^[a-z][a-z0-9]+$", "minLength": 3, "maxLength": 16},
-        "sites": {
-            "type": "array",
-            "minItems": 1,
-            "items": {
-                "type": "object",
-                "additionalProperties": False,
-                "required": ["code", "defaultCurrency", "homeBaseCountry", "defaultLanguage"],
-                "properties": {
-                    "code": _SITE_CODE,
-                    "name": {"type": "string"},
-                    "default": {"type": "boolean", "default": False},
-                    "defaultCurrency": _CURRENCY,
-                    "currencies": {"type": "array", "items": _CURRENCY},
-                    "defaultLanguage": _LANGUAGE,
-                    "languages": {"type": "array", "items": _LANGUAGE},
-                    "homeBaseCountry": _COUNTRY,
-                },
-            },
-        },
-        "anonymousSessionSeconds": {"type": "integer", "minimum": 1, "default": 3600},
-        "serviceTokenSeconds": {"type": "integer", "minimum": 1, "default": 14399},
-        "anonymousTokenSeconds": {"type": "integer", "minimum": 1, "default": 3599},
-        "customerTokenSeconds": {"type": "integer", "minimum": 1, "default": 14399},
-        "refreshTokenSeconds": {"type": "integer", "minimum": 1, "default": 86399},
-    },
-}
 
 _TEXT = {"type": "string", "maxLength": 200}
 _NAME = {"type": "string", "minLength": 1, "maxLength": 100}
@@ -104,54 +70,57 @@ _CUSTOMER = {
     },
 }
 
-# The fixture file: tenant settings, clients, and customers written out or generated.
-FILE_SCHEMA: dict[str, Any] = {
-    "type": "object",
-    "additionalProperties": False,
-    "required": ["settings"],
-    "properties": {
-        "seed": {"type": "integer", "default": 1},
-        "locale": {"type": "string", "pattern": "^[a-z]{2,3}(_[A-Z]{2})?$", "default": "de_DE"},
-        "referenceDate": {"type": "string", "format": "date", "default": "2026-11-01"},
-        "settings": TENANT_SETTINGS,
-        "clients": {
-            "type": "array",
-            "default": [],
-            "items": {
-                "type": "object",
-                "additionalProperties": False,
-                "required": ["id", "secret", "scopes"],
-                "properties": {
-                    "id": _CLIENT_ID,
-                    "secret": {"type": "string", "minLength": 8, "maxLength": 200},
-                    "scopes": {
-                        "type": "array",
-                        "uniqueItems": True,
-                        "items": {"type": "string", "pattern": "^[A-Za-z0-9_.:-]+$"},
-                    },
-                },
-            },
-        },
-        "storefrontClients": {"type": "array", "uniqueItems": True, "items": _CLIENT_ID, "default": []},
-        "customers": {
-            "type": "object",
-            "additionalProperties": False,
-            "default": {},
-            "properties": {
-                "fixed": {"type": "array", "items": _CUSTOMER, "default": []},
-                "generated": {
+
+def file_schema(settings: Mapping[str, Any]) -> dict[str, Any]:
+    """The fixture file's schema: the contract's `TenantSettings`, clients, and customers written out or generated."""
+    return {
+        "type": "object",
+        "additionalProperties": False,
+        "required": ["settings"],
+        "properties": {
+            "seed": {"type": "integer", "default": 1},
+            "locale": {"type": "string", "pattern": "^[a-z]{2,3}(_[A-Z]{2})?$", "default": "de_DE"},
+            "referenceDate": {"type": "string", "format": "date", "default": "2026-11-01"},
+            "settings": settings,
+            "clients": {
+                "type": "array",
+                "default": [],
+                "items": {
                     "type": "object",
                     "additionalProperties": False,
-                    "default": {},
+                    "required": ["id", "secret", "scopes"],
                     "properties": {
-                        "count": {"type": "integer", "minimum": 0, "maximum": 100000, "default": 20},
-                        "password": {**_PASSWORD, "default": "Customer-Password-1"},
+                        "id": _CLIENT_ID,
+                        "secret": {"type": "string", "minLength": 8, "maxLength": 200},
+                        "scopes": {
+                            "type": "array",
+                            "uniqueItems": True,
+                            "items": {"type": "string", "pattern": "^[A-Za-z0-9_.:-]+$"},
+                        },
+                    },
+                },
+            },
+            "storefrontClients": {"type": "array", "uniqueItems": True, "items": _CLIENT_ID, "default": []},
+            "customers": {
+                "type": "object",
+                "additionalProperties": False,
+                "default": {},
+                "properties": {
+                    "fixed": {"type": "array", "items": _CUSTOMER, "default": []},
+                    "generated": {
+                        "type": "object",
+                        "additionalProperties": False,
+                        "default": {},
+                        "properties": {
+                            "count": {"type": "integer", "minimum": 0, "maximum": 100000, "default": 20},
+                            "password": {**_PASSWORD, "default": "Customer-Password-1"},
+                        },
                     },
                 },
             },
         },
-    },
-}
+    }
+
 
 # Of the generated customers: who has set preferences, who has no address, who ships elsewhere.
 _PREFERENCES_SHARE = 0.8
@@ -171,13 +140,20 @@ class EmporixFixtureData:
 
 
 def load_fixtures(
-    path: str | Path | None = None, *, seed: int | None = None, locale: str | None = None
+    path: str | Path | None = None,
+    *,
+    seed: int | None = None,
+    locale: str | None = None,
+    contract: Contract | None = None,
 ) -> EmporixFixtureData:
     """Read and expand a fixture file (the bundled one without `path`); `seed`/`locale` override it."""
     file = Path(path) if path is not None else DEFAULT_FIXTURES
-    document = _read_yaml(file)
-    _validate(document, FILE_SCHEMA, file)
-    document = _with_defaults(FILE_SCHEMA, document)
+    document = read_fixture_file(file)
+    settings = (contract or registry.contract("emporix")).settings_schema()
+    assert settings is not None
+    schema = file_schema(settings)
+    validate_fixture(document, schema, file)
+    document = with_defaults(schema, document)
     if seed is not None:
         document["seed"] = seed
     if locale is not None:
@@ -185,24 +161,6 @@ def load_fixtures(
     _check_consistency(file, document)
     locale_key = "locale" if locale is None else "locale (given instead of the file's)"
     return _Generator(file, document, locale_key).run()
-
-
-def _read_yaml(file: Path) -> dict[str, Any]:
-    try:
-        text = file.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise FixtureError(f"{file}: cannot read the fixture file: {exc}") from exc
-    try:
-        document = yaml.load(text, Loader=_Loader)
-    except yaml.MarkedYAMLError as exc:
-        mark = exc.problem_mark or exc.context_mark
-        where = f"{file}:{mark.line + 1}:{mark.column + 1}" if mark else str(file)
-        raise FixtureError(f"{where}: invalid YAML: {exc.problem or exc.context}") from exc
-    except yaml.YAMLError as exc:
-        raise FixtureError(f"{file}: invalid YAML: {exc}") from exc
-    if not isinstance(document, dict):
-        raise FixtureError(f"{file}: expected a mapping with at least the key 'settings' at the top")
-    return document
 
 
 def _check_consistency(file: Path, document: Mapping[str, Any]) -> None:
@@ -215,7 +173,10 @@ def _check_consistency(file: Path, document: Mapping[str, Any]) -> None:
     defaults = [site["code"] for site in sites if site["default"]]
     if len(defaults) != 1:
         named = f" ({', '.join(defaults)})" if defaults else ""
-        fail("settings.sites", f"{len(defaults)} sites have default: true{named}; mark exactly one site with default: true")
+        fail(
+            "settings.sites",
+            f"{len(defaults)} sites have default: true{named}; mark exactly one site with default: true",
+        )
     _unique(fail, "settings.sites", "code", [site["code"] for site in sites])
     for index, site in enumerate(sites):
         for listed, own in (("currencies", "defaultCurrency"), ("languages", "defaultLanguage")):
@@ -228,7 +189,10 @@ def _check_consistency(file: Path, document: Mapping[str, Any]) -> None:
     codes = [site["code"] for site in sites]
     for index, customer in enumerate(fixed):
         if "preferredSite" in customer and customer["preferredSite"] not in codes:
-            fail(f"customers.fixed[{index}].preferredSite", f"{customer['preferredSite']!r} is not a site code; use one of {codes}")
+            fail(
+                f"customers.fixed[{index}].preferredSite",
+                f"{customer['preferredSite']!r} is not a site code; use one of {codes}",
+            )
     try:
         dt.date.fromisoformat(document["referenceDate"])
     except (TypeError, ValueError):
@@ -257,7 +221,9 @@ class _Generator:
         try:
             self.country = self.fake.current_country_code()
         except (AttributeError, IndexError, ValueError) as exc:
-            raise FixtureError(f"{file}: {locale_key}: {document['locale']!r} names no country; use one like de_DE") from exc
+            raise FixtureError(
+                f"{file}: {locale_key}: {document['locale']!r} names no country; use one like de_DE"
+            ) from exc
         self.reference = dt.datetime.combine(dt.date.fromisoformat(document["referenceDate"]), dt.time(), tzinfo=dt.UTC)
         sites = document["settings"]["sites"]
         default = next(site for site in sites if site["default"])
@@ -270,7 +236,9 @@ class _Generator:
     def run(self) -> EmporixFixtureData:
         customers = self.document["customers"]
         written = [self._fixed(spec) for spec in customers["fixed"]]
-        generated = [self._generated(customers["generated"]["password"]) for _ in range(customers["generated"]["count"])]
+        generated = [
+            self._generated(customers["generated"]["password"]) for _ in range(customers["generated"]["count"])
+        ]
         return EmporixFixtureData(
             settings=self.document["settings"],
             clients=self.document["clients"],
@@ -319,7 +287,7 @@ class _Generator:
                 return candidate
 
     def _email(self, first: str, last: str) -> str:
-        local = ".".join(part for part in (_slug(first), _slug(last)) if part) or "customer"
+        local = ".".join(part for part in (slug(first), slug(last)) if part) or "customer"
         domain = self.fake.safe_domain_name()
         email, counter = f"{local}@{domain}", 1
         while email in self.emails:
@@ -330,7 +298,7 @@ class _Generator:
 
     def _created(self) -> str:
         age = dt.timedelta(days=self.random.randint(30, 1100), seconds=self.random.randint(0, 86399))
-        return _timestamp(self.reference - age)
+        return timestamp(self.reference - age)
 
     def _addresses(self, contact: str) -> list[dict[str, Any]]:
         draw = self.random.random()

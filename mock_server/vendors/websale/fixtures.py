@@ -8,8 +8,6 @@ from __future__ import annotations
 
 import datetime as dt
 import random
-import re
-import unicodedata
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -20,12 +18,14 @@ from faker import Faker
 from mock_server.common.fixtures import (
     FixtureError,
     read_fixture_file,
+    slug,
+    timestamp,
     validate_fixture,
-    with_defaults,
 )
 from storefront_kit import registry
 from storefront_kit.contract import Contract
 from storefront_kit.data import fixture_file
+from storefront_kit.schemas import with_defaults
 
 __all__ = ["DEFAULT_FIXTURES", "FixtureData", "FixtureError", "load_fixtures"]
 
@@ -44,7 +44,6 @@ _STATUS_BY_AGE: tuple[tuple[float, dict[str, int]], ...] = (
     (float("inf"), {"delivered": 16, "cancelled": 2, "returned": 2}),
 )
 _PRICE_ENDINGS = (99, 95, 49, 0)
-_ASCII_FOLDS = str.maketrans({"ä": "ae", "ö": "oe", "ü": "ue", "ß": "ss", "æ": "ae", "ø": "oe", "å": "aa"})
 
 
 @dataclass(frozen=True, slots=True)
@@ -314,15 +313,6 @@ def _money(cents: int) -> float:
     return cents / 100
 
 
-def _timestamp(moment: dt.datetime) -> str:
-    return moment.strftime("%Y-%m-%dT%H:%M:%SZ")
-
-
-def _slug(text: str) -> str:
-    folded = unicodedata.normalize("NFKD", text.lower().translate(_ASCII_FOLDS))
-    return re.sub(r"[^a-z0-9]+", "-", folded.encode("ascii", "ignore").decode()).strip("-")
-
-
 @dataclass(frozen=True, slots=True)
 class _Product:
     id: str
@@ -446,21 +436,21 @@ class _Generator:
             "firstName": first,
             "lastName": last,
             "emailVerified": spec.get("emailVerified", True),
-            "createdAt": _timestamp(created),
+            "createdAt": timestamp(created),
             "addresses": addresses,
             "orders": orders,
             "backInStock": [
                 {
                     "productId": product_id,
                     "email": email,
-                    "createdAt": _timestamp(self._moment_after(created)),
+                    "createdAt": timestamp(self._moment_after(created)),
                 }
                 for product_id in spec.get("backInStock", [])
             ],
         }
 
     def _email(self, first: str, last: str) -> str:
-        local = ".".join(part for part in (_slug(first), _slug(last)) if part) or "customer"
+        local = ".".join(part for part in (slug(first), slug(last)) if part) or "customer"
         domain = self.fake.safe_domain_name()
         email, counter = f"{local}@{domain}", 1
         while email in self.emails:
@@ -556,7 +546,7 @@ class _Generator:
         return {
             "id": "",
             "number": "",
-            "createdAt": _timestamp(created),
+            "createdAt": timestamp(created),
             "status": self._status((self.reference - created).total_seconds() / 86400),
             "currency": self.config["currency"],
             "positions": positions,

@@ -11,11 +11,10 @@ from emporix_steps import ManualClock
 from mock_server.common.passwords import hash_password
 from mock_server.store import open_store
 from mock_server.vendors.emporix.domain import Tenant
-from mock_server.vendors.emporix.fixtures import (
-    TENANT_SETTINGS,
-    EmporixFixtureData,
-    load_fixtures,
-)
+from mock_server.vendors.emporix.fixtures import EmporixFixtureData, load_fixtures
+from storefront_kit import registry
+
+TENANT_SETTINGS = registry.contract("emporix").settings_schema()
 
 
 @pytest.fixture(scope="session")

@@ -6,7 +6,7 @@ import time
 from collections.abc import Awaitable, Callable, Mapping
 from typing import Any, Protocol
 
-from mock_server.common.settings import Settings, with_defaults
+from mock_server.common.settings import Settings
 from mock_server.store import Store
 from mock_server.vendors.emporix.domain.anonymous import AnonymousSessions
 from mock_server.vendors.emporix.domain.clients import (
@@ -22,6 +22,7 @@ from mock_server.vendors.emporix.domain.customers import (
     CustomerService,
 )
 from mock_server.vendors.emporix.domain.tokens import Token, Tokens, check_tenant
+from storefront_kit.schemas import with_defaults
 
 
 class SeedData(Protocol):

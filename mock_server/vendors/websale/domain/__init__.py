@@ -6,7 +6,7 @@ from collections.abc import Awaitable, Callable, Mapping
 from typing import Any, Protocol
 
 from mock_server.common.outbox import Outbox
-from mock_server.common.settings import Settings, with_defaults
+from mock_server.common.settings import Settings
 from mock_server.store import Store
 from mock_server.vendors.websale.domain.accounts import AccountRecords, AccountService
 from mock_server.vendors.websale.domain.addresses import (
@@ -31,6 +31,7 @@ from mock_server.vendors.websale.domain.recovery import PasswordService
 from mock_server.vendors.websale.domain.sessions import Sessions, Visit
 from mock_server.vendors.websale.domain.throttle import LoginThrottle
 from mock_server.vendors.websale.domain.tokens import AutologinTokens, OptInTokens
+from storefront_kit.schemas import with_defaults
 
 __all__ = ["SeedData", "Shop", "Visit"]
 
@@ -43,7 +44,7 @@ E_MAIL_SUBJECTS = {
 
 
 class SeedData(Protocol):
-    """The fixture data to seed from (`mock_server.fixtures.FixtureData`)."""
+    """The fixture data to seed from (`mock_server.vendors.websale.fixtures.FixtureData`)."""
 
     @property
     def settings(self) -> dict[str, Any]: ...
