@@ -127,8 +127,9 @@ def run_fuzz(
     operations: Sequence[str],
     listener: Any,
     run_id: str,
+    app: Any = None,
 ) -> None:
-    """Run Schemathesis against the target and fold what it finds into `result`."""
+    """Run Schemathesis against the target and fold what it finds into `result`; `app`: an ASGI app in-process."""
     checks = [check for check in RESPONSE_CHECKS if check.__name__ in _FUZZ_CHECKS]
     checks += [check for check in profile.checks if check.__name__ in profile.fuzz_checks]
     _register_checks(checks)
@@ -157,6 +158,8 @@ def run_fuzz(
         ],
     })
     schema: Any = schemathesis.openapi.from_path(str(contract.path), config=config)
+    if app is not None:
+        schema.app = app
 
     header = target.client_address_header
     addresses = _Addresses()

@@ -12,6 +12,7 @@ from conformance.checks import Failure
 from conformance.controls import MailboxReader, SettingsControl, differences
 from conformance.errors import ConfigError, TargetError, TargetUnreachable
 from conformance.http import ApiClient
+from conformance.inprocess import AsgiTransport
 from conformance.profile import KitProfile
 from conformance.results import NO_SCENARIO, Outcome, RunResult, ScenarioResult
 from conformance.scenarios import Scenario, scenarios_for
@@ -61,8 +62,13 @@ def run(
     listener: Listener | None = None,
     contract: str | Contract = registry.DEFAULT_CONTRACT,
     run_id: str | None = None,
+    app: Any = None,
 ) -> RunResult:
-    """Check the backend at `base_url` against a contract (by name), as `target` describes it."""
+    """Check the backend at `base_url` against a contract (by name), as `target` describes it.
+
+    With `app` (an ASGI application) every request goes to it inside this process; `base_url`
+    then only gives the paths their base.
+    """
     if isinstance(contract, str):
         contract = registry.contract(contract)
     profile: KitProfile = registry.kit_profile(contract.name)
@@ -80,7 +86,8 @@ def run(
     result = RunResult.empty(contract, base_url, seed, phases, selected)
     client = ApiClient(base_url, contract, timeout=target.request_timeout,
                        client_address_header=target.client_address_header,
-                       forced_error_header=target.forced_error_header)
+                       forced_error_header=target.forced_error_header,
+                       transport=AsgiTransport(app) if app is not None else None)
     control = SettingsControl(client, target)
     run_id = run_id or os.urandom(2).hex()
     try:
@@ -94,7 +101,7 @@ def run(
             from conformance.fuzz import run_fuzz
 
             run_fuzz(contract, profile, target, client, result, seed=seed, max_examples=max_examples,
-                     operations=selected, listener=listener, run_id=run_id)
+                     operations=selected, listener=listener, run_id=run_id, app=app)
     except TargetUnreachable as exc:
         result.unreachable = str(exc)
         for cell in result.cells.values():

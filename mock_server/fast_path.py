@@ -356,7 +356,8 @@ class FastPath:
             result = await route.handler(**arguments)
             status, body = _status_and_body(result, route.success)
             if route.response_schema is None:
-                return status, [], b""
+                # As Connexion answers: the operation's one media type, no length, no body.
+                return status, [_JSON_HEADERS], b""
             # Encoded as Connexion encodes, and validated as Connexion validates: the bytes sent.
             payload = JSON.encode(body)
             conforms = not self.validate_responses or response_body_passes(route.response_schema, JSON.decode(payload))
