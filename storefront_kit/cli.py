@@ -27,10 +27,14 @@ def list_contracts() -> int:
     from storefront_kit import registry
 
     rows = [registry.describe(name) for name in registry.contract_names()]
-    print(f"{'name':<12}{'operations':>11}  {'mock':<5}{'check':<6}{'paths':<40}title")
-    for row in rows:
-        print(f"{row.name:<12}{row.operations:>11}  {'yes' if row.mock else 'no':<5}{'yes' if row.kit else 'no':<6}"
-              f"{' '.join(row.path_prefixes):<40}{row.title}")
+    table = [("name", "operations", "serve", "check", "paths", "title")] + [
+        (row.name, str(row.operations), "yes" if row.mock else "no", "yes" if row.kit else "no",
+         " ".join(row.path_prefixes), row.title)
+        for row in rows
+    ]
+    widths = [max(len(line[column]) for line in table) for column in range(5)]
+    for line in table:
+        print("  ".join(cell.ljust(width) for cell, width in zip(line, widths, strict=False)) + "  " + line[5])
     return 0
 
 

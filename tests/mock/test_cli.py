@@ -14,7 +14,8 @@ import pytest
 import mock_server
 from mock_server.cli import _built_objects_frozen, build_parser, config_from_args
 from mock_server.config import ServerConfig
-from mock_server.testing import free_port
+from mock_server.testing import free_port, running_mock
+from storefront_kit import registry
 from storefront_kit.cli import main as kit_main
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -100,9 +101,64 @@ def test_the_app_is_built_without_collections_and_kept_out_of_later_ones() -> No
         gc.enable()
 
 
-def test_domain_layer_imports_no_web_framework() -> None:
-    domain = ROOT / "mock_server" / "websale" / "domain"
-    for source in domain.glob("*.py"):
+def test_domain_layers_import_no_web_framework() -> None:
+    sources = sorted((ROOT / "mock_server" / "vendors").glob("*/domain/*.py"))
+    assert {source.parent.parent.name for source in sources} >= {"websale", "emporix"}
+    for source in sources:
         text = source.read_text(encoding="utf-8")
         for framework in ("connexion", "starlette", "uvicorn", "httpx"):
-            assert f"import {framework}" not in text and f"from {framework}" not in text, f"{source.name} imports {framework}"
+            assert f"import {framework}" not in text and f"from {framework}" not in text, f"{source} imports {framework}"
+
+
+def test_generic_modules_name_no_vendor() -> None:
+    generic = [path for package in ("mock_server", "conformance", "storefront_kit") for path in (ROOT / package).rglob("*.py")
+               if "vendors" not in path.parts]
+    assert len(generic) > 40
+    for source in generic:
+        text = source.read_text(encoding="utf-8").lower()
+        for vendor in registry.contract_names():
+            # The one exception: the registry names the contract served when none is asked for.
+            if source.name == "registry.py" and text.count(vendor) == 1:
+                continue
+            assert vendor not in text, f"{source.relative_to(ROOT)} names {vendor}"
+
+
+@pytest.mark.parametrize(("argv", "contracts"), [
+    pytest.param([], ("websale",), id="default"),
+    pytest.param(["--contract", "emporix"], ("emporix",), id="one"),
+    pytest.param(["--contract", "emporix", "--contract", "websale"], ("emporix", "websale"), id="several-in-order"),
+    pytest.param(["--contract", "all"], tuple(registry.contract_names()), id="all"),
+])
+def test_serve_takes_the_contracts_to_serve(argv: list[str], contracts: tuple[str, ...]) -> None:
+    assert config_from_args(build_parser().parse_args(argv)).contracts == contracts
+
+
+@pytest.mark.parametrize(("argv", "message"), [
+    pytest.param(["serve", "--contract", "nosuchvendor"], "no contract named nosuchvendor", id="unknown-contract"),
+    pytest.param(["serve", "--contract", "all", "--fixtures", "x.yaml"], "--fixtures belongs to one contract",
+                 id="fixtures-for-several"),
+    pytest.param(["check", "--contract", "nosuchvendor", "--base-url", "http://127.0.0.1:1"],
+                 "no contract named 'nosuchvendor'", id="check-unknown-contract"),
+])
+def test_a_wrong_contract_is_a_usage_error(argv: list[str], message: str, capsys: pytest.CaptureFixture[str]) -> None:
+    assert kit_main(argv) == 2
+    assert message in capsys.readouterr().err
+
+
+def test_version_and_contracts_are_listed(capsys: pytest.CaptureFixture[str]) -> None:
+    assert kit_main(["--version"]) == 0
+    assert capsys.readouterr().out.startswith("storefront-kit ")
+    assert kit_main(["contracts"]) == 0
+    listing = capsys.readouterr().out.splitlines()
+    assert listing[0].split()[:4] == ["name", "operations", "serve", "check"]
+    for name in registry.contract_names():
+        row = next(line for line in listing if line.startswith(name + " "))
+        assert str(len(registry.contract(name).operations)) in row.split()
+
+
+def test_an_app_outside_the_command_line_leaves_the_garbage_collector_alone() -> None:
+    frozen_before = gc.get_freeze_count()
+    with running_mock(contract="emporix") as first, running_mock() as second:
+        assert httpx.get(first.controls_url + "/outbox").status_code == 200
+        assert httpx.get(second.controls_url + "/outbox").status_code == 200
+    assert gc.get_freeze_count() == frozen_before
