@@ -51,7 +51,10 @@ def read_and_replace(ctx: EmporixContext) -> None:
               credential=token, path=missing, body=replacement, query={"upsert": "false"})
     ctx.ok("updateSessionContext", "a PUT with upsert=true to an unknown session", credential=token, path=missing,
            body=replacement, query={"upsert": "true"})
-    created = ctx.context(missing["sessionId"])
+    read = ctx.call("getSessionContext", credential=token, path=missing)
+    ctx.expect(read.status != 404, "upsert_creates", "a PUT with upsert=true to an unknown session succeeded, but no "
+               "context was created: reading it answers HTTP 404", read, operation_id="updateSessionContext")
+    created = ctx.check_ok("getSessionContext", "reading the context created by upsert", read)
     ctx.expect(_version(created) == 1 and created.get("cartId") == "sfk-cart-1", "upsert_creates",
                f"the context created by upsert reads {created}", operation_id="updateSessionContext")
 

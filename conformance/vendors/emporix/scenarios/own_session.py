@@ -6,6 +6,11 @@ from conformance.scenarios import scenario
 from conformance.vendors.emporix.context import EmporixContext
 
 
+def _other(current: object, *candidates: object) -> object:
+    """The first candidate that differs from `current`."""
+    return next(candidate for candidate in candidates if candidate and candidate != current)
+
+
 @scenario(covers={"updateOwnSessionContext": ("versionConflict",)},
           operations=("getOwnSessionContext", "updateOwnSessionContext", "addOwnSessionContextAttribute",
                       "removeOwnSessionContextAttribute"))
@@ -18,13 +23,22 @@ def own_context(ctx: EmporixContext) -> None:
     sites = ctx.setting("sites") or []
     currencies = [currency for site in sites for currency in site.get("currencies", [site.get("defaultCurrency")])]
     currency = next((code for code in currencies if code and code != before.get("currency")), "CHF")
+    languages = [language for site in sites for language in site.get("languages", [site.get("defaultLanguage")])]
+    # Every field a PATCH may change gets a value other than the context's (values are not looked up).
+    allowed = {
+        "siteCode": _other(before.get("siteCode"), *(site.get("code") for site in sites), "sfk-site", "sfk-other-site"),
+        "currency": currency,
+        "targetLocation": _other(before.get("targetLocation"), *(site.get("homeBaseCountry") for site in sites),
+                                 "US", "CH"),
+        "language": _other(before.get("language"), *languages, "en", "fr"),
+        "context": {"sfkPatched": "yes"},
+    }
     ctx.ok("updateOwnSessionContext", "a PATCH with the current version", credential=session.access_token, path=where,
-           body={"currency": currency, "cartId": "sfk-cart", "customerId": "sfk-customer",
-                 "metadata": {"version": version}})
+           body={**allowed, "cartId": "sfk-cart", "customerId": "sfk-customer", "metadata": {"version": version}})
     after = ctx.ok("getOwnSessionContext", "reading the patched context", credential=session.access_token, path=where)
-    ctx.expect(after.get("currency") == currency, "patch_changes_allowed_fields",
-               f"PATCH currency={currency!r} left the context's currency at {after.get('currency')!r}",
-               operation_id="updateOwnSessionContext")
+    unchanged = {name: after.get(name) for name, value in allowed.items() if after.get(name) != value}
+    ctx.expect(not unchanged, "patch_changes_allowed_fields",
+               f"PATCH {allowed} left the context's {unchanged}", operation_id="updateOwnSessionContext")
     ctx.expect(after.get("cartId") == before.get("cartId") and after.get("customerId") == before.get("customerId"),
                "patch_ignores_other_fields",
                f"PATCH changed fields a storefront may not change: cartId {after.get('cartId')!r}, customerId "

@@ -128,7 +128,7 @@ def customer_login(ctx: EmporixContext) -> None:
                   "getSessionContext": ("sessionNotFound",)},
           operations=("customerRefresh", "customerLogout"), needs=("testData.customer",))
 def customer_refresh_and_logout(ctx: EmporixContext) -> None:
-    """A customer refresh keeps the session; logout revokes the customer's tokens and ends the session."""
+    """A customer refresh keeps the session; logout revokes every token of the login and ends the session."""
     login = ctx.log_in()
     refreshed = ctx.ok("customerRefresh", "refreshing the customer's token", path={"tenant": ctx.tenant},
                        query={"refreshToken": login.refresh_token})
@@ -139,11 +139,17 @@ def customer_refresh_and_logout(ctx: EmporixContext) -> None:
            credential=str(refreshed["access_token"]), path={"tenant": ctx.tenant})
     ctx.error("customerRefresh", "invalidRefreshToken", "a refresh token the backend never issued",
               path={"tenant": ctx.tenant}, query={"refreshToken": ctx.hex_token(43)})
+    ctx.error("customerRefresh", "invalidRefreshToken", "the customer's refresh token on another tenant's path",
+              rule="tenant_checked", path={"tenant": ctx.other_tenant()}, query={"refreshToken": login.refresh_token})
+    ctx.error("customerLogout", "invalidAccessToken", "the customer's access token on another tenant's path",
+              rule="tenant_checked", path={"tenant": ctx.other_tenant()}, query={"accessToken": login.access_token})
     ctx.ok("customerLogout", "logging the customer out", path={"tenant": ctx.tenant},
            query={"accessToken": login.access_token})
     ctx.error("getOwnSessionContext", "invalidAccessToken", "the access token of a customer who logged out",
               rule="logout_revokes", credential=login.access_token, path={"tenant": ctx.tenant})
     ctx.error("customerLogout", "invalidAccessToken", "logging out a token that is already revoked",
               rule="logout_revokes", path={"tenant": ctx.tenant}, query={"accessToken": login.access_token})
+    ctx.error("customerRefresh", "invalidRefreshToken", "the refresh token of a customer who logged out",
+              rule="logout_revokes", path={"tenant": ctx.tenant}, query={"refreshToken": login.refresh_token})
     ctx.error("getSessionContext", "sessionNotFound", "the session of a customer who logged out", rule="logout_ends_session",
               credential=ctx.service_token(), path={"tenant": ctx.tenant, "sessionId": login.session_id})

@@ -1,9 +1,13 @@
-"""Helpers for the conformance kit's tests: serve the mock (plain or mutated) on a free loopback port."""
+"""Helpers for the conformance kit's tests: serve the mock (plain or mutated) on a free loopback port.
+
+Shared by the kit's tests of every contract; the base path defaults to WEBSALE's `/api/v1` (an
+Emporix server has none: its paths are absolute)."""
 
 from __future__ import annotations
 
 import contextlib
 import json
+import re
 import threading
 import time
 import xml.etree.ElementTree as ET
@@ -38,21 +42,29 @@ class Answer:
     query: str
 
 
+def _path_pattern(path: str) -> re.Pattern[str]:
+    """A contract path as a pattern: each `{name}` stands for one path segment."""
+    parts = re.split(r"(\{[^/{}]+\})", path)
+    return re.compile("".join("[^/]+" if part.startswith("{") else re.escape(part) for part in parts))
+
+
 class Rewrite:
     """ASGI wrapper that lets a mutant change requests and answers of one operation.
 
-    `on_request(query, body)` returns the (query, body) to pass on; `on_answer(answer)` changes
-    the answer in place. Both see JSON bodies as Python values.
+    `path` is the operation's path in the contract (`{name}` matches any one segment) below
+    `base_path`. `on_request(query, body)` returns the (query, body) to pass on;
+    `on_answer(answer)` changes the answer in place. Both see JSON bodies as Python values.
     """
 
     def __init__(self, app: Any, method: str, path: str,
                  on_request: Callable[[str, Any], tuple[str, Any]] | None = None,
-                 on_answer: Callable[[Answer], None] | None = None) -> None:
-        self.app, self.method, self.path = app, method, API + path
+                 on_answer: Callable[[Answer], None] | None = None, *, base_path: str = API) -> None:
+        self.app, self.method, self.path = app, method, base_path + path
+        self.pattern = _path_pattern(self.path)
         self.on_request, self.on_answer = on_request, on_answer
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http" or scope["method"] != self.method or scope["path"] != self.path:
+        if scope["type"] != "http" or scope["method"] != self.method or not self.pattern.fullmatch(scope["path"]):
             await self.app(scope, receive, send)
             return
         raw = b""
@@ -100,7 +112,10 @@ class Rewrite:
         answer = Answer(start["status"], headers, answer_body, body, query)
         if self.on_answer is not None:
             self.on_answer(answer)
-        out = answer.body if isinstance(answer.body, bytes) else json.dumps(answer.body).encode()
+        if answer.body is None:
+            out = b""  # no body (a 204), or one the mutant took away
+        else:
+            out = answer.body if isinstance(answer.body, bytes) else json.dumps(answer.body).encode()
         answer.headers["content-length"] = str(len(out))
         await send({"type": "http.response.start", "status": answer.status,
                     "headers": [(k.encode(), v.encode()) for k, v in answer.headers.items()]})
@@ -108,8 +123,8 @@ class Rewrite:
 
 
 @contextlib.contextmanager
-def serve(app: Any) -> Iterator[str]:
-    """Serve an ASGI app on a free loopback port in a thread; yields the API base URL."""
+def serve(app: Any, *, base_path: str = API) -> Iterator[str]:
+    """Serve an ASGI app on a free loopback port in a thread; yields the API's base URL (with `base_path`)."""
     port = free_port()
     server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="error",
                                            access_log=False, lifespan="on"))
@@ -121,14 +136,17 @@ def serve(app: Any) -> Iterator[str]:
             raise RuntimeError("the mock did not start")
         time.sleep(0.02)
     try:
-        yield f"http://127.0.0.1:{port}{API}"
+        yield f"http://127.0.0.1:{port}{base_path}"
     finally:
         server.should_exit = True
         thread.join(timeout=10)
 
 
-def mock_app() -> Any:
-    return create_app(ServerConfig(port=0, log_level="error"))
+def mock_app(contract: str | None = None) -> Any:
+    """The mock of one contract (the default contract when none is named)."""
+    if contract is None:
+        return create_app(ServerConfig(port=0, log_level="error"))
+    return create_app(ServerConfig(port=0, contracts=(contract,), log_level="error"))
 
 
 @dataclass
