@@ -18,6 +18,8 @@ from pathlib import Path
 
 import httpx
 
+from storefront_kit import registry
+
 REPO_ROOT = Path(__file__).resolve().parents[1]
 REDIS_SERVER = shutil.which("redis-server") or ""
 NO_REDIS = "redis-server is not installed (Debian: apt-get install redis-server); Redis tests skipped"
@@ -97,7 +99,11 @@ class RedisServer:
 class MockProcess:
     """`python -m mock_server --workers N` in its own process group, as an operator would run it."""
 
-    def __init__(self, state: str, workers: int, log: Path, *, log_level: str = "info", extra: Sequence[str] = ()) -> None:
+    def __init__(
+        self, state: str, workers: int, log: Path, *, log_level: str = "info", extra: Sequence[str] = (),
+        contract: str = "websale",
+    ) -> None:
+        self.contract = contract
         self.state = state
         self.workers = workers
         self.log = log
@@ -107,8 +113,12 @@ class MockProcess:
         self.process: subprocess.Popen[bytes] | None = None
 
     @property
+    def root_url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    @property
     def api_url(self) -> str:
-        return f"http://127.0.0.1:{self.port}/api/v1"
+        return self.root_url + registry.contract(self.contract).base_path
 
     @property
     def controls_url(self) -> str:
@@ -116,8 +126,8 @@ class MockProcess:
 
     def start(self, timeout: float = 90) -> None:
         command = [
-            sys.executable, "-m", "mock_server", "--port", str(self.port), "--state", self.state,
-            "--workers", str(self.workers), "--log-level", self.log_level, *self.extra,
+            sys.executable, "-m", "mock_server", "--contract", self.contract, "--port", str(self.port),
+            "--state", self.state, "--workers", str(self.workers), "--log-level", self.log_level, *self.extra,
         ]
         with self.log.open("ab") as log:
             # A new session makes the server and its workers one process group, so the test can
@@ -133,7 +143,7 @@ class MockProcess:
             # Every worker must be up, not just the first, so requests really spread over them.
             if self.log.read_text(errors="replace").count("Application startup complete.") - started >= self.workers:
                 try:
-                    if httpx.post(f"{self.api_url}/session/create", timeout=5).status_code == 200:
+                    if httpx.get(f"{self.controls_url}/outbox", timeout=5).status_code == 200:
                         return
                 except httpx.HTTPError:
                     pass
