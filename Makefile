@@ -5,6 +5,10 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 HOST ?= 127.0.0.1
 PORT ?= 8080
+# The contract `make serve` and `make conformance` use (storefront-kit contracts lists them).
+CONTRACT ?= websale
+# Every contract once: contracts/websale.yaml is a link to openapi.yaml.
+CONTRACTS := openapi.yaml $(filter-out contracts/websale.yaml,$(wildcard contracts/*.yaml))
 REDOCLY_VERSION ?= 2.77.0
 REDOCLY := .tools/node_modules/.bin/redocly
 
@@ -19,7 +23,7 @@ $(STAMP): pyproject.toml
 	touch $(STAMP)
 
 serve: install
-	$(BIN)/storefront-kit serve --host $(HOST) --port $(PORT)
+	$(BIN)/storefront-kit serve --contract $(CONTRACT) --host $(HOST) --port $(PORT)
 
 test: install
 	$(BIN)/python -m pytest
@@ -29,13 +33,14 @@ $(REDOCLY):
 	npm install --silent --no-audit --no-fund --prefix .tools @redocly/cli@$(REDOCLY_VERSION)
 
 lint: install $(REDOCLY)
-	$(BIN)/openapi-spec-validator --validation-errors all openapi.yaml
-	$(REDOCLY) lint --config redocly.yaml openapi.yaml
+	$(BIN)/openapi-spec-validator --validation-errors all $(CONTRACTS) mock_server/controls.yaml
+	$(REDOCLY) lint --config redocly.yaml $(CONTRACTS)
 
-# Starts the bundled mock on a free loopback port, runs `storefront-kit check` against it with the
-# bundled target file, and stops it. More options: make conformance CHECK_ARGS="--seed 3 --junit out.xml"
+# Starts the bundled mock of $(CONTRACT) on a free loopback port, runs `storefront-kit check` against
+# it with the bundled target file, and stops it.
+# More options: make conformance CONTRACT=emporix CHECK_ARGS="--seed 3 --junit out.xml"
 conformance: install
-	$(BIN)/python -m conformance.bundled_mock $(CHECK_ARGS)
+	$(BIN)/python -m conformance.bundled_mock --contract $(CONTRACT) $(CHECK_ARGS)
 
 bench: install
 	$(BIN)/python bench/run.py

@@ -138,8 +138,7 @@ def unsupported_media_type(ctx: ScenarioContext) -> None:
 
 @scenario(covers=lambda contract: _with_failure(contract, "bodyTooLarge"))
 def payload_too_large(ctx: ScenarioContext) -> None:
-    """A body over the backend's size limit answers the body-too-large code; one within the contract's
-    `maxBodyBytes` is never refused for its size."""
+    """A body over the backend's limit answers the body-too-large code; one within maxBodyBytes is not refused for its size."""
     within = ctx.contract.max_body_bytes - 200
     for op in ctx.operations():
         body, _ = example_request(ctx.contract, op.operation_id)

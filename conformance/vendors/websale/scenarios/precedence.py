@@ -10,8 +10,10 @@ from conformance.vendors.websale.context import WebsaleContext
                             "emailCheckFailed"),
                   "createBackInStock": ("emailCheckFailed",)})
 def fault_precedence(ctx: WebsaleContext) -> None:
-    """With several faults in one request, the first in the contract's order decides the answer:
-    size, session, media type, JSON syntax, schema rules, then the operation's own rules."""
+    """With several faults in one request, the first in the contract's order decides the answer.
+
+    The order: size, session, media type, JSON syntax, schema rules, then the operation's own rules.
+    """
     size = ctx.target.oversized_body_bytes
     huge = b'{"padding": "' + b"x" * size + b'"}'
     rule = "fault_precedence"
