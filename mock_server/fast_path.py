@@ -258,7 +258,7 @@ class _Routes:
         if len(candidates) != 1:
             return None
         if sum(1 for pattern in self._taken if pattern.match(path)) != 1:
-            return None  # another operation's path (of any method) also matches: let the router decide
+            return None  # another path template also matches: let the router decide
         return candidates[0]
 
 
@@ -297,7 +297,9 @@ class FastPath:
         max_body_bytes: int | None,
     ) -> None:
         self.app = app
-        taken = [path_pattern(route.contract.base_path + route.operation.path) for route in envelopes.mounts.routes]
+        # One pattern per path template: methods of one path share it.
+        templates = dict.fromkeys(route.contract.base_path + route.operation.path for route in envelopes.mounts.routes)
+        taken = [path_pattern(template) for template in templates]
         self.routes = _Routes(routes, taken)
         self.runtime = runtime
         self.envelopes = envelopes
