@@ -89,15 +89,20 @@ class Server:
         return "\n".join(text.splitlines()[-lines:])
 
 
-def wait_ready(server: Server, base_url: str, timeout: float) -> bool:
-    """Poll `session/create` until it answers 200 (the first good answer); False if it never does."""
+# The first good answer a server must give: WEBSALE's session/create, unless a target says otherwise.
+SESSION_CREATE = ("POST", "/session/create")
+
+
+def wait_ready(server: Server, base_url: str, timeout: float, probe: tuple[str, str] = SESSION_CREATE) -> bool:
+    """Poll `probe` (method, path under `base_url`) until it answers 200; False if it never does."""
+    method, path = probe
     deadline = time.perf_counter() + timeout
     with httpx.Client(timeout=httpx.Timeout(1.0, connect=0.2)) as client:
         while time.perf_counter() < deadline:
             if not server.running():
                 return False
             try:
-                if client.post(f"{base_url}/session/create").status_code == 200:
+                if client.request(method, f"{base_url}{path}").status_code == 200:
                     return True
             except httpx.HTTPError:
                 pass

@@ -36,29 +36,53 @@ def _level(results: dict[str, Any], key: str, connections: int) -> dict[str, Any
 
 
 def mock_keys(results: dict[str, Any]) -> list[str]:
+    """The WEBSALE mock's targets (one worker, several workers)."""
     return [key for key in results["targets"] if key.startswith("mock")]
 
 
+# The mock serving the Emporix contract, and Prism mocking the same file: compared with each other only.
+EMPORIX, EMPORIX_PRISM = "emporix", "emporix_prism"
+
+
+def comparisons(results: dict[str, Any]) -> dict[str, dict[str, str]]:
+    """Each mock target and its references: {mock key: {"vs_prism" | "vs_bare": reference key}}."""
+    out = {key: {f"vs_{reference}": reference for reference in REFERENCES} for key in mock_keys(results)}
+    if EMPORIX in results["targets"]:
+        out[EMPORIX] = {"vs_prism": EMPORIX_PRISM}
+    return out
+
+
+def levels(settings: dict[str, Any]) -> list[int]:
+    """Every connection level of the run, WEBSALE's first, then any only Emporix's had."""
+    found = list(settings["connections"])
+    return found + [c for c in settings.get("emporix_connections", []) if c not in found]
+
+
 def ratios(results: dict[str, Any]) -> dict[str, Any]:
-    """Every mock figure divided by the same figure of Prism and of bare Starlette, per level."""
+    """Every mock figure divided by the same figure of its references, per level.
+
+    WEBSALE's mock by Prism and by bare Starlette; the Emporix mock by Prism on the Emporix contract.
+    """
     out: dict[str, Any] = {}
-    for connections in results["settings"]["connections"]:
+    pairs = comparisons(results)
+    for connections in levels(results["settings"]):
         per_level: dict[str, Any] = {}
-        for key in mock_keys(results):
+        for key, references in pairs.items():
             mine = _level(results, key, connections)
             if mine is None:
                 continue
             entry: dict[str, Any] = {}
-            for reference in REFERENCES:
+            for name, reference in references.items():
                 theirs = _level(results, reference, connections)
                 if theirs is None:
                     continue
-                entry[f"vs_{reference}"] = {
+                entry[name] = {
                     **{METRIC_LABELS[m]: _ratio(mine.get(m), theirs.get(m)) for m in METRICS},
                     # An error-free reference leaves the error ratio undefined; the rates say it.
                     "error rate": _ratio(_error_rate(mine), _error_rate(theirs)),
                 }
-            per_level[key] = entry
+            if entry:
+                per_level[key] = entry
         out[str(connections)] = per_level
     return out
 
@@ -90,6 +114,8 @@ def goals(results: dict[str, Any]) -> list[dict[str, Any]]:
     sessions = results.get("sessions", {})
     drift = sessions.get("p50_1m_vs_1k")
     per_session = sessions.get("bytes_per_idle_session")
+    emporix_32 = results["ratios"].get(str(GOAL_CONNECTIONS), {}).get(EMPORIX, {})
+    emporix_vs_prism = emporix_32.get("vs_prism", {}).get("throughput")
     return [
         _goal(
             "throughput vs Prism, one process each, validation on",
@@ -122,6 +148,13 @@ def goals(results: dict[str, Any]) -> list[dict[str, Any]]:
             per_session,
             None if per_session is None else per_session < 1024,
             " B",
+        ),
+        _goal(
+            "Emporix throughput vs Prism on the same contract, one process each, validation on",
+            ">= 2.0x",
+            emporix_vs_prism,
+            None if emporix_vs_prism is None else emporix_vs_prism >= 2.0,
+            "x",
         ),
     ]
 
@@ -168,11 +201,16 @@ def markdown(results: dict[str, Any]) -> str:
                 f"| {level['p99_ms']:.2f} | {_fmt(level.get('server_cpu_ms_per_request'), 3)} | {level['errors']} "
                 f"| {statuses} |"
             )
+    emporix = (
+        "; the Emporix mock ÷ Prism mocking the same contract file, both loaded with the Emporix mix"
+        if any(EMPORIX in per_level for per_level in results["ratios"].values())
+        else ""
+    )
     lines += [
         "",
         (
-            "Ratios, mock ÷ reference, same level, same run (req/s: higher is better; the rest: lower is better; "
-            "error rate: – while the reference had no errors):"
+            f"Ratios, mock ÷ reference, same level, same run{emporix} (req/s: higher is better; the rest: lower "
+            "is better; error rate: – while the reference had no errors):"
         ),
         "",
         "| mock | conns | reference | req/s | p50 | p99 | server CPU/req | error rate |",
@@ -250,24 +288,27 @@ def chart(results: dict[str, Any], path: Path) -> str | None:
     except ImportError:
         return "matplotlib is not installed (pip install -e '.[bench]'); skipping the chart"
 
-    panels = [("vs_prism", "mock ÷ Prism", 2.0), ("vs_bare", "mock ÷ bare Starlette", 0.35)]
+    panels = [("vs_prism", "mock ÷ Prism (each on its contract)", 2.0), ("vs_bare", "mock ÷ bare Starlette", 0.35)]
+    # One colour per mock target and level, the same in both panels; the Emporix mock is in the
+    # Prism panel only (it has no bare reference).
     series = [
         (key, connections)
-        for connections in results["settings"]["connections"]
-        for key in mock_keys(results)
+        for connections in levels(results["settings"])
+        for key in comparisons(results)
         if results["ratios"].get(str(connections), {}).get(key)
     ]
     if not series:
         return "no mock figures to chart"
     names = ["throughput", "p50 latency", "p99 latency", "CPU per request"]
-    fig, axes = plt.subplots(1, 2, figsize=(14, 5.8))
-    width = 0.8 / len(series)
+    fig, axes = plt.subplots(1, 2, figsize=(14, 6.2))
     for ax, (ref, title, goal) in zip(axes, panels, strict=True):
-        for index, (key, connections) in enumerate(series):
-            values = [results["ratios"][str(connections)][key].get(ref, {}).get(n) or 0.0 for n in names]
-            positions = [i + (index - (len(series) - 1) / 2) * width for i in range(len(names))]
+        shown = [(i, key, c) for i, (key, c) in enumerate(series) if ref in results["ratios"][str(c)][key]]
+        width = 0.8 / max(1, len(shown))
+        for index, (colour, key, connections) in enumerate(shown):
+            values = [results["ratios"][str(connections)][key][ref].get(n) or 0.0 for n in names]
+            positions = [i + (index - (len(shown) - 1) / 2) * width for i in range(len(names))]
             label = f"{results['targets'][key]['label']}, {connections} connections"
-            bars = ax.bar(positions, values, width, label=label, color=f"C{index}")
+            bars = ax.bar(positions, values, width, label=label, color=f"C{colour}")
             ax.bar_label(bars, labels=[f"{v:.2f}" for v in values], fontsize=7)
         ax.axhline(1.0, color="grey", linewidth=0.8)
         # The goal is on throughput only, so its line spans that group alone.
@@ -291,7 +332,7 @@ def chart(results: dict[str, Any], path: Path) -> str | None:
     handles, labels = axes[0].get_legend_handles_labels()
     fig.legend(handles, labels, loc="lower center", ncol=2, fontsize=8, frameon=False)
     fig.suptitle(f"Mock vs Prism 5 and bare Starlette, same run ({results['started_at']})", fontsize=10)
-    fig.tight_layout(rect=(0, 0.12, 1, 1))
+    fig.tight_layout(rect=(0, 0.16, 1, 1))
     path.parent.mkdir(parents=True, exist_ok=True)
     fig.savefig(path, dpi=110)
     plt.close(fig)

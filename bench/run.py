@@ -2,6 +2,9 @@
 
     .venv/bin/python bench/run.py [--write-readme]     (what `make bench` runs)
 
+The WEBSALE contract is loaded with bench/wrk/mix.lua against the mock, Prism and bare Starlette;
+the Emporix contract with bench/wrk/emporix.lua against the mock and Prism mocking the same file.
+
 Needs wrk (Debian: `apt-get install -y wrk`) and, for Prism, Node.js with npm; Prism itself is
 installed into bench/.tools/ on first use. Results go to bench/results/<timestamp>.json,
 bench/results/latest.json and bench/results/latest.png. See bench/README.md.
@@ -35,9 +38,13 @@ sys.path.insert(0, str(ROOT))  # the contract reader, when the project is not in
 
 import _report
 from _load import (
+    EMPORIX_MIX,
+    WEBSALE_MIX,
     WRK_MISSING,
+    EmporixSession,
     LoadError,
     LoadResult,
+    Mix,
     Session,
     combine,
     find_wrk,
@@ -61,6 +68,8 @@ from _targets import (
     Target,
     Unavailable,
     bare_target,
+    emporix_mock_target,
+    emporix_prism_target,
     install_prism,
     kit_help,
     mock_target,
@@ -68,19 +77,19 @@ from _targets import (
     prism_version,
 )
 
-MIX_OPERATIONS = ("createSession", "getAccount", "listAddresses", "createAddress", "listOrders", "login")
 RESULTS = BENCH / "results"
 README = BENCH / "README.md"
 READY_TIMEOUT_S = 60.0
 
 
-def documented_statuses() -> frozenset[int]:
-    """Every status the contract documents for an operation of the mix (answers, not errors)."""
+@functools.cache
+def documented_statuses(mix: Mix = WEBSALE_MIX) -> frozenset[int]:
+    """Every 4xx the contract documents for an operation of the mix (answers, not errors)."""
     from storefront_kit.contract import load_contract
 
-    contract = load_contract(ROOT / "openapi.yaml")
+    contract = load_contract(mix.contract)
     statuses: set[int] = set()
-    for operation_id in MIX_OPERATIONS:
+    for operation_id in mix.operations:
         responses = contract.operation_spec(operation_id)["responses"]
         statuses.update(int(s) for s in responses if str(s).isdigit() and 400 <= int(s) < 500)
     return frozenset(statuses)
@@ -91,19 +100,17 @@ def running(target: Target) -> Iterator[Target]:
     """Start a target, wait for its first good answer, and always stop it."""
     target.server.start()
     try:
-        if not wait_ready(target.server, target.base_url, READY_TIMEOUT_S):
+        if not wait_ready(target.server, target.base_url, READY_TIMEOUT_S, target.probe):
             raise Unavailable(
-                f"did not answer session/create within {READY_TIMEOUT_S:g} s:\n{target.server.log_tail()}"
+                f"did not answer {' '.join(target.probe)} within {READY_TIMEOUT_S:g} s:\n{target.server.log_tail()}"
             )
         yield target
     finally:
         target.server.stop()
 
 
-def load_all(
-    plan: list[tuple[Target, list[int]]], args: argparse.Namespace, wrk: str, documented: frozenset[int]
-) -> dict[str, dict[str, Any]]:
-    """Load every target at each of its connection levels, in interleaved rounds.
+def load_all(plan: list[tuple[Target, list[int]]], args: argparse.Namespace, wrk: str) -> dict[str, dict[str, Any]]:
+    """Load every target at each of its connection levels with its mix, in interleaved rounds.
 
     All targets run at once (an idle server costs nothing) and take turns, round after round, so
     a burst of load from elsewhere on the machine falls on all of them instead of on one.
@@ -112,7 +119,7 @@ def load_all(
         t.key: {"label": t.label, "setup": t.setup, "available": False, "levels": {}} for t, _ in plan
     }
     with contextlib.ExitStack() as stack:
-        live: list[tuple[Target, list[int], Session]] = []
+        live: list[tuple[Target, list[int], Session | EmporixSession]] = []
         for target, levels in plan:
             print(f"start: {target.label} ...", flush=True)
             try:
@@ -123,7 +130,7 @@ def load_all(
                 records[target.key]["detail"] = str(exc)
                 print(f"       not available: {exc}", flush=True)
                 continue
-            records[target.key].update(available=True, writer_accounts=len(session.writer.split(",")))
+            records[target.key].update(available=True, mix=target.mix.name, **session.describe())
             live.append((target, levels, session))
         slice_s = args.duration / args.rounds
         for connections in sorted({c for _, levels, _ in live for c in levels}, reverse=True):
@@ -132,7 +139,16 @@ def load_all(
             for target, session in active:
                 # The warm-up pays for JIT, caches and first-request imports outside the figures.
                 with contextlib.suppress(LoadError):
-                    run_mix(wrk, target.url, target.base_path, session, connections, args.warmup, documented)
+                    run_mix(
+                        wrk,
+                        target.url,
+                        target.base_path,
+                        session,
+                        connections,
+                        args.warmup,
+                        documented_statuses(target.mix),
+                        mix=target.mix,
+                    )
             rounds: dict[str, list[LoadResult]] = {t.key: [] for t, _ in active}
             failures: dict[str, str] = {}
             for _ in range(args.rounds):
@@ -146,8 +162,9 @@ def load_all(
                                 session,
                                 connections,
                                 slice_s,
-                                documented,
+                                documented_statuses(target.mix),
                                 cpu_of_server=functools.partial(group_cpu_seconds, target.server.pid),
+                                mix=target.mix,
                             )
                         )
                     except LoadError as exc:
@@ -167,7 +184,8 @@ def load_all(
                     flush=True,
                 )
                 if level["unexpected_4xx"]:
-                    print(f"  warning: {level['unexpected_4xx']} 4xx answers beyond the failed logins", flush=True)
+                    expected = " and ".join(target.mix.answers_4xx)
+                    print(f"  warning: {level['unexpected_4xx']} 4xx answers beyond those of {expected}", flush=True)
         for target, _, _ in live:
             if target.server.running():
                 records[target.key]["rss_mib_after"] = round(rss_bytes(target.server.pid) / 2**20, 1)
@@ -308,13 +326,21 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         "--warmup", type=float, default=2.0, help="seconds of unrecorded load before each level (default 2)"
     )
     parser.add_argument("--connections", type=int, nargs="+", default=[32, 8], help="connection levels (default 32 8)")
+    parser.add_argument(
+        "--emporix-connections",
+        type=int,
+        nargs="+",
+        help="connection levels of the Emporix comparison (default: those of --connections; its goal is judged at 32)",
+    )
     parser.add_argument("--startup-runs", type=int, default=5, help="start-up repetitions per server (default 5)")
     parser.add_argument(
         "--sessions", type=int, nargs="+", default=[1_000, 100_000, 1_000_000], help="live-session counts"
     )
     parser.add_argument("--check-timeout", type=float, default=240.0, help="limit for storefront-kit check (s)")
     parser.add_argument(
-        "--skip", default="", help="comma-separated parts to leave out: bare, prism, multi, startup, sessions, check"
+        "--skip",
+        default="",
+        help="comma-separated parts to leave out: bare, prism, multi, emporix, startup, sessions, check",
     )
     parser.add_argument("--wrk", help="path to the wrk binary (default: wrk on PATH)")
     parser.add_argument(
@@ -343,6 +369,7 @@ def main(argv: list[str] | None = None) -> int:
     started_at = dt.datetime.now(dt.UTC)
     stamp = started_at.strftime("%Y%m%dT%H%M%SZ")
     clock = time.perf_counter()
+    emporix_levels = [] if "emporix" in skip else (args.emporix_connections or args.connections)
     prism_reason = None
     if "prism" not in skip:
         try:
@@ -359,15 +386,19 @@ def main(argv: list[str] | None = None) -> int:
             "rounds": args.rounds,
             "warmup_s": args.warmup,
             "connections": args.connections,
+            "emporix_connections": emporix_levels,
             "generator": f"wrk -t1, {Path(_report.__file__).parent.name}/wrk/mix.lua",
+            "generator_emporix": f"wrk -t1, {Path(_report.__file__).parent.name}/wrk/emporix.lua",
             "pinning": f"wrk on CPU 0, single-process servers on CPU {SERVER_CPU}"
             if pinning_available()
             else "no CPU pinning (taskset missing or one core)",
         },
         "targets": {},
     }
-    documented = documented_statuses()
+    documented = documented_statuses(WEBSALE_MIX)
     results["settings"]["documented_4xx"] = sorted(documented)
+    if "emporix" not in skip:
+        results["settings"]["documented_4xx_emporix"] = sorted(documented_statuses(EMPORIX_MIX))
     with tempfile.TemporaryDirectory(prefix="storefront-bench-") as tmp, contextlib.ExitStack() as stack:
         log_dir = Path(tmp)
         plan: list[tuple[Target, list[int]]] = []
@@ -394,14 +425,37 @@ def main(argv: list[str] | None = None) -> int:
                 unavailable["mock_multi"] = {"label": "mock, several workers", "available": False, "reason": reason}
             # Several workers are judged at the goals' level only, to keep the run short.
             plan += [(target, [_report.GOAL_CONNECTIONS]) for target in multi]
+        if "emporix" in skip:
+            unavailable["emporix"] = {
+                "label": "Emporix: mock, 1 worker, memory store",
+                "available": False,
+                "reason": "skipped",
+            }
+        else:
+            # The same contract file for both, the same Emporix mix, the same levels and rounds.
+            if "prism" in skip or prism_reason:
+                unavailable["emporix_prism"] = {
+                    "label": "Emporix: Prism 5 (prism mock)",
+                    "available": False,
+                    "reason": prism_reason or "skipped",
+                }
+            else:
+                plan.append((emporix_prism_target(log_dir), emporix_levels))
+            if "mock" not in unavailable:
+                plan.append((emporix_mock_target(log_dir), emporix_levels))
+            else:
+                unavailable["emporix"] = {**unavailable["mock"], "label": "Emporix: mock, 1 worker, memory store"}
         ticks_before = machine_cpu_ticks()
-        records = load_all(plan, args, wrk, documented)
+        records = load_all(plan, args, wrk)
         results["machine"]["stolen_during_loads"] = stolen_share(ticks_before, machine_cpu_ticks())
         for key in ("bare", "prism", "mock"):
             results["targets"][key] = records.get(key) or unavailable[key]
         results["targets"].update({k: v for k, v in records.items() if k not in results["targets"]})
         if "mock_multi" in unavailable:
             results["targets"]["mock_multi"] = unavailable["mock_multi"]
+        for key in ("emporix_prism", "emporix"):
+            if key in unavailable:
+                results["targets"][key] = unavailable[key]
         if "startup" not in skip:
             results["startup"] = measure_startup(args, log_dir)
         if "sessions" not in skip:
