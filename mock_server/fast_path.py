@@ -29,7 +29,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 from mock_server.envelope import Answer, Envelopes, server_fault
 from mock_server.errors import ApiError
 from mock_server.middleware import declared_length, read_body, replay, send_answer
-from mock_server.mounts import ROUTING, path_pattern
+from mock_server.mounts import ROUTING
 from mock_server.security import SchemeCheck, scheme_check
 from mock_server.validation import (
     parameter_passes,
@@ -235,31 +235,42 @@ def fast_routes(
 
 
 class _Routes:
-    """Finds a request's route: a lookup for fixed paths, patterns for paths with parameters."""
+    """Finds a request's route: a lookup for fixed paths, patterns for paths with parameters.
 
-    def __init__(self, routes: list[FastRoute], taken: list[re.Pattern[str]]) -> None:
+    A path template that another one could share a path with (`/a/{id}` and `/a/me`) is left to
+    Connexion's router, whose order of routes decides there.
+    """
+
+    def __init__(self, routes: list[FastRoute], templates: list[str]) -> None:
+        ambiguous = {one for one in templates for other in templates if one != other and _overlap(one, other)}
         self.fixed: dict[tuple[str, str], FastRoute] = {}
         self.patterned: dict[str, list[FastRoute]] = {}
         for route in routes:
+            template = route.contract.base_path + route.operation.path
+            if template in ambiguous:
+                continue
             method = route.operation.method.upper()
             if route.pattern is None:
-                self.fixed[(method, route.contract.base_path + route.operation.path)] = route
+                self.fixed[(method, template)] = route
             else:
                 self.patterned.setdefault(method, []).append(route)
-        # Any path an operation of the fast path does not take but another route could answer
-        # (a fixed path that a pattern also matches) is for Connexion's router to decide.
-        self._taken = taken
 
     def find(self, method: str, path: str) -> FastRoute | None:
         route = self.fixed.get((method, path))
         if route is not None:
             return route
-        candidates = [route for route in self.patterned.get(method, ()) if route.pattern and route.pattern.fullmatch(path)]
-        if len(candidates) != 1:
-            return None
-        if sum(1 for pattern in self._taken if pattern.match(path)) != 1:
-            return None  # another path template also matches: let the router decide
-        return candidates[0]
+        for route in self.patterned.get(method, ()):
+            if route.pattern is not None and route.pattern.fullmatch(path):
+                return route
+        return None
+
+
+def _overlap(one: str, other: str) -> bool:
+    """True when some path matches both templates: as many segments, each equal or a parameter in one."""
+    first, second = one.split("/"), other.split("/")
+    return len(first) == len(second) and all(
+        a == b or a.startswith("{") or b.startswith("{") for a, b in zip(first, second, strict=True)
+    )
 
 
 def _plain_headers(headers: list[tuple[bytes, bytes]], max_body_bytes: int) -> bool:
@@ -297,10 +308,9 @@ class FastPath:
         max_body_bytes: int | None,
     ) -> None:
         self.app = app
-        # One pattern per path template: methods of one path share it.
-        templates = dict.fromkeys(route.contract.base_path + route.operation.path for route in envelopes.mounts.routes)
-        taken = [path_pattern(template) for template in templates]
-        self.routes = _Routes(routes, taken)
+        # Every served path, also those of operations the fast path does not take.
+        templates = list(dict.fromkeys(route.contract.base_path + route.operation.path for route in envelopes.mounts.routes))
+        self.routes = _Routes(routes, templates)
         self.runtime = runtime
         self.envelopes = envelopes
         self.validate_responses = validate_responses
@@ -362,7 +372,7 @@ class FastPath:
                 return status, [_JSON_HEADERS], b""
             # Encoded as Connexion encodes, and validated as Connexion validates: the bytes sent.
             payload = JSON.encode(body)
-            conforms = not self.validate_responses or response_body_passes(route.response_schema, JSON.decode(payload))
+            conforms = not self.validate_responses or response_body_passes(route.response_schema, JSON.reload(payload))
         except Exception as exc:  # every failure answers in the contract's error format
             return self.envelopes.answer(self.envelopes.error_for(exc, scope), scope)
         if not conforms:

@@ -45,6 +45,10 @@ class JsonCodec:
             raise BodyError("The request body is not valid JSON.") from None
         return value
 
+    def reload(self, raw: bytes) -> Any:
+        """The value of bytes this codec encoded: no checks a request needs, so several times faster."""
+        return orjson.loads(raw)
+
     def encode(self, value: Any, schema: Mapping[str, Any] | None = None) -> bytes:
         try:
             return orjson.dumps(value)
