@@ -12,7 +12,7 @@ CONTRACTS := openapi.yaml $(filter-out contracts/websale.yaml,$(wildcard contrac
 REDOCLY_VERSION ?= 2.77.0
 REDOCLY := .tools/node_modules/.bin/redocly
 
-.PHONY: install serve test lint conformance bench clean
+.PHONY: install serve test lint conformance fuzz bench clean
 
 install: $(STAMP)
 
@@ -41,6 +41,11 @@ lint: install $(REDOCLY)
 # More options: make conformance CONTRACT=emporix CHECK_ARGS="--seed 3 --junit out.xml"
 conformance: install
 	$(BIN)/python -m conformance.bundled_mock --contract $(CONTRACT) $(CHECK_ARGS)
+
+# The deep fuzz run: Schemathesis with 500 examples per operation against the mock on every state
+# backend (docs/running-for-a-team.md, "Fuzzing a backend"); a few minutes per backend.
+fuzz: install
+	STOREFRONT_FUZZ_MAX_EXAMPLES=500 $(BIN)/python -m pytest tests/security/test_fuzz_backends.py -s --timeout 0
 
 bench: install
 	$(BIN)/python bench/run.py

@@ -104,52 +104,5 @@ function response(status, headers, body)
   statuses[key] = (statuses[key] or 0) + 1
 end
 
-local threads = {}
-
-function setup(thread)
-  threads[#threads + 1] = thread
-end
-
-local function encode(value)
-  if type(value) == "table" then
-    local parts = {}
-    for k, v in pairs(value) do
-      parts[#parts + 1] = string.format("%q:%s", tostring(k), encode(v))
-    end
-    return "{" .. table.concat(parts, ",") .. "}"
-  end
-  return string.format("%.17g", value)
-end
-
-local function add(into, from)
-  for k, v in pairs(from or {}) do into[k] = (into[k] or 0) + v end
-end
-
-function done(summary, latency, requests)
-  local all_statuses, all_sent = {}, {}
-  for _, thread in ipairs(threads) do
-    add(all_statuses, thread:get("statuses"))
-    add(all_sent, thread:get("sent"))
-  end
-  local result = {
-    duration_us = summary.duration,
-    requests = summary.requests,
-    bytes = summary.bytes,
-    socket_errors = {
-      connect = summary.errors.connect,
-      read = summary.errors.read,
-      write = summary.errors.write,
-      timeout = summary.errors.timeout,
-    },
-    latency_us = {
-      p50 = latency:percentile(50),
-      p90 = latency:percentile(90),
-      p99 = latency:percentile(99),
-      mean = latency.mean,
-      max = latency.max,
-    },
-    statuses = all_statuses,
-    sent = all_sent,
-  }
-  io.write("BENCH_JSON " .. encode(result) .. "\n")
-end
+-- The shared `setup` and `done` hooks, from the file beside this script.
+dofile((debug.getinfo(1, "S").source:match("^@(.*/)") or "./") .. "report.lua")

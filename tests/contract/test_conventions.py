@@ -10,6 +10,7 @@ import pytest
 from openapi_schema_validator import OAS30Validator
 from openapi_spec_validator import validate
 from openapi_spec_validator.readers import read_from_filename
+from spec_tree import walk
 
 from mock_server.app import CONTROLS_SPEC
 from storefront_kit import registry
@@ -23,16 +24,6 @@ ALL = [*CONTRACTS, load_contract(CONTROLS_SPEC, "controls")]
 
 def _ids(contracts: list[Contract]) -> list[str]:
     return [contract.name for contract in contracts]
-
-
-def walk(node: Any, path: tuple[Any, ...] = ()) -> Iterator[tuple[tuple[Any, ...], Any]]:
-    yield path, node
-    if isinstance(node, dict):
-        for key, value in node.items():
-            yield from walk(value, path + (key,))
-    elif isinstance(node, list):
-        for index, value in enumerate(node):
-            yield from walk(value, path + (index,))
 
 
 def pointer(raw: dict[str, Any], ref: str) -> Any:

@@ -5,7 +5,8 @@ The conformance kit drives both apps in this process (no port): its scenarios, t
 generated cases in every phase. A comparing ASGI app hands each request to the app with the fast
 path and, with the ids the first app issued replaced by the ones the second issued, to the app
 without it, and compares status, media type, the headers that matter and the body (timestamps and
-other per-run values masked).
+other per-run values masked). The kit finds no failure, so Connexion's stack alone keeps the
+contract too.
 """
 
 from __future__ import annotations

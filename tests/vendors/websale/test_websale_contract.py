@@ -5,12 +5,12 @@ The conventions every contract keeps are checked for all of them in tests/contra
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Any
 
 import jsonschema
 import pytest
 from openapi_schema_validator import OAS30Validator
+from spec_tree import walk
 
 from storefront_kit import registry
 
@@ -77,16 +77,6 @@ RULE_CASES = [
     pytest.param("createBackInStock", {"email": "x", "productId": "1"}, "emailCheckFailed", id="back-in-stock-email"),
     pytest.param("prepareRedirect", {"viewIdentifier": ""}, "invalidRequest", id="redirect-identifier-empty"),
 ]
-
-
-def walk(node: Any, path: tuple[Any, ...] = ()) -> Iterator[tuple[tuple[Any, ...], Any]]:
-    yield path, node
-    if isinstance(node, dict):
-        for key, value in node.items():
-            yield from walk(value, path + (key,))
-    elif isinstance(node, list):
-        for index, value in enumerate(node):
-            yield from walk(value, path + (index,))
 
 
 def check_instance(instance: Any, schema: dict[str, Any]) -> None:
