@@ -143,7 +143,7 @@ def create_app(config: ServerConfig | None = None, *, on_ready: Callable[[], Non
             validate_responses=config.validate_responses, max_body_bytes=config.max_body_bytes,
         )
     # CORS wraps both paths, so that preflights and every answer, errors included, carry its headers.
-    contracts = [contract for _, contract in vendors.values()]
+    contracts = list(mounts)  # the controls too: a browser may steer the mock
     app.front = Cors(
         inner,
         allow_origins=list(config.cors_origins),
