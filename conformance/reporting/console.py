@@ -87,8 +87,8 @@ def _pct(pair: tuple[int, int]) -> str:
 
 def summary(result: RunResult, *, limit: int = 20) -> str:
     """The closing summary: outcomes, both coverage percentages, failures, and gaps."""
-    lines = [f"storefront-kit check {result.base_url}  seed {result.seed}  phases {'+'.join(result.phases)}  "
-             f"{result.duration:.1f}s  {result.requests} kit requests"]
+    lines = [f"storefront-kit check --contract {result.contract} {result.base_url}  seed {result.seed}  "
+             f"phases {'+'.join(result.phases)}  {result.duration:.1f}s  {result.requests} kit requests"]
     if result.scenarios:
         counts = {outcome: sum(1 for s in result.scenarios if s.outcome is outcome) for outcome in Outcome}
         lines.append(f"Scenarios: {counts[Outcome.PASSED]} passed, {counts[Outcome.FAILED]} failed, "

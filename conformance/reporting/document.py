@@ -36,6 +36,7 @@ def _verdict(result: RunResult) -> str:
 def _headline(result: RunResult) -> list[tuple[str, str]]:
     ops, codes = result.operations_covered, result.codes_covered
     return [
+        ("Contract", result.contract),
         ("Base URL", result.base_url),
         ("Seed", str(result.seed)),
         ("Phases", " + ".join(result.phases)),
