@@ -44,7 +44,7 @@ def wait_until_up(url: str, process: subprocess.Popen[bytes], timeout: float = 3
 def main(argv: Sequence[str] | None = None) -> int:
     """Run `storefront-kit check` against a fresh bundled mock; other arguments go to `check`."""
     parser = argparse.ArgumentParser(add_help=False)
-    parser.add_argument("--contract", default=registry.DEFAULT_CONTRACT)
+    parser.add_argument("--contract", default=registry.default_contract())
     known, rest = parser.parse_known_args(sys.argv[1:] if argv is None else argv)
     host, port = "127.0.0.1", free_port()
     root = f"http://{host}:{port}"

@@ -36,9 +36,9 @@ def build_parser(prog: str = "storefront-kit check") -> argparse.ArgumentParser:
         description="Prove that a backend keeps a storefront contract, error code by error code.",
         epilog="Exit codes: 0 conforms, 1 contract failures, 2 usage or target-file error, 3 target unreachable.",
     )
-    parser.add_argument("--contract", default=registry.DEFAULT_CONTRACT, metavar="NAME",
+    parser.add_argument("--contract", default=registry.default_contract(), metavar="NAME",
                         help=f"the contract to check against: {', '.join(registry.contract_names())} "
-                             f"(default {registry.DEFAULT_CONTRACT}; storefront-kit contracts lists them)")
+                             f"(default {registry.default_contract()}; storefront-kit contracts lists them)")
     parser.add_argument("--base-url", default=os.environ.get(BASE_URL_ENV),
                         help=f"API base as in the contract's servers, e.g. http://127.0.0.1:8080 and the contract's "
                              f"base path (default: ${BASE_URL_ENV})")

@@ -22,13 +22,13 @@ CONTRACT_ENV = "STOREFRONT_CONTRACT"
 
 def contract_option(config: pytest.Config) -> str:
     """The contract the session checks: `--contract`, else $STOREFRONT_CONTRACT, else the default one."""
-    return str(config.getoption("storefront_contract", None) or os.environ.get(CONTRACT_ENV) or registry.DEFAULT_CONTRACT)
+    return str(config.getoption("storefront_contract", None) or os.environ.get(CONTRACT_ENV) or registry.default_contract())
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
     group = parser.getgroup("storefront conformance")
     group.addoption("--contract", dest="storefront_contract", default=None,
-                    help=f"the contract to check against (default: ${CONTRACT_ENV}, else {registry.DEFAULT_CONTRACT})")
+                    help=f"the contract to check against (default: ${CONTRACT_ENV}, else {registry.default_contract()})")
     group.addoption("--base-url", dest="storefront_base_url", default=None,
                     help=f"API base URL of the backend to check (default: ${BASE_URL_ENV})")
     group.addoption("--target", dest="storefront_target", default=None,

@@ -60,7 +60,7 @@ def run(
     operations: Iterable[str] | None = None,
     max_examples: int = DEFAULT_MAX_EXAMPLES,
     listener: Listener | None = None,
-    contract: str | Contract = registry.DEFAULT_CONTRACT,
+    contract: str | Contract | None = None,
     run_id: str | None = None,
     app: Any = None,
 ) -> RunResult:
@@ -69,8 +69,8 @@ def run(
     With `app` (an ASGI application) every request goes to it inside this process; `base_url`
     then only gives the paths their base.
     """
-    if isinstance(contract, str):
-        contract = registry.contract(contract)
+    if not isinstance(contract, Contract):
+        contract = registry.contract(contract or registry.default_contract())
     profile: KitProfile = registry.kit_profile(contract.name)
     listener = listener or _Silent()
     phases = tuple(phases)

@@ -124,10 +124,11 @@ def _lookup(tree: Mapping[str, Any], dotted: str) -> Any:
     return node
 
 
-def load_target(location: str | Path | None, contract: str | Contract = registry.DEFAULT_CONTRACT) -> Target:
-    """Read and validate a target file of a contract; `None` or `bundled-mock` is the one for the bundled mock."""
-    if isinstance(contract, str):
-        contract = registry.contract(contract)
+def load_target(location: str | Path | None, contract: str | Contract | None = None) -> Target:
+    """Read and validate a target file of a contract (the default one without `contract`); `None` or
+    `bundled-mock` as `location` is the one for the contract's bundled mock."""
+    if not isinstance(contract, Contract):
+        contract = registry.contract(contract or registry.default_contract())
     test_data = registry.kit_profile(contract.name).test_data_schema
     if location is None or str(location) == BUNDLED_MOCK_TARGET:
         path = bundled_mock_target(contract)

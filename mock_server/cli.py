@@ -29,7 +29,7 @@ def build_parser(prog: str = "storefront-kit serve") -> argparse.ArgumentParser:
     parser.add_argument(
         "--contract", action="append", dest="contracts", metavar="NAME",
         help=f"contract to serve at its vendor's real paths: {', '.join(registry.contract_names())}, or all;"
-             f" repeat for several (default {registry.DEFAULT_CONTRACT})",
+             f" repeat for several (default {registry.default_contract()})",
     )
     parser.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1)")
     parser.add_argument("--port", type=int, default=8080, help="port to bind (default 8080)")
@@ -66,7 +66,7 @@ def build_parser(prog: str = "storefront-kit serve") -> argparse.ArgumentParser:
 def contracts_from_args(names: list[str] | None) -> tuple[str, ...]:
     """The contracts `--contract` names, `all` meaning every installed one; in the order given."""
     if not names:
-        return (registry.DEFAULT_CONTRACT,)
+        return (registry.default_contract(),)
     chosen: list[str] = []
     for name in names:
         for each in registry.contract_names() if name == "all" else [name]:

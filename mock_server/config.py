@@ -2,17 +2,18 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
-from storefront_kit.registry import DEFAULT_CONTRACT
+from storefront_kit import registry
 
 
 @dataclass(frozen=True, slots=True)
 class ServerConfig:
     """Everything `create_app` needs; defaults serve the default contract with its bundled fixtures on 127.0.0.1:8080."""
 
-    contracts: tuple[str, ...] = (DEFAULT_CONTRACT,)  # the vendors served, by name (`storefront-kit contracts`)
+    # The vendors served, by name (`storefront-kit contracts`).
+    contracts: tuple[str, ...] = field(default_factory=lambda: (registry.default_contract(),))
     host: str = "127.0.0.1"
     port: int = 8080
     fixtures: Path | None = None

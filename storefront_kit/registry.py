@@ -6,9 +6,8 @@ conformance package in `storefront_kit.kit`, under the vendor's name (the `--con
     [project.entry-points."storefront_kit.mock"]
     acme = "mock_server.vendors.acme:VENDOR"
 
-Its contract is `contracts/<name>.yaml` (shipped as `storefront_kit/contracts/<name>.yaml`), unless
-the registered object names another file in a `contract_path` attribute. Nothing here imports a
-vendor until it is asked for by name.
+Its contract is `contracts/<name>.yaml` (shipped as `storefront_kit/contracts/<name>.yaml`).
+Nothing here imports a vendor until it is asked for by name.
 """
 
 from __future__ import annotations
@@ -24,8 +23,9 @@ from storefront_kit.data import contract_file
 
 MOCK_GROUP = "storefront_kit.mock"
 KIT_GROUP = "storefront_kit.kit"
-# What `serve`, `check` and `running_mock()` take when no contract is named: the project's first.
-DEFAULT_CONTRACT = "websale"
+# The contract `serve`, `check` and `running_mock()` take when none is named is the one entry of
+# this group (its name counts, not its value); without one, the first name in order.
+DEFAULT_GROUP = "storefront_kit.default"
 
 
 class UnknownContract(LookupError):
@@ -52,7 +52,16 @@ def _entry_points(group: str) -> dict[str, EntryPoint]:
 def contract_names() -> list[str]:
     """Every vendor name with a mock or a kit package, the default one first."""
     names = set(_entry_points(MOCK_GROUP)) | set(_entry_points(KIT_GROUP))
-    return sorted(names, key=lambda name: (name != DEFAULT_CONTRACT, name))
+    default = next(iter(_entry_points(DEFAULT_GROUP)), None)
+    return sorted(names, key=lambda name: (name != default, name))
+
+
+def default_contract() -> str:
+    """The contract taken when none is named."""
+    names = contract_names()
+    if not names:
+        raise UnknownContract("no contract is installed")
+    return names[0]
 
 
 def _load(group: str, name: str) -> Any:
