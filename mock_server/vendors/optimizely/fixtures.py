@@ -337,7 +337,7 @@ class _Generator:
         last = spec.get("lastName") or self.fake.last_name()
         name = spec["userName"]
         # Without billTos a user gets one bill-to with one ship-to; `billTos: []` means no customer.
-        bill_tos = spec["billTos"] if "billTos" in spec else [{"isDefault": True, "shipTos": [{"isDefault": True}]}]
+        bill_tos = spec.get("billTos", [{"isDefault": True, "shipTos": [{"isDefault": True}]}])
         return self._user(
             user_id=spec.get("id") or self._id(f"user:{name.casefold()}"),
             user_name=name,

@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import base64
 from collections.abc import Awaitable
 from typing import Any
 
 from mock_server.errors import ApiError
-from mock_server.vendors.optimizely.domain import Caller, Grant, Website
+from mock_server.vendors.optimizely.domain import Caller, Website
 
 DEMO, PASSWORD = "demo", "Demo-Password-1"
 GENERATED_PASSWORD = "Customer-Password-1"
@@ -73,11 +72,6 @@ async def refused(call: Awaitable[Any]) -> ApiError:
     raise AssertionError("the call succeeded; an ApiError was expected")
 
 
-def basic(client_id: str, secret: str) -> str:
-    """What a handler decodes from `Authorization: Basic ...` is the pair; tests keep the header for docs."""
-    return "Basic " + base64.b64encode(f"{client_id}:{secret}".encode()).decode()
-
-
 async def token(
     website: Website, user: str = DEMO, password: str = PASSWORD, scope: str | None = None, client: tuple[str, str] = ("isc", "any")
 ) -> dict[str, Any]:
@@ -95,12 +89,27 @@ async def bearer(website: Website, access_token: str) -> Caller:
     return Caller(grant=grant)
 
 
-async def signed_in(website: Website, user: str = DEMO, password: str = PASSWORD, **body: Any) -> tuple[dict[str, Any], str]:
-    """A token (with offline access) whose session `user` signed into: the session and the access token."""
+async def signed_in(
+    website: Website, user: str = DEMO, password: str = PASSWORD, **body: Any
+) -> tuple[dict[str, Any], dict[str, Any]]:
+    """Tokens (with offline access) whose session `user` signed into: the session, and the token answer."""
     tokens = await token(website, user, password, scope="iscapi offline_access")
-    answer = await website.sessions.sign_in(await bearer(website, tokens["access_token"]), {"userName": user, "password": password, **body})
-    return answer.session, tokens["access_token"]
+    caller = await bearer(website, tokens["access_token"])
+    answer = await website.sessions.sign_in(caller, {"userName": user, "password": password, **body})
+    return answer.session, tokens
 
 
-async def grant_of(website: Website, access_token: str) -> Grant | None:
-    return await website.authenticate(access_token)
+class BearerClient:
+    """A client that sends its bearer token with every request: each call is a fresh security check."""
+
+    def __init__(self, website: Website, access_token: str) -> None:
+        self.website = website
+        self.access_token = access_token
+
+    async def __call__(self) -> Caller:
+        return await bearer(self.website, self.access_token)
+
+
+async def signed_in_client(website: Website, user: str = DEMO, password: str = PASSWORD, **body: Any) -> BearerClient:
+    _, tokens = await signed_in(website, user, password, **body)
+    return BearerClient(website, tokens["access_token"])

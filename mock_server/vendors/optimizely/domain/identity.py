@@ -16,7 +16,10 @@ from mock_server.vendors.optimizely.domain.errors import (
     invalid_scope,
     unsupported_grant_type,
 )
-from mock_server.vendors.optimizely.domain.session_records import SessionRecords, SessionState
+from mock_server.vendors.optimizely.domain.session_records import (
+    SessionRecords,
+    SessionState,
+)
 from mock_server.vendors.optimizely.domain.tokens import RefreshToken, Tokens
 from mock_server.vendors.optimizely.domain.users import Users
 

@@ -6,7 +6,7 @@ failing step leaves the session, the users and the outbox as they were.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -24,7 +24,10 @@ from mock_server.vendors.optimizely.domain.errors import (
     ship_to_not_found,
     unauthorized,
 )
-from mock_server.vendors.optimizely.domain.session_records import SessionState
+from mock_server.vendors.optimizely.domain.session_records import (
+    SessionEnded,
+    SessionState,
+)
 from mock_server.vendors.optimizely.domain.session_view import chosen_customers
 from mock_server.vendors.optimizely.domain.users import (
     ResetTokens,
@@ -59,8 +62,17 @@ class PatchPlan:
     def session_changed(self) -> bool:
         return self.customer_changed or self.language is not None or self.currency is not None
 
-    def apply(self, state: SessionState) -> SessionState:
-        """The session with the planned language, currency and customers."""
+    def applied_to(self, user_id: str | None) -> Callable[[SessionState], SessionState]:
+        """The change of a session signed in by `user_id` (customers are that user's)."""
+
+        def apply(state: SessionState) -> SessionState:
+            if self.customer_changed and state.user_id != user_id:
+                raise SessionEnded  # signed out, or in by another user, meanwhile
+            return self._apply(state)
+
+        return apply
+
+    def _apply(self, state: SessionState) -> SessionState:
         return SessionState(
             seen=state.seen,
             user_id=state.user_id,

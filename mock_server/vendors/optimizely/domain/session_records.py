@@ -157,16 +157,17 @@ class SessionRecords:
         seen_as: SessionState,
         change: Callable[[SessionState], SessionState],
     ) -> SessionState:
-        """Apply `change` atomically to the session this request saw as `seen_as`.
+        """Apply `change` atomically to the live session this request saw as `seen_as`.
 
-        `SessionEnded` if it ended meanwhile or is another user's now.
+        `SessionEnded` if it ended meanwhile; `change` may raise it too (say, the session is another
+        user's now).
         """
         now = self._clock()
         idle = settings["sessionIdleSeconds"]
 
         def apply(record: Any) -> tuple[Any, SessionState]:
             current = None if record is None else SessionState.from_record(record)
-            if current is None or not current.live(now, idle) or current.user_id != seen_as.user_id:
+            if current is None or not current.live(now, idle):
                 raise SessionEnded
             changed = change(current)
             return changed.record(), changed

@@ -27,7 +27,11 @@ from mock_server.vendors.optimizely.domain.errors import (
     user_locked_out,
 )
 from mock_server.vendors.optimizely.domain.identity import Grant
-from mock_server.vendors.optimizely.domain.session_patch import ACTIVATE_ACCOUNT, PatchPlan, SessionPatch
+from mock_server.vendors.optimizely.domain.session_patch import (
+    ACTIVATE_ACCOUNT,
+    PatchPlan,
+    SessionPatch,
+)
 from mock_server.vendors.optimizely.domain.session_records import (
     SessionEnded,
     SessionRecords,
@@ -239,7 +243,7 @@ class Sessions:
             raise invalid_reset_token()
         state, set_cookie = opened.state, None
         if plan.session_changed:
-            state, cookie = await self._write(opened, settings, plan.apply)
+            state, cookie = await self._write(opened, settings, plan.applied_to(None if user is None else user.id))
             set_cookie = None if cookie is None else SetCookie(cookie)
         for user_id, unlock in plan.password_users.items():
             await self._users.change(user_id, _password_changed(hashed, unlock))

@@ -11,7 +11,11 @@ from mock_server.common.passwords import verify_password_async
 from mock_server.common.settings import Settings
 from mock_server.common.values import email_key, token_key
 from mock_server.store import Store
-from mock_server.vendors.optimizely.domain.clock import CLEANUP_GRACE_SECONDS, Clock, iso_at
+from mock_server.vendors.optimizely.domain.clock import (
+    CLEANUP_GRACE_SECONDS,
+    Clock,
+    iso_at,
+)
 
 USER_PREFIX = "optimizely:user:"
 USER_NAME_PREFIX = "optimizely:username:"
