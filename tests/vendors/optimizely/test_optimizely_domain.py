@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
 from typing import Any
 
 import pytest
 from optimizely_steps import (
     DEMO,
     PASSWORD,
+    WEBSITE_SETTINGS,
     ManualClock,
     bearer,
     refused,
@@ -15,6 +17,7 @@ from optimizely_steps import (
     token,
 )
 
+from mock_server.store import MemoryStore
 from mock_server.vendors.optimizely.domain import Caller, Website
 from mock_server.vendors.optimizely.fixtures import OptimizelyFixtureData
 
@@ -246,3 +249,44 @@ async def test_the_hot_path_reads_little_and_writes_once(website: Website, fixtu
 
     assert calls.count("update") + calls.count("put") <= 1
     assert len(calls) <= 5, calls
+
+
+@pytest.fixture
+async def timed_store_website(
+    clock: ManualClock, fixture_data: OptimizelyFixtureData, password_hashes: dict[str, str]
+) -> AsyncIterator[Website]:
+    """A website whose memory store expires keys on the same hand-moved clock."""
+    store = MemoryStore(clock=clock)
+    website = Website(store, WEBSITE_SETTINGS, clock=clock)
+    await website.seed(fixture_data, password_hashes)
+    yield website
+    await store.close()
+
+
+async def test_the_store_lets_go_of_ended_sessions_and_expired_tokens_by_itself(
+    timed_store_website: Website, clock: ManualClock
+) -> None:
+    website = timed_store_website
+    await token(website, scope="iscapi offline_access")
+    await website.sessions.current(Caller(), language_code="de-de")
+    clock.advance(1200 + 60)
+
+    assert await website.store.keys(SESSIONS) == []
+    assert await website.store.keys("optimizely:token:") != []  # an access token lives its hour
+    clock.advance(3600)
+    assert await website.store.keys("optimizely:token:") == []
+
+
+async def test_a_refreshed_remembered_token_session_outlives_its_first_refresh_token(
+    timed_store_website: Website, clock: ManualClock
+) -> None:
+    website = timed_store_website
+    _, tokens = await signed_in(website, rememberMe=True)
+    clock.advance(1209600 - 60)
+    renewed = await website.identity.issue("isc", "x", {"grant_type": "refresh_token", "refresh_token": tokens["refresh_token"]})
+    clock.advance(86400)
+    again = await website.identity.issue("isc", "x", {"grant_type": "refresh_token", "refresh_token": renewed["refresh_token"]})
+
+    session = (await website.sessions.current(await bearer(website, again["access_token"]))).session
+
+    assert (session["isAuthenticated"], session["rememberMe"]) == (True, True)

@@ -144,8 +144,10 @@ class Identity:
         if token is None:
             raise invalid_grant(INVALID_REFRESH_TOKEN)
         settings = await self._settings.get()
-        if await self._records.touch(token.session_id, settings) is None:
+        state = await self._records.touch(token.session_id, settings)
+        if state is None:
             raise invalid_grant(INVALID_REFRESH_TOKEN)
+        await self._records.keep_for_tokens(token.session_id, state, settings)
         return await self._answer(settings, client, token.session_id, requested or token.scopes)
 
     async def _answer(

@@ -136,6 +136,11 @@ class SessionRecords:
         except _Unchanged as unchanged:
             return unchanged.state
 
+    async def keep_for_tokens(self, session_id: str, state: SessionState, settings: Mapping[str, Any]) -> None:
+        """A remembered token session lasts as long as its tokens: a refresh issued new ones."""
+        if state.remember_me and state.ends_at is None:
+            await self._store.touch(SESSION_PREFIX + session_id, self._ttl(state, settings, self._clock()))
+
     async def open_for_tokens(self, settings: Mapping[str, Any]) -> tuple[str, SessionState]:
         """A new anonymous session for the password grant's tokens."""
         session_id = secrets.token_hex(16)
