@@ -215,7 +215,10 @@ def _check_consistency(file: Path, document: Mapping[str, Any]) -> None:
         _unique(fail, section, "id", [entry["id"].casefold() for entry in entries if "id" in entry])
     for index, language in enumerate(document["languages"]):
         if language["isDefault"] and not language["isLive"]:
-            fail(f"languages[{index}].isLive", "the default language must be live; set isLive: true or mark another default")
+            fail(
+                f"languages[{index}].isLive",
+                "the default language must be live; set isLive: true or mark another default",
+            )
     _unique(fail, "clients", "id", [client["id"] for client in document["clients"]])
     fixed = document["users"]["fixed"]
     _unique(fail, "users.fixed", "userName", [user["userName"].casefold() for user in fixed])
@@ -280,7 +283,10 @@ class _Generator:
         self.emails = {user["email"].casefold() for user in document["users"]["fixed"] if "email" in user}
         self.customer_numbers = 0
         personas = document["personas"]
-        self.persona_ids = {persona["name"].casefold(): persona.get("id") or self._id(f"persona:{persona['name'].casefold()}") for persona in personas}
+        self.persona_ids = {
+            persona["name"].casefold(): persona.get("id") or self._id(f"persona:{persona['name'].casefold()}")
+            for persona in personas
+        }
         self.default_persona = next(persona["name"] for persona in personas if persona["isDefault"])
 
     def _id(self, name: str) -> str:
@@ -349,7 +355,9 @@ class _Generator:
             websites=spec.get("websites") or [self.document["settings"]["website"]],
             personas=spec.get("personas") or [self.default_persona],
             bill_tos=[self._bill_to(b, first, last) for b in bill_tos],
-            flags={flag: spec[flag] for flag in ("deactivated", "mustChangePassword", "punchout", "dashboardIsHomepage")},
+            flags={
+                flag: spec[flag] for flag in ("deactivated", "mustChangePassword", "punchout", "dashboardIsHomepage")
+            },
             locked_out=spec["lockedOut"],
         )
 
@@ -358,7 +366,10 @@ class _Generator:
         name = self._user_name(first, last)
         count = 2 if self.random.random() < _SECOND_BILL_TO_SHARE else 1
         bill_tos = [
-            {"isDefault": number == 0, "shipTos": [{"isDefault": i == 0} for i in range(self.random.randint(0, _MAX_SHIP_TOS))]}
+            {
+                "isDefault": number == 0,
+                "shipTos": [{"isDefault": i == 0} for i in range(self.random.randint(0, _MAX_SHIP_TOS))],
+            }
             for number in range(count)
         ]
         return self._user(
@@ -414,7 +425,9 @@ class _Generator:
         number = f"C{10000 + self.customer_numbers}"
         bill_to = self._customer(spec, number, "", first, last, parent=None)
         ship_tos = [
-            self._customer(ship_to, number, f"{index:03d}", self.fake.first_name(), self.fake.last_name(), parent=bill_to["id"])
+            self._customer(
+                ship_to, number, f"{index:03d}", self.fake.first_name(), self.fake.last_name(), parent=bill_to["id"]
+            )
             for index, ship_to in enumerate(spec["shipTos"], start=1)
         ]
         return {"customer": bill_to, "shipTos": ship_tos}
@@ -426,7 +439,11 @@ class _Generator:
         state = None
         if self.states:
             state_name, abbreviation = self.random.choice(self.states)
-            state = {"id": self._id(f"state:{self.country['abbreviation']}:{abbreviation}"), "name": state_name, "abbreviation": abbreviation}
+            state = {
+                "id": self._id(f"state:{self.country['abbreviation']}:{abbreviation}"),
+                "name": state_name,
+                "abbreviation": abbreviation,
+            }
         uri = f"/api/v1/billtos/{customer_id}" if parent is None else f"/api/v1/billtos/{parent}/shiptos/{customer_id}"
         return {
             "id": customer_id,

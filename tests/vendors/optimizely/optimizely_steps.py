@@ -73,7 +73,11 @@ async def refused(call: Awaitable[Any]) -> ApiError:
 
 
 async def token(
-    website: Website, user: str = DEMO, password: str = PASSWORD, scope: str | None = None, client: tuple[str, str] = ("isc", "any")
+    website: Website,
+    user: str = DEMO,
+    password: str = PASSWORD,
+    scope: str | None = None,
+    client: tuple[str, str] = ("isc", "any"),
 ) -> dict[str, Any]:
     """The token endpoint's answer to a password grant."""
     form = {"grant_type": "password", "username": user, "password": password}

@@ -44,9 +44,18 @@ async def test_an_anonymous_caller_gets_the_websites_defaults_and_nothing_is_sto
     assert await session_keys(website) == []
     assert session["language"] == fixture_data.languages[0]
     assert session["currency"] == fixture_data.currencies[0]
-    assert (session["isAuthenticated"], session["userName"], session["billTo"], session["shipTo"]) == (False, None, None, None)
+    assert (session["isAuthenticated"], session["userName"], session["billTo"], session["shipTo"]) == (
+        False,
+        None,
+        None,
+        None,
+    )
     assert (session["persona"], session["personas"], session["userRoles"], session["email"]) == (None, [], None, None)
-    assert (session["rememberMe"], session["displayChangeCustomerLink"], session["displayMyAccountMenu"]) == (False, False, False)
+    assert (session["rememberMe"], session["displayChangeCustomerLink"], session["displayMyAccountMenu"]) == (
+        False,
+        False,
+        False,
+    )
     assert (session["uri"], session["properties"], session["deviceType"]) == ("/api/v1/sessions/current", {}, "Desktop")
 
 
@@ -54,17 +63,61 @@ async def test_the_session_answer_has_every_field_of_the_design(website: Website
     session, _ = await signed_in(website)
 
     assert set(session) == {
-        "uri", "properties", "activateAccount", "billTo", "currency", "customerWasUpdated", "customLandingPage",
-        "dashboardIsHomepage", "deviceType", "displayChangeCustomerLink", "displayMyAccountMenu", "email",
-        "firstName", "lastName", "fulfillmentMethod", "hasDefaultCustomer", "hasRfqUpdates", "isAuthenticated",
-        "isGuest", "isRestrictedProductExistInCart", "isRestrictedProductRemovedFromCart", "isSalesPerson",
-        "language", "newPassword", "password", "persona", "personas", "pickUpWarehouse",
-        "redirectToChangeCustomerPageOnSignIn", "rememberMe", "resetPassword", "resetToken", "shipTo", "userLabel",
-        "userName", "userProfileId", "userRoles",
+        "uri",
+        "properties",
+        "activateAccount",
+        "billTo",
+        "currency",
+        "customerWasUpdated",
+        "customLandingPage",
+        "dashboardIsHomepage",
+        "deviceType",
+        "displayChangeCustomerLink",
+        "displayMyAccountMenu",
+        "email",
+        "firstName",
+        "lastName",
+        "fulfillmentMethod",
+        "hasDefaultCustomer",
+        "hasRfqUpdates",
+        "isAuthenticated",
+        "isGuest",
+        "isRestrictedProductExistInCart",
+        "isRestrictedProductRemovedFromCart",
+        "isSalesPerson",
+        "language",
+        "newPassword",
+        "password",
+        "persona",
+        "personas",
+        "pickUpWarehouse",
+        "redirectToChangeCustomerPageOnSignIn",
+        "rememberMe",
+        "resetPassword",
+        "resetToken",
+        "shipTo",
+        "userLabel",
+        "userName",
+        "userProfileId",
+        "userRoles",
     }
     assert set(session["billTo"]) == {
-        "id", "customerNumber", "customerSequence", "companyName", "firstName", "lastName", "address1", "address2",
-        "city", "postalCode", "state", "country", "phone", "email", "isDefault", "uri",
+        "id",
+        "customerNumber",
+        "customerSequence",
+        "companyName",
+        "firstName",
+        "lastName",
+        "address1",
+        "address2",
+        "city",
+        "postalCode",
+        "state",
+        "country",
+        "phone",
+        "email",
+        "isDefault",
+        "uri",
     }
     assert session["shipTo"]["customerSequence"] and not session["billTo"]["customerSequence"]
 
@@ -101,8 +154,13 @@ async def test_the_store_keeps_only_the_cookies_digest(website: Website) -> None
 
 @pytest.mark.parametrize(
     ("language", "currency", "code"),
-    [("xx-yy", "USD", "languageNotFound"), ("es-mx", None, "languageNotFound"), ("xx-yy", "XXX", "languageNotFound"),
-     ("en-us", "XXX", "currencyNotFound"), (None, "XXX", "currencyNotFound")],
+    [
+        ("xx-yy", "USD", "languageNotFound"),
+        ("es-mx", None, "languageNotFound"),
+        ("xx-yy", "XXX", "languageNotFound"),
+        ("en-us", "XXX", "currencyNotFound"),
+        (None, "XXX", "currencyNotFound"),
+    ],
 )
 async def test_unknown_or_not_live_codes_are_refused_language_first_and_nothing_is_stored(
     website: Website, language: str | None, currency: str | None, code: str
@@ -139,7 +197,9 @@ async def test_a_cookie_session_ends_after_the_idle_time_without_requests(websit
     assert switched.set_cookie is not None and switched.set_cookie.value != cookie.value
 
 
-async def test_a_token_session_ends_after_the_idle_time_and_its_bearer_token_with_it(website: Website, clock: ManualClock) -> None:
+async def test_a_token_session_ends_after_the_idle_time_and_its_bearer_token_with_it(
+    website: Website, clock: ManualClock
+) -> None:
     _, tokens = await signed_in(website)
     clock.advance(1199)
     assert await website.authenticate(tokens["access_token"]) is not None  # a request: the idle time restarts
@@ -168,7 +228,9 @@ async def test_a_remembered_token_session_has_no_idle_timeout(website: Website, 
 
 
 async def test_a_remembered_cookie_session_lasts_remember_me_seconds(website: Website, clock: ManualClock) -> None:
-    cookie = (await website.sessions.sign_in(Caller(), {"userName": DEMO, "password": PASSWORD, "rememberMe": True})).set_cookie
+    cookie = (
+        await website.sessions.sign_in(Caller(), {"userName": DEMO, "password": PASSWORD, "rememberMe": True})
+    ).set_cookie
     assert cookie is not None
     clock.advance(86400 * 13)
     assert (await website.sessions.current(Caller(cookie=cookie.value))).session["rememberMe"] is True
@@ -187,7 +249,9 @@ async def test_sign_out_with_a_token_ends_the_session_and_a_second_one_finds_no_
     assert await session_keys(website) == []
 
 
-async def test_sign_out_with_a_cookie_keeps_an_anonymous_session_with_its_language_and_currency(website: Website) -> None:
+async def test_sign_out_with_a_cookie_keeps_an_anonymous_session_with_its_language_and_currency(
+    website: Website,
+) -> None:
     switched = (await website.sessions.current(Caller(), language_code="de-de", currency_code="EUR")).set_cookie
     assert switched is not None
     cookie = Caller(cookie=switched.value)
@@ -197,14 +261,21 @@ async def test_sign_out_with_a_cookie_keeps_an_anonymous_session_with_its_langua
     await website.sessions.sign_out(cookie)
 
     session = (await website.sessions.current(cookie)).session
-    assert (session["isAuthenticated"], session["userName"], session["billTo"], session["shipTo"]) == (False, None, None, None)
+    assert (session["isAuthenticated"], session["userName"], session["billTo"], session["shipTo"]) == (
+        False,
+        None,
+        None,
+        None,
+    )
     assert (session["persona"], session["rememberMe"]) == (None, False)
     assert (session["language"]["languageCode"], session["currency"]["currencyCode"]) == ("de-de", "EUR")
     assert len(await session_keys(website)) == 1
 
 
 async def test_after_sign_out_a_remembered_cookie_session_idles_out_again(website: Website, clock: ManualClock) -> None:
-    cookie = (await website.sessions.sign_in(Caller(), {"userName": DEMO, "password": PASSWORD, "rememberMe": True})).set_cookie
+    cookie = (
+        await website.sessions.sign_in(Caller(), {"userName": DEMO, "password": PASSWORD, "rememberMe": True})
+    ).set_cookie
     assert cookie is not None
     await website.sessions.sign_out(Caller(cookie=cookie.value))
     clock.advance(1200)
@@ -283,9 +354,13 @@ async def test_a_refreshed_remembered_token_session_outlives_its_first_refresh_t
     website = timed_store_website
     _, tokens = await signed_in(website, rememberMe=True)
     clock.advance(1209600 - 60)
-    renewed = await website.identity.issue("isc", "x", {"grant_type": "refresh_token", "refresh_token": tokens["refresh_token"]})
+    renewed = await website.identity.issue(
+        "isc", "x", {"grant_type": "refresh_token", "refresh_token": tokens["refresh_token"]}
+    )
     clock.advance(86400)
-    again = await website.identity.issue("isc", "x", {"grant_type": "refresh_token", "refresh_token": renewed["refresh_token"]})
+    again = await website.identity.issue(
+        "isc", "x", {"grant_type": "refresh_token", "refresh_token": renewed["refresh_token"]}
+    )
 
     session = (await website.sessions.current(await bearer(website, again["access_token"]))).session
 

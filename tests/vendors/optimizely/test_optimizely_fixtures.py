@@ -84,9 +84,17 @@ def test_another_seed_gives_other_ids_and_names_but_keeps_what_is_written(data: 
 
 
 def test_ids_are_uuids_that_other_entries_do_not_move(data: OptimizelyFixtureData, fixture_file: FileWriter) -> None:
-    more = load(fixture_file(lambda d: d["languages"].insert(0, {"languageCode": "nl-nl", "cultureCode": "nl-NL", "description": "Nederlands"})))
+    more = load(
+        fixture_file(
+            lambda d: d["languages"].insert(
+                0, {"languageCode": "nl-nl", "cultureCode": "nl-NL", "description": "Nederlands"}
+            )
+        )
+    )
 
-    every_id = [entry["id"] for section in (data.languages, data.currencies, data.personas, data.users) for entry in section]
+    every_id = [
+        entry["id"] for section in (data.languages, data.currencies, data.personas, data.users) for entry in section
+    ]
     every_id += [c["id"] for u in data.users for b in u["billTos"] for c in (b["customer"], *b["shipTos"])]
     assert all(uuid.UUID(value) for value in every_id)
     assert len(set(every_id)) == len(every_id)
@@ -98,12 +106,32 @@ def test_the_bundled_file_holds_the_demo_website(data: OptimizelyFixtureData) ->
     assert data.settings["website"] == "Storefront"
     assert data.clients == [{"id": "isc", "secret": None}, {"id": "mobile", "secret": "mobile-secret"}]
     assert [(l["languageCode"], l["isDefault"], l["isLive"]) for l in data.languages] == [
-        ("en-us", True, True), ("de-de", False, True), ("fr-fr", False, True), ("es-mx", False, False),
+        ("en-us", True, True),
+        ("de-de", False, True),
+        ("fr-fr", False, True),
+        ("es-mx", False, False),
     ]
-    assert [(c["currencyCode"], c["isDefault"]) for c in data.currencies] == [("USD", True), ("CAD", False), ("EUR", False), ("GBP", False)]
-    assert [(p["name"], p["isDefault"]) for p in data.personas] == [("Default", True), ("Buyer", False), ("Punchout", False)]
+    assert [(c["currencyCode"], c["isDefault"]) for c in data.currencies] == [
+        ("USD", True),
+        ("CAD", False),
+        ("EUR", False),
+        ("GBP", False),
+    ]
+    assert [(p["name"], p["isDefault"]) for p in data.personas] == [
+        ("Default", True),
+        ("Buyer", False),
+        ("Punchout", False),
+    ]
     fixed = data.users[:7]
-    assert [u["userName"] for u in fixed] == ["demo", "mustchange", "lockedout", "deactivated", "otherwebsite", "punchout", "nobillto"]
+    assert [u["userName"] for u in fixed] == [
+        "demo",
+        "mustchange",
+        "lockedout",
+        "deactivated",
+        "otherwebsite",
+        "punchout",
+        "nobillto",
+    ]
     assert {u["password"] for u in fixed} == {"Demo-Password-1"}
     assert user(data, "demo")["email"] == "demo@example.com"
     assert user(data, "mustchange")["mustChangePassword"] is True
@@ -120,19 +148,31 @@ def test_the_bundled_file_holds_the_demo_website(data: OptimizelyFixtureData) ->
 def test_demo_has_two_bill_tos_the_default_one_with_three_ship_tos(data: OptimizelyFixtureData) -> None:
     first, second = user(data, "demo")["billTos"]
 
-    assert (first["customer"]["isDefault"], len(first["shipTos"]), second["customer"]["isDefault"], len(second["shipTos"])) == (True, 3, False, 1)
+    assert (
+        first["customer"]["isDefault"],
+        len(first["shipTos"]),
+        second["customer"]["isDefault"],
+        len(second["shipTos"]),
+    ) == (True, 3, False, 1)
     assert [s["isDefault"] for s in first["shipTos"]] == [True, False, False]
     assert [s["customerSequence"] for s in first["shipTos"]] == ["001", "002", "003"]
     assert first["customer"]["customerSequence"] == ""
     assert {s["customerNumber"] for s in first["shipTos"]} == {first["customer"]["customerNumber"]}
-    assert first["shipTos"][0]["uri"] == f"/api/v1/billtos/{first['customer']['id']}/shiptos/{first['shipTos'][0]['id']}"
+    assert (
+        first["shipTos"][0]["uri"] == f"/api/v1/billtos/{first['customer']['id']}/shiptos/{first['shipTos'][0]['id']}"
+    )
     customer = first["customer"]
     assert customer["country"]["abbreviation"] == "US"
     assert customer["state"]["abbreviation"] and customer["state"]["name"]
-    assert all(customer[field] for field in ("companyName", "firstName", "lastName", "address1", "city", "postalCode", "phone", "email"))
+    assert all(
+        customer[field]
+        for field in ("companyName", "firstName", "lastName", "address1", "city", "postalCode", "phone", "email")
+    )
 
 
-def test_generated_users_have_unique_names_and_e_mails_the_shared_password_and_customers(data: OptimizelyFixtureData) -> None:
+def test_generated_users_have_unique_names_and_e_mails_the_shared_password_and_customers(
+    data: OptimizelyFixtureData,
+) -> None:
     generated = data.users[7:]
 
     assert len(generated) == 10
@@ -171,22 +211,49 @@ def _users(change: Callable[[list[dict[str, Any]]], None]) -> Callable[[dict[str
 @pytest.mark.parametrize(
     ("change", "expected"),
     [
-        (lambda d: d["languages"][1].update(isDefault=True), "languages: 2 entries have isDefault: true (en-us, de-de); mark exactly one"),
+        (
+            lambda d: d["languages"][1].update(isDefault=True),
+            "languages: 2 entries have isDefault: true (en-us, de-de); mark exactly one",
+        ),
         (lambda d: d["currencies"][0].pop("isDefault"), "currencies: 0 entries have isDefault: true; mark exactly one"),
         (lambda d: d["personas"][2].update(name="buyer"), "personas: the name 'buyer' appears twice"),
         (lambda d: d["languages"][0].update(isLive=False), "languages[0].isLive: the default language must be live"),
         (lambda d: d["currencies"][1].update(currencyCode="cad"), "currencies[1].currencyCode: 'cad' does not match"),
         (lambda d: d["clients"][1].update(id="isc"), "clients: the id 'isc' appears twice"),
-        (lambda d: d["clients"][0].update(scopes=["iscapi"]), "clients[0]: Additional properties are not allowed ('scopes' was unexpected); allowed keys: id, secret"),
-        (lambda d: d["settings"].update(sessionIdleSeconds=0), "settings.sessionIdleSeconds: 0 is less than the minimum of 1"),
+        (
+            lambda d: d["clients"][0].update(scopes=["iscapi"]),
+            "clients[0]: Additional properties are not allowed ('scopes' was unexpected); allowed keys: id, secret",
+        ),
+        (
+            lambda d: d["settings"].update(sessionIdleSeconds=0),
+            "settings.sessionIdleSeconds: 0 is less than the minimum of 1",
+        ),
         (_users(lambda users: users[1].update(userName="DEMO")), "users.fixed: the userName 'demo' appears twice"),
-        (_users(lambda users: users[1].update(email="Demo@Example.com")), "users.fixed: the email 'demo@example.com' appears twice"),
-        (_users(lambda users: users[0].update(personas=["Shopper"])), "users.fixed[0].personas: 'Shopper' is not a persona; use one of ['Default', 'Buyer', 'Punchout']"),
-        (_users(lambda users: users[0]["billTos"][1].update(isDefault=True)), "users.fixed[0].billTos: more than one bill-to has isDefault: true"),
-        (_users(lambda users: users[0]["billTos"][0]["shipTos"][1].update(isDefault=True)), "users.fixed[0].billTos[0].shipTos: more than one ship-to has isDefault: true"),
-        (_users(lambda users: users[0].update(email="not-an-address")), "users.fixed[0].email: 'not-an-address' is not a 'email'"),
+        (
+            _users(lambda users: users[1].update(email="Demo@Example.com")),
+            "users.fixed: the email 'demo@example.com' appears twice",
+        ),
+        (
+            _users(lambda users: users[0].update(personas=["Shopper"])),
+            "users.fixed[0].personas: 'Shopper' is not a persona; use one of ['Default', 'Buyer', 'Punchout']",
+        ),
+        (
+            _users(lambda users: users[0]["billTos"][1].update(isDefault=True)),
+            "users.fixed[0].billTos: more than one bill-to has isDefault: true",
+        ),
+        (
+            _users(lambda users: users[0]["billTos"][0]["shipTos"][1].update(isDefault=True)),
+            "users.fixed[0].billTos[0].shipTos: more than one ship-to has isDefault: true",
+        ),
+        (
+            _users(lambda users: users[0].update(email="not-an-address")),
+            "users.fixed[0].email: 'not-an-address' is not a 'email'",
+        ),
         (_users(lambda users: users[0].pop("password")), "users.fixed[0]: 'password' is a required property"),
-        (_users(lambda users: users[2].update(locked=True)), "users.fixed[2]: Additional properties are not allowed ('locked' was unexpected)"),
+        (
+            _users(lambda users: users[2].update(locked=True)),
+            "users.fixed[2]: Additional properties are not allowed ('locked' was unexpected)",
+        ),
     ],
 )
 def test_a_wrong_file_is_refused_naming_the_file_the_key_and_the_fix(

@@ -105,8 +105,12 @@ async def test_the_client_is_checked_before_the_form(website: Website) -> None:
     assert (await refused(website.identity.issue("mobile", "wrong", {}))).code == "invalidClient"
 
 
-@pytest.mark.parametrize(("user", "password"), [("nobody", PASSWORD), (DEMO, "Wrong-Password-1"), ("lockedout", PASSWORD)])
-async def test_unknown_user_wrong_password_and_lock_out_are_invalid_grant(website: Website, user: str, password: str) -> None:
+@pytest.mark.parametrize(
+    ("user", "password"), [("nobody", PASSWORD), (DEMO, "Wrong-Password-1"), ("lockedout", PASSWORD)]
+)
+async def test_unknown_user_wrong_password_and_lock_out_are_invalid_grant(
+    website: Website, user: str, password: str
+) -> None:
     error = await refused(token(website, user, password))
 
     assert (error.code, error.message) == ("invalidGrant", "The user name or password is incorrect.")
@@ -128,7 +132,9 @@ async def test_wrong_passwords_at_the_token_endpoint_lock_the_user_out(website: 
 
 async def test_refresh_gives_new_tokens_for_the_same_signed_in_session(website: Website) -> None:
     tokens = await token(website, scope="iscapi offline_access")
-    await website.sessions.sign_in(await bearer(website, tokens["access_token"]), {"userName": DEMO, "password": PASSWORD})
+    await website.sessions.sign_in(
+        await bearer(website, tokens["access_token"]), {"userName": DEMO, "password": PASSWORD}
+    )
 
     renewed = await website.identity.issue("isc", "x", refresh_form(tokens["refresh_token"]))
 
@@ -153,7 +159,9 @@ async def test_a_refresh_token_is_spent_by_its_use(website: Website) -> None:
 async def test_a_refresh_token_of_another_client_is_refused_and_stays_its_owners(website: Website) -> None:
     tokens = await token(website, scope="iscapi offline_access", client=("mobile", "mobile-secret"))
 
-    assert (await refused(website.identity.issue("isc", "x", refresh_form(tokens["refresh_token"])))).code == "invalidGrant"
+    assert (
+        await refused(website.identity.issue("isc", "x", refresh_form(tokens["refresh_token"])))
+    ).code == "invalidGrant"
     assert await website.identity.issue("mobile", "mobile-secret", refresh_form(tokens["refresh_token"]))
 
 
@@ -164,7 +172,9 @@ async def test_a_refresh_may_narrow_the_scope_but_not_widen_it(website: Website)
     assert "refresh_token" not in narrowed
 
     other = await token(website, scope="offline_access")
-    error = await refused(website.identity.issue("isc", "x", refresh_form(other["refresh_token"], "iscapi offline_access")))
+    error = await refused(
+        website.identity.issue("isc", "x", refresh_form(other["refresh_token"], "iscapi offline_access"))
+    )
     assert error.code == "invalidScope"
     # Refused before it was spent.
     assert await website.identity.issue("isc", "x", refresh_form(other["refresh_token"]))
@@ -176,7 +186,9 @@ async def test_a_refresh_token_expires_after_refresh_token_seconds(website: Webs
     renewed = await website.identity.issue("isc", "x", refresh_form(tokens["refresh_token"]))
     clock.advance(1209600)
 
-    assert (await refused(website.identity.issue("isc", "x", refresh_form(renewed["refresh_token"])))).code == "invalidGrant"
+    assert (
+        await refused(website.identity.issue("isc", "x", refresh_form(renewed["refresh_token"])))
+    ).code == "invalidGrant"
 
 
 async def test_access_tokens_expire_after_access_token_seconds(website: Website, clock: ManualClock) -> None:
@@ -191,7 +203,9 @@ async def test_refresh_after_the_idle_timeout_is_invalid_grant(website: Website,
     tokens = await token(website, scope="iscapi offline_access")
     clock.advance(1200)
 
-    assert (await refused(website.identity.issue("isc", "x", refresh_form(tokens["refresh_token"])))).code == "invalidGrant"
+    assert (
+        await refused(website.identity.issue("isc", "x", refresh_form(tokens["refresh_token"])))
+    ).code == "invalidGrant"
     assert await website.authenticate(tokens["access_token"]) is None
 
 
@@ -213,7 +227,9 @@ async def test_sign_out_revokes_the_sessions_access_and_refresh_tokens(website: 
 
     assert await website.authenticate(tokens["access_token"]) is None
     assert await website.authenticate(renewed["access_token"]) is None
-    assert (await refused(website.identity.issue("isc", "x", refresh_form(renewed["refresh_token"])))).code == "invalidGrant"
+    assert (
+        await refused(website.identity.issue("isc", "x", refresh_form(renewed["refresh_token"])))
+    ).code == "invalidGrant"
 
 
 async def test_a_token_of_another_session_is_untouched_by_a_sign_out(website: Website) -> None:

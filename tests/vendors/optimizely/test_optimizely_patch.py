@@ -38,9 +38,14 @@ def demo_customers(data: OptimizelyFixtureData) -> list[dict[str, Any]]:
 
 async def test_language_and_currency_by_id(website: Website, fixture_data: OptimizelyFixtureData) -> None:
     me = await signed_in_client(website)
-    languages, currencies = ids(fixture_data, "languages", "languageCode"), ids(fixture_data, "currencies", "currencyCode")
+    languages, currencies = (
+        ids(fixture_data, "languages", "languageCode"),
+        ids(fixture_data, "currencies", "currencyCode"),
+    )
 
-    answer = await website.sessions.update(await me(), {"language": {"id": languages["fr-fr"].upper()}, "currency": {"id": currencies["GBP"]}})
+    answer = await website.sessions.update(
+        await me(), {"language": {"id": languages["fr-fr"].upper()}, "currency": {"id": currencies["GBP"]}}
+    )
 
     assert (answer.session["language"]["languageCode"], answer.session["currency"]["currencyCode"]) == ("fr-fr", "GBP")
     assert answer.session["customerWasUpdated"] is False
@@ -59,13 +64,17 @@ async def test_unknown_language_or_currency(website: Website, body: dict[str, An
     assert (await refused(website.sessions.update(await (await signed_in_client(website))(), body))).code == code
 
 
-async def test_a_language_that_is_not_live_is_refused_like_an_unknown_one(website: Website, fixture_data: OptimizelyFixtureData) -> None:
+async def test_a_language_that_is_not_live_is_refused_like_an_unknown_one(
+    website: Website, fixture_data: OptimizelyFixtureData
+) -> None:
     spanish = ids(fixture_data, "languages", "languageCode")["es-mx"]
 
     assert (await refused(website.sessions.update(Caller(), {"language": {"id": spanish}}))).code == "languageNotFound"
 
 
-async def test_a_language_change_without_a_session_opens_a_cookie_session(website: Website, fixture_data: OptimizelyFixtureData) -> None:
+async def test_a_language_change_without_a_session_opens_a_cookie_session(
+    website: Website, fixture_data: OptimizelyFixtureData
+) -> None:
     german = ids(fixture_data, "languages", "languageCode")["de-de"]
 
     answer = await website.sessions.update(Caller(), {"language": {"id": german}})
@@ -81,7 +90,9 @@ async def test_a_patch_that_stores_nothing_on_the_session_opens_none(website: We
     assert await website.store.keys("optimizely:session:") == []
 
 
-async def test_another_bill_to_brings_its_default_ship_to(website: Website, fixture_data: OptimizelyFixtureData) -> None:
+async def test_another_bill_to_brings_its_default_ship_to(
+    website: Website, fixture_data: OptimizelyFixtureData
+) -> None:
     first, second = demo_customers(fixture_data)
     me = await signed_in_client(website)
 
@@ -92,8 +103,13 @@ async def test_another_bill_to_brings_its_default_ship_to(website: Website, fixt
     assert answer.session["customerWasUpdated"] is True
     # Afterwards the change is no news.
     assert (await website.sessions.current(await me())).session["customerWasUpdated"] is False
-    back = await website.sessions.update(await me(), {"billTo": {"id": first["customer"]["id"]}, "shipTo": {"id": first["shipTos"][2]["id"]}})
-    assert (back.session["billTo"]["id"], back.session["shipTo"]["id"]) == (first["customer"]["id"], first["shipTos"][2]["id"])
+    back = await website.sessions.update(
+        await me(), {"billTo": {"id": first["customer"]["id"]}, "shipTo": {"id": first["shipTos"][2]["id"]}}
+    )
+    assert (back.session["billTo"]["id"], back.session["shipTo"]["id"]) == (
+        first["customer"]["id"],
+        first["shipTos"][2]["id"],
+    )
 
 
 async def test_the_same_bill_to_keeps_the_chosen_ship_to(website: Website, fixture_data: OptimizelyFixtureData) -> None:
@@ -107,14 +123,24 @@ async def test_the_same_bill_to_keeps_the_chosen_ship_to(website: Website, fixtu
     assert answer.session["customerWasUpdated"] is False
 
 
-async def test_a_ship_to_must_belong_to_the_new_or_current_bill_to(website: Website, fixture_data: OptimizelyFixtureData) -> None:
+async def test_a_ship_to_must_belong_to_the_new_or_current_bill_to(
+    website: Website, fixture_data: OptimizelyFixtureData
+) -> None:
     first, second = demo_customers(fixture_data)
     me = await signed_in_client(website)
 
-    assert (await refused(website.sessions.update(await me(), {"shipTo": {"id": second["shipTos"][0]["id"]}}))).code == "shipToNotFound"
-    error = await refused(website.sessions.update(await me(), {"billTo": {"id": second["customer"]["id"]}, "shipTo": {"id": first["shipTos"][1]["id"]}}))
+    assert (
+        await refused(website.sessions.update(await me(), {"shipTo": {"id": second["shipTos"][0]["id"]}}))
+    ).code == "shipToNotFound"
+    error = await refused(
+        website.sessions.update(
+            await me(), {"billTo": {"id": second["customer"]["id"]}, "shipTo": {"id": first["shipTos"][1]["id"]}}
+        )
+    )
     assert error.code == "shipToNotFound"
-    assert (await refused(website.sessions.update(await me(), {"shipTo": {"id": first["customer"]["id"]}}))).code == "shipToNotFound"
+    assert (
+        await refused(website.sessions.update(await me(), {"shipTo": {"id": first["customer"]["id"]}}))
+    ).code == "shipToNotFound"
     # Nothing changed by the refusals.
     session = (await website.sessions.current(await me())).session
     assert (session["billTo"]["id"], session["shipTo"]["id"]) == (first["customer"]["id"], first["shipTos"][0]["id"])
@@ -124,25 +150,37 @@ async def test_a_bill_to_of_another_user_is_not_found(website: Website, fixture_
     punchout = next(user for user in fixture_data.users if user["userName"] == "punchout")
     me = await signed_in_client(website)
 
-    error = await refused(website.sessions.update(await me(), {"billTo": {"id": punchout["billTos"][0]["customer"]["id"]}}))
+    error = await refused(
+        website.sessions.update(await me(), {"billTo": {"id": punchout["billTos"][0]["customer"]["id"]}})
+    )
 
     assert error.code == "billToNotFound"
 
 
 @pytest.mark.parametrize("field", ["billTo", "shipTo"])
-async def test_choosing_customers_anonymously_is_unauthorized(website: Website, fixture_data: OptimizelyFixtureData, field: str) -> None:
+async def test_choosing_customers_anonymously_is_unauthorized(
+    website: Website, fixture_data: OptimizelyFixtureData, field: str
+) -> None:
     first, _ = demo_customers(fixture_data)
     anonymous = await bearer(website, (await token(website))["access_token"])
 
-    assert (await refused(website.sessions.update(anonymous, {field: {"id": first["customer"]["id"]}}))).code == "unauthorized"
-    assert (await refused(website.sessions.update(Caller(), {field: {"id": first["customer"]["id"]}}))).code == "unauthorized"
+    assert (
+        await refused(website.sessions.update(anonymous, {field: {"id": first["customer"]["id"]}}))
+    ).code == "unauthorized"
+    assert (
+        await refused(website.sessions.update(Caller(), {field: {"id": first["customer"]["id"]}}))
+    ).code == "unauthorized"
 
 
 async def test_reset_password_e_mails_a_token_and_a_link(website: Website) -> None:
     await website.sessions.update(Caller(), {"email": "DEMO@Example.com", "resetPassword": True})
 
     [message] = await website.outbox.messages()
-    assert (message["to"], message["kind"], message["subject"]) == ("demo@example.com", "resetPassword", "Reset your password")
+    assert (message["to"], message["kind"], message["subject"]) == (
+        "demo@example.com",
+        "resetPassword",
+        "Reset your password",
+    )
     link = urlsplit(message["link"])
     assert (link.scheme, link.netloc, link.path) == ("https", "storefront.example.com", "/ResetPassword")
     assert parse_qs(link.query) == {"resetToken": [message["token"]], "userName": [DEMO]}
@@ -159,7 +197,14 @@ async def test_activate_account_e_mails_a_reset_token_and_the_activation_link(we
     assert (await signed_in(website, DEMO, NEW_PASSWORD))[0]["isAuthenticated"]
 
 
-@pytest.mark.parametrize("body", [{"userName": "nobody", "resetPassword": True}, {"email": "nobody@example.com", "activateAccount": True}, {"resetPassword": True}])
+@pytest.mark.parametrize(
+    "body",
+    [
+        {"userName": "nobody", "resetPassword": True},
+        {"email": "nobody@example.com", "activateAccount": True},
+        {"resetPassword": True},
+    ],
+)
 async def test_an_unknown_user_is_sent_nothing_and_told_nothing(website: Website, body: dict[str, Any]) -> None:
     answer = await website.sessions.update(Caller(), body)
 
@@ -168,7 +213,9 @@ async def test_an_unknown_user_is_sent_nothing_and_told_nothing(website: Website
 
 
 async def test_the_user_name_is_looked_up_before_the_e_mail(website: Website) -> None:
-    await website.sessions.update(Caller(), {"userName": "mustchange", "email": "demo@example.com", "resetPassword": True})
+    await website.sessions.update(
+        Caller(), {"userName": "mustchange", "email": "demo@example.com", "resetPassword": True}
+    )
 
     [message] = await website.outbox.messages()
     assert message["to"] != "demo@example.com"
@@ -180,7 +227,9 @@ async def test_a_password_change_needs_the_current_password(website: Website) ->
 
     assert (await refused(website.sessions.update(await me(), body))).code == "invalidCredentials"
     assert (await refused(website.sessions.update(Caller(), body))).code == "invalidCredentials"
-    assert (await refused(website.sessions.update(Caller(), {**body, "userName": "nobody"}))).code == "invalidCredentials"
+    assert (
+        await refused(website.sessions.update(Caller(), {**body, "userName": "nobody"}))
+    ).code == "invalidCredentials"
 
     await website.sessions.update(await me(), {"password": PASSWORD, "newPassword": NEW_PASSWORD})
     assert (await refused(token(website))).code == "invalidGrant"
@@ -197,22 +246,40 @@ async def test_a_password_change_needs_the_current_password(website: Website) ->
     ],
 )
 async def test_a_new_password_must_meet_the_rules(website: Website, new_password: str, message: str) -> None:
-    error = await refused(website.sessions.update(Caller(), {"userName": DEMO, "password": PASSWORD, "newPassword": new_password}))
+    error = await refused(
+        website.sessions.update(Caller(), {"userName": DEMO, "password": PASSWORD, "newPassword": new_password})
+    )
 
     assert (error.code, error.message) == ("passwordRulesNotMet", message)
 
 
 async def test_the_rules_follow_the_settings(website: Website) -> None:
-    await website.settings.replace({"passwordRules": {"minLength": 4, "requireDigit": False, "requireUppercase": False, "requireSpecialCharacter": True}})
+    await website.settings.replace(
+        {
+            "passwordRules": {
+                "minLength": 4,
+                "requireDigit": False,
+                "requireUppercase": False,
+                "requireSpecialCharacter": True,
+            }
+        }
+    )
 
-    error = await refused(website.sessions.update(Caller(), {"userName": DEMO, "password": PASSWORD, "newPassword": "abcdef"}))
+    error = await refused(
+        website.sessions.update(Caller(), {"userName": DEMO, "password": PASSWORD, "newPassword": "abcdef"})
+    )
     assert error.message == "The password must contain a character that is neither a letter nor a digit."
     await website.sessions.update(Caller(), {"userName": DEMO, "password": PASSWORD, "newPassword": "ab-c"})
 
 
 @pytest.mark.parametrize(
     "body",
-    [{"newPassword": NEW_PASSWORD}, {"password": PASSWORD}, {"resetToken": "x"}, {"userName": DEMO, "password": PASSWORD, "resetToken": "x"}],
+    [
+        {"newPassword": NEW_PASSWORD},
+        {"password": PASSWORD},
+        {"resetToken": "x"},
+        {"userName": DEMO, "password": PASSWORD, "resetToken": "x"},
+    ],
 )
 async def test_new_password_goes_with_password_or_reset_token(website: Website, body: dict[str, Any]) -> None:
     assert (await refused(website.sessions.update(Caller(), {"userName": DEMO, **body}))).code == "badRequest"
@@ -229,7 +296,11 @@ async def test_a_reset_token_is_spent_by_its_use(website: Website) -> None:
     reset_token = await reset_token_of(website, DEMO)
     await website.sessions.update(Caller(), {"userName": DEMO, "resetToken": reset_token, "newPassword": NEW_PASSWORD})
 
-    error = await refused(website.sessions.update(Caller(), {"userName": DEMO, "resetToken": reset_token, "newPassword": "Third-Password-3"}))
+    error = await refused(
+        website.sessions.update(
+            Caller(), {"userName": DEMO, "resetToken": reset_token, "newPassword": "Third-Password-3"}
+        )
+    )
 
     assert error.code == "invalidResetToken"
     assert await token(website, DEMO, NEW_PASSWORD)
@@ -247,10 +318,18 @@ async def test_a_reset_token_expires_after_reset_token_seconds(website: Website,
 async def test_a_reset_token_of_another_user_is_refused(website: Website) -> None:
     reset_token = await reset_token_of(website, "mustchange")
 
-    for caller, body in ((Caller(), {"userName": DEMO}), (Caller(), {"userName": "nobody"}), (await (await signed_in_client(website))(), {})):
-        error = await refused(website.sessions.update(caller, {**body, "resetToken": reset_token, "newPassword": NEW_PASSWORD}))
+    for caller, body in (
+        (Caller(), {"userName": DEMO}),
+        (Caller(), {"userName": "nobody"}),
+        (await (await signed_in_client(website))(), {}),
+    ):
+        error = await refused(
+            website.sessions.update(caller, {**body, "resetToken": reset_token, "newPassword": NEW_PASSWORD})
+        )
         assert error.code == "invalidResetToken"
-    assert (await refused(website.sessions.update(Caller(), {"resetToken": "unknown", "newPassword": NEW_PASSWORD}))).code == "invalidResetToken"
+    assert (
+        await refused(website.sessions.update(Caller(), {"resetToken": "unknown", "newPassword": NEW_PASSWORD}))
+    ).code == "invalidResetToken"
     # Still good for its own user.
     await website.sessions.update(Caller(), {"resetToken": reset_token, "newPassword": NEW_PASSWORD})
     assert (await signed_in(website, "mustchange", NEW_PASSWORD))[0]["isAuthenticated"]
@@ -274,7 +353,15 @@ async def test_a_reset_clears_the_count_of_wrong_passwords(website: Website) -> 
         ({"resetPassword": True, "userName": DEMO, "language": {"id": UNKNOWN_ID}}, "languageNotFound"),
         ({"activateAccount": True, "currency": {"id": UNKNOWN_ID}}, "currencyNotFound"),
         ({"password": PASSWORD, "newPassword": NEW_PASSWORD, "currency": {"id": UNKNOWN_ID}}, "currencyNotFound"),
-        ({"password": PASSWORD, "newPassword": NEW_PASSWORD, "dashboardIsHomepage": True, "billTo": {"id": UNKNOWN_ID}}, "billToNotFound"),
+        (
+            {
+                "password": PASSWORD,
+                "newPassword": NEW_PASSWORD,
+                "dashboardIsHomepage": True,
+                "billTo": {"id": UNKNOWN_ID},
+            },
+            "billToNotFound",
+        ),
         ({"resetPassword": True, "language": "LANGUAGE", "shipTo": {"id": UNKNOWN_ID}}, "badRequest"),
         ({"resetPassword": True, "newPassword": NEW_PASSWORD}, "badRequest"),
         ({"resetPassword": True, "password": "Wrong-Password-1", "newPassword": NEW_PASSWORD}, "invalidCredentials"),
@@ -289,7 +376,11 @@ async def test_a_failing_step_changes_nothing_and_sends_nothing(
     _, second = demo_customers(fixture_data)
     before = (await website.sessions.current(await me())).session
 
-    error = await refused(website.sessions.update(await me(), {"language": {"id": languages["de-de"]}, "billTo": {"id": second["customer"]["id"]}, **body}))
+    error = await refused(
+        website.sessions.update(
+            await me(), {"language": {"id": languages["de-de"]}, "billTo": {"id": second["customer"]["id"]}, **body}
+        )
+    )
 
     assert error.code == code
     assert (await website.sessions.current(await me())).session == before
@@ -300,19 +391,35 @@ async def test_a_failing_step_changes_nothing_and_sends_nothing(
 
 
 async def test_every_step_of_one_patch_is_carried_out(website: Website, fixture_data: OptimizelyFixtureData) -> None:
-    languages, currencies = ids(fixture_data, "languages", "languageCode"), ids(fixture_data, "currencies", "currencyCode")
+    languages, currencies = (
+        ids(fixture_data, "languages", "languageCode"),
+        ids(fixture_data, "currencies", "currencyCode"),
+    )
     _, second = demo_customers(fixture_data)
     me = await signed_in_client(website)
 
-    answer = await website.sessions.update(await me(), {
-        "resetPassword": True, "activateAccount": True, "password": PASSWORD, "newPassword": NEW_PASSWORD,
-        "language": {"id": languages["de-de"]}, "currency": {"id": currencies["EUR"]}, "dashboardIsHomepage": True,
-        "billTo": {"id": second["customer"]["id"]}, "shipTo": {"id": second["shipTos"][0]["id"]},
-    })
+    answer = await website.sessions.update(
+        await me(),
+        {
+            "resetPassword": True,
+            "activateAccount": True,
+            "password": PASSWORD,
+            "newPassword": NEW_PASSWORD,
+            "language": {"id": languages["de-de"]},
+            "currency": {"id": currencies["EUR"]},
+            "dashboardIsHomepage": True,
+            "billTo": {"id": second["customer"]["id"]},
+            "shipTo": {"id": second["shipTos"][0]["id"]},
+        },
+    )
 
     session = answer.session
     assert (session["language"]["languageCode"], session["currency"]["currencyCode"]) == ("de-de", "EUR")
-    assert (session["billTo"]["id"], session["dashboardIsHomepage"], session["customerWasUpdated"]) == (second["customer"]["id"], True, True)
+    assert (session["billTo"]["id"], session["dashboardIsHomepage"], session["customerWasUpdated"]) == (
+        second["customer"]["id"],
+        True,
+        True,
+    )
     assert [m["kind"] for m in await website.outbox.messages()] == ["resetPassword", "activateAccount"]
     assert await token(website, DEMO, NEW_PASSWORD)
 
@@ -346,19 +453,26 @@ async def test_the_whole_session_sent_back_is_taken_as_no_change(website: Websit
         {"resetPassword": True, "language": {"id": UNKNOWN_ID}},
     ],
 )
-async def test_a_punchout_session_refuses_password_and_ship_to_changes_first(website: Website, body: dict[str, Any]) -> None:
+async def test_a_punchout_session_refuses_password_and_ship_to_changes_first(
+    website: Website, body: dict[str, Any]
+) -> None:
     me = await signed_in_client(website, "punchout")
 
     assert (await refused(website.sessions.update(await me(), body))).code == "notAllowedInPunchout"
     assert await website.outbox.messages() == []
 
 
-async def test_a_punchout_session_keeps_its_ship_to_and_may_change_the_rest(website: Website, fixture_data: OptimizelyFixtureData) -> None:
+async def test_a_punchout_session_keeps_its_ship_to_and_may_change_the_rest(
+    website: Website, fixture_data: OptimizelyFixtureData
+) -> None:
     session, tokens = await signed_in(website, "punchout")
     me = BearerClient(website, tokens["access_token"])
     german = ids(fixture_data, "languages", "languageCode")["de-de"]
 
-    answer = await website.sessions.update(await me(), {"shipTo": {"id": session["shipTo"]["id"].upper()}, "language": {"id": german}, "activateAccount": True})
+    answer = await website.sessions.update(
+        await me(),
+        {"shipTo": {"id": session["shipTo"]["id"].upper()}, "language": {"id": german}, "activateAccount": True},
+    )
 
     assert answer.session["shipTo"] == session["shipTo"]
     assert answer.session["displayChangeCustomerLink"] is False

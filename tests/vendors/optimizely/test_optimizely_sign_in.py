@@ -37,7 +37,9 @@ def demo_of(data: OptimizelyFixtureData) -> dict[str, Any]:
     return next(user for user in data.users if user["userName"] == DEMO)
 
 
-async def test_sign_in_fills_the_tokens_session_with_the_users_defaults(website: Website, fixture_data: OptimizelyFixtureData) -> None:
+async def test_sign_in_fills_the_tokens_session_with_the_users_defaults(
+    website: Website, fixture_data: OptimizelyFixtureData
+) -> None:
     demo = demo_of(fixture_data)
     default_bill_to = demo["billTos"][0]
     tokens = await token(website)
@@ -57,16 +59,27 @@ async def test_sign_in_fills_the_tokens_session_with_the_users_defaults(website:
     assert session["userProfileId"] == demo["id"]
     assert session["userLabel"] == f"{demo['firstName']} {demo['lastName']}"
     assert session["userRoles"] == "Buyer1"
-    assert (session["rememberMe"], session["hasDefaultCustomer"], session["displayChangeCustomerLink"]) == (False, True, True)
+    assert (session["rememberMe"], session["hasDefaultCustomer"], session["displayChangeCustomerLink"]) == (
+        False,
+        True,
+        True,
+    )
     assert (session["displayMyAccountMenu"], session["redirectToChangeCustomerPageOnSignIn"]) == (True, False)
     assert (session["customerWasUpdated"], session["isGuest"], session["fulfillmentMethod"]) == (False, False, "Ship")
-    assert (session["password"], session["newPassword"], session["resetToken"], session["resetPassword"]) == (None, None, None, False)
+    assert (session["password"], session["newPassword"], session["resetToken"], session["resetPassword"]) == (
+        None,
+        None,
+        None,
+        False,
+    )
     # The same session afterwards.
     again = (await website.sessions.current(await bearer(website, tokens["access_token"]))).session
     assert again == session
 
 
-async def test_sign_in_records_the_last_login(website: Website, fixture_data: OptimizelyFixtureData, clock: ManualClock) -> None:
+async def test_sign_in_records_the_last_login(
+    website: Website, fixture_data: OptimizelyFixtureData, clock: ManualClock
+) -> None:
     await signed_in(website)
 
     user = await website.users.find(DEMO)
@@ -83,7 +96,9 @@ async def test_user_names_compare_case_insensitively(website: Website) -> None:
 async def test_signing_in_again_replaces_the_user(website: Website) -> None:
     _, tokens = await signed_in(website)
 
-    session = (await website.sessions.sign_in(await bearer(website, tokens["access_token"]), credentials("punchout"))).session
+    session = (
+        await website.sessions.sign_in(await bearer(website, tokens["access_token"]), credentials("punchout"))
+    ).session
 
     assert session["userName"] == "punchout"
     assert session["displayChangeCustomerLink"] is False  # a punchout session
@@ -113,13 +128,21 @@ async def test_each_refusal(website: Website, user: str, password: str, code: st
 
 
 @pytest.fixture
-async def faulty_website(fixture_data: OptimizelyFixtureData, password_hashes: dict[str, str], clock: ManualClock) -> AsyncIterator[Callable[..., Any]]:
+async def faulty_website(
+    fixture_data: OptimizelyFixtureData, password_hashes: dict[str, str], clock: ManualClock
+) -> AsyncIterator[Callable[..., Any]]:
     """A website whose fixtures hold one more user, `faulty`, with the given faults."""
     stores: list[MemoryStore] = []
 
     async def build(**faults: Any) -> Website:
         demo = demo_of(fixture_data)
-        faulty = {**demo, "id": "00000000-0000-4000-8000-000000000001", "userName": "faulty", "email": "faulty@example.com", **faults}
+        faulty = {
+            **demo,
+            "id": "00000000-0000-4000-8000-000000000001",
+            "userName": "faulty",
+            "email": "faulty@example.com",
+            **faults,
+        }
         data = dataclasses.replace(fixture_data, users=[*fixture_data.users, faulty])
         stores.append(MemoryStore())
         website = Website(stores[-1], WEBSITE_SETTINGS, clock=clock)
@@ -134,8 +157,20 @@ async def faulty_website(fixture_data: OptimizelyFixtureData, password_hashes: d
 @pytest.mark.parametrize(
     ("faults", "code"),
     [
-        ({"deactivated": True, "mustChangePassword": True, "lockedUntil": 2e11, "websites": ["Outlet"], "billTos": []}, "userDeactivated"),
-        ({"mustChangePassword": True, "lockedUntil": 2e11, "websites": ["Outlet"], "billTos": []}, "passwordChangeRequired"),
+        (
+            {
+                "deactivated": True,
+                "mustChangePassword": True,
+                "lockedUntil": 2e11,
+                "websites": ["Outlet"],
+                "billTos": [],
+            },
+            "userDeactivated",
+        ),
+        (
+            {"mustChangePassword": True, "lockedUntil": 2e11, "websites": ["Outlet"], "billTos": []},
+            "passwordChangeRequired",
+        ),
         ({"lockedUntil": 2e11, "websites": ["Outlet"], "billTos": []}, "userLockedOut"),
         ({"websites": ["Outlet"], "billTos": []}, "otherWebsite"),
         ({"billTos": []}, "noBillTo"),
@@ -147,12 +182,20 @@ async def test_a_user_with_several_faults_answers_the_first_in_the_vendors_order
     website = await faulty_website(**faults)
     tokens = await token(website)
 
-    assert (await refused(website.sessions.sign_in(await bearer(website, tokens["access_token"]), credentials("faulty")))).code == code
+    assert (
+        await refused(website.sessions.sign_in(await bearer(website, tokens["access_token"]), credentials("faulty")))
+    ).code == code
     # A wrong password comes before every fault.
-    assert (await refused(website.sessions.sign_in(await bearer(website, tokens["access_token"]), credentials("faulty", WRONG)))).code == "invalidCredentials"
+    assert (
+        await refused(
+            website.sessions.sign_in(await bearer(website, tokens["access_token"]), credentials("faulty", WRONG))
+        )
+    ).code == "invalidCredentials"
 
 
-async def test_a_user_without_a_default_bill_to_takes_the_first_and_is_sent_to_choose(faulty_website: Callable[..., Any], fixture_data: OptimizelyFixtureData) -> None:
+async def test_a_user_without_a_default_bill_to_takes_the_first_and_is_sent_to_choose(
+    faulty_website: Callable[..., Any], fixture_data: OptimizelyFixtureData
+) -> None:
     demo = demo_of(fixture_data)
     bill_tos = [{**b, "customer": {**b["customer"], "isDefault": False}} for b in reversed(demo["billTos"])]
     website = await faulty_website(billTos=bill_tos)
@@ -164,7 +207,9 @@ async def test_a_user_without_a_default_bill_to_takes_the_first_and_is_sent_to_c
     assert (session["hasDefaultCustomer"], session["redirectToChangeCustomerPageOnSignIn"]) == (False, True)
 
 
-async def test_a_bill_to_without_ship_tos_is_its_own_ship_to(faulty_website: Callable[..., Any], fixture_data: OptimizelyFixtureData) -> None:
+async def test_a_bill_to_without_ship_tos_is_its_own_ship_to(
+    faulty_website: Callable[..., Any], fixture_data: OptimizelyFixtureData
+) -> None:
     bill_to = demo_of(fixture_data)["billTos"][0]
     website = await faulty_website(billTos=[{**bill_to, "shipTos": []}])
 
@@ -177,11 +222,15 @@ async def test_a_bill_to_without_ship_tos_is_its_own_ship_to(faulty_website: Cal
 async def test_five_wrong_passwords_lock_the_user_out_for_lockout_seconds(website: Website, clock: ManualClock) -> None:
     me = BearerClient(website, (await token(website))["access_token"])
     for _ in range(4):
-        assert (await refused(website.sessions.sign_in(await me(), credentials(password=WRONG)))).code == "invalidCredentials"
+        assert (
+            await refused(website.sessions.sign_in(await me(), credentials(password=WRONG)))
+        ).code == "invalidCredentials"
     assert (await website.sessions.sign_in(await me(), credentials())).session["isAuthenticated"]
 
     for _ in range(5):
-        assert (await refused(website.sessions.sign_in(await me(), credentials(password=WRONG)))).code == "invalidCredentials"
+        assert (
+            await refused(website.sessions.sign_in(await me(), credentials(password=WRONG)))
+        ).code == "invalidCredentials"
 
     assert (await refused(website.sessions.sign_in(await me(), credentials()))).code == "userLockedOut"
     clock.advance(899)
@@ -218,14 +267,18 @@ async def test_a_reset_token_unlocks_a_locked_out_user(website: Website) -> None
     await website.sessions.update(anonymous, {"userName": "lockedout", "resetPassword": True})
     [message] = await website.outbox.messages()
 
-    await website.sessions.update(anonymous, {"userName": "lockedout", "resetToken": message["token"], "newPassword": NEW_PASSWORD})
+    await website.sessions.update(
+        anonymous, {"userName": "lockedout", "resetToken": message["token"], "newPassword": NEW_PASSWORD}
+    )
 
     session, _ = await signed_in(website, "lockedout", NEW_PASSWORD)
     assert session["userName"] == "lockedout"
 
 
 async def test_a_must_change_user_changes_the_password_anonymously_then_signs_in(website: Website) -> None:
-    await website.sessions.update(Caller(), {"userName": "mustchange", "password": PASSWORD, "newPassword": NEW_PASSWORD})
+    await website.sessions.update(
+        Caller(), {"userName": "mustchange", "password": PASSWORD, "newPassword": NEW_PASSWORD}
+    )
 
     session, _ = await signed_in(website, "mustchange", NEW_PASSWORD)
 
@@ -259,6 +312,14 @@ async def test_a_refused_sign_in_stores_nothing(website: Website) -> None:
     assert sorted(await website.store.keys("optimizely:session:")) == before
 
 
-@pytest.mark.parametrize("body", [{"userName": DEMO}, {"password": PASSWORD}, {"userName": "", "password": PASSWORD}, {"userName": 7, "password": PASSWORD}])
+@pytest.mark.parametrize(
+    "body",
+    [
+        {"userName": DEMO},
+        {"password": PASSWORD},
+        {"userName": "", "password": PASSWORD},
+        {"userName": 7, "password": PASSWORD},
+    ],
+)
 async def test_a_body_without_user_name_or_password_is_bad_request(website: Website, body: dict[str, Any]) -> None:
     assert (await refused(website.sessions.sign_in(Caller(), body))).code == "badRequest"

@@ -18,8 +18,19 @@ def _by(entries: Iterable[Mapping[str, Any]], field: str) -> dict[str, Mapping[s
 class WebsiteCatalog:
     """The wire-shaped `Language`, `Currency` and `Persona` objects, with their lookups."""
 
-    __slots__ = ("_currencies", "_currency_codes", "_language_codes", "_languages", "_personas",
-                 "currencies", "default_currency", "default_language", "default_persona", "languages", "personas")
+    __slots__ = (
+        "_currencies",
+        "_currency_codes",
+        "_language_codes",
+        "_languages",
+        "_personas",
+        "currencies",
+        "default_currency",
+        "default_language",
+        "default_persona",
+        "languages",
+        "personas",
+    )
 
     def __init__(self, record: Mapping[str, Any]) -> None:
         self.languages: tuple[Mapping[str, Any], ...] = tuple(record["languages"])

@@ -130,7 +130,11 @@ class SessionPatch:
         """Check the steps in order; `user` is the session's signed-in user (None: anonymous)."""
         plan = PatchPlan()
         user_name, email = _text(body, "userName"), _text(body, "email")
-        password, new_password, reset_token = _text(body, "password"), _text(body, "newPassword"), _text(body, "resetToken")
+        password, new_password, reset_token = (
+            _text(body, "password"),
+            _text(body, "newPassword"),
+            _text(body, "resetToken"),
+        )
         reset_password, activate_account = _flag(body, RESET_PASSWORD), _flag(body, ACTIVATE_ACCOUNT)
         dashboard = _flag(body, "dashboardIsHomepage")
         language_id, currency_id = _reference(body, "language"), _reference(body, "currency")
@@ -139,7 +143,9 @@ class SessionPatch:
 
         # 100 ValidatePunchout
         if user is not None and user.punchout:
-            changes_ship_to = ship_to_id is not None and not _same(ship_to_id, None if ship_to is None else ship_to["id"])
+            changes_ship_to = ship_to_id is not None and not _same(
+                ship_to_id, None if ship_to is None else ship_to["id"]
+            )
             changes_password = new_password is not None and (password is not None or reset_token is not None)
             if reset_password or changes_password or changes_ship_to:
                 raise not_allowed_in_punchout()
@@ -170,7 +176,11 @@ class SessionPatch:
         if new_password is not None and reset_token is not None:
             grant = await self._reset_tokens.peek(reset_token)
             target = await self._users.find(user_name) if user_name is not None else user
-            if grant is None or (target is None and user_name is not None) or (target is not None and target.id != grant.user_id):
+            if (
+                grant is None
+                or (target is None and user_name is not None)
+                or (target is not None and target.id != grant.user_id)
+            ):
                 raise invalid_reset_token()
             self._check_rules(rules, new_password)
             plan.new_password = new_password

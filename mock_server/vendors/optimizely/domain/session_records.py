@@ -132,7 +132,9 @@ class SessionRecords:
             return state.record(), state
 
         try:
-            return await self._store.update(SESSION_PREFIX + session_id, restart, settings["sessionIdleSeconds"] + CLEANUP_GRACE_SECONDS)
+            return await self._store.update(
+                SESSION_PREFIX + session_id, restart, settings["sessionIdleSeconds"] + CLEANUP_GRACE_SECONDS
+            )
         except _Unchanged as unchanged:
             return unchanged.state
 
