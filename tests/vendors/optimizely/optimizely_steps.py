@@ -1,0 +1,119 @@
+"""Steps the Optimizely domain tests share: the settings schema, a hand-moved clock, logins, refusals."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable
+from typing import Any
+
+from mock_server.errors import ApiError
+from mock_server.vendors.optimizely.domain import Caller, Website
+
+DEMO, PASSWORD = "demo", "Demo-Password-1"
+GENERATED_PASSWORD = "Customer-Password-1"
+NEW_PASSWORD = "New-Password-2"
+
+_SECONDS = {"type": "integer", "minimum": 1}
+# The contract's `WebsiteSettings` as the design writes it; `contracts/optimizely.yaml` carries the
+# same schema.
+WEBSITE_SETTINGS: dict[str, Any] = {
+    "type": "object",
+    "additionalProperties": False,
+    "properties": {
+        "website": {"type": "string", "minLength": 1, "maxLength": 100, "default": "Storefront"},
+        "storefrontUrl": {"type": "string", "format": "uri", "default": "https://storefront.example.com"},
+        "sessionIdleSeconds": {**_SECONDS, "default": 1200},
+        "rememberMeSeconds": {**_SECONDS, "default": 1209600},
+        "accessTokenSeconds": {**_SECONDS, "default": 3600},
+        "refreshTokenSeconds": {**_SECONDS, "default": 1209600},
+        "resetTokenSeconds": {**_SECONDS, "default": 86400},
+        "maxFailedAttempts": {"type": "integer", "minimum": 1, "default": 5},
+        "lockoutSeconds": {**_SECONDS, "default": 900},
+        "passwordRules": {
+            "type": "object",
+            "additionalProperties": False,
+            "properties": {
+                "minLength": {"type": "integer", "minimum": 1, "default": 8},
+                "requireDigit": {"type": "boolean", "default": True},
+                "requireUppercase": {"type": "boolean", "default": True},
+                "requireLowercase": {"type": "boolean", "default": True},
+                "requireSpecialCharacter": {"type": "boolean", "default": False},
+            },
+        },
+    },
+}
+
+
+class SettingsContract:
+    """Stands in for the contract where only its settings schema is needed."""
+
+    def settings_schema(self) -> dict[str, Any]:
+        return WEBSITE_SETTINGS
+
+
+class ManualClock:
+    """Epoch seconds that pass only when a test says so."""
+
+    def __init__(self, start: float = 1_800_000_000.0) -> None:
+        self.now = start
+
+    def __call__(self) -> float:
+        return self.now
+
+    def advance(self, seconds: float) -> None:
+        self.now += seconds
+
+
+async def refused(call: Awaitable[Any]) -> ApiError:
+    """The ApiError the call raises; fails the test if it raises none."""
+    try:
+        await call
+    except ApiError as error:
+        return error
+    raise AssertionError("the call succeeded; an ApiError was expected")
+
+
+async def token(
+    website: Website,
+    user: str = DEMO,
+    password: str = PASSWORD,
+    scope: str | None = None,
+    client: tuple[str, str] = ("isc", "any"),
+) -> dict[str, Any]:
+    """The token endpoint's answer to a password grant."""
+    form = {"grant_type": "password", "username": user, "password": password}
+    if scope is not None:
+        form["scope"] = scope
+    return await website.identity.issue(*client, form)
+
+
+async def bearer(website: Website, access_token: str) -> Caller:
+    """The caller a request with this bearer token is, as the security check finds it."""
+    grant = await website.authenticate(access_token)
+    assert grant is not None, "the access token does not authenticate"
+    return Caller(grant=grant)
+
+
+async def signed_in(
+    website: Website, user: str = DEMO, password: str = PASSWORD, **body: Any
+) -> tuple[dict[str, Any], dict[str, Any]]:
+    """Tokens (with offline access) whose session `user` signed into: the session, and the token answer."""
+    tokens = await token(website, user, password, scope="iscapi offline_access")
+    caller = await bearer(website, tokens["access_token"])
+    answer = await website.sessions.sign_in(caller, {"userName": user, "password": password, **body})
+    return answer.session, tokens
+
+
+class BearerClient:
+    """A client that sends its bearer token with every request: each call is a fresh security check."""
+
+    def __init__(self, website: Website, access_token: str) -> None:
+        self.website = website
+        self.access_token = access_token
+
+    async def __call__(self) -> Caller:
+        return await bearer(self.website, self.access_token)
+
+
+async def signed_in_client(website: Website, user: str = DEMO, password: str = PASSWORD, **body: Any) -> BearerClient:
+    _, tokens = await signed_in(website, user, password, **body)
+    return BearerClient(website, tokens["access_token"])
