@@ -33,6 +33,7 @@ class Exchange:
     elapsed: float = 0.0
     operation_id: str | None = None
     error_codes: frozenset[str] = frozenset()  # the contract's codes this error answer can be
+    cookies: Mapping[str, str] = field(default_factory=dict)  # what the answer's Set-Cookie headers set
 
     def json(self) -> Any:
         """The answer's JSON body, or `None` when it is not JSON."""
@@ -273,8 +274,25 @@ class ApiClient:
             elapsed=time.monotonic() - started,
             operation_id=operation_id,
             error_codes=error_codes_of(self.contract, operation_id, response.status_code, answer),
+            cookies=dict(response.cookies),
         )
+        # Cookies belong to the visitor a scenario plays (`Visitor`), never to the whole run.
+        self._client.cookies.clear()
         self.requests_sent += 1
+        return exchange
+
+
+@dataclass(slots=True)
+class Visitor:
+    """One browser's cookies: sent with its requests, updated from the answers, as a browser does."""
+
+    cookies: dict[str, str] = field(default_factory=dict)
+
+    def headers(self) -> dict[str, str]:
+        return {"Cookie": "; ".join(f"{name}={value}" for name, value in self.cookies.items())} if self.cookies else {}
+
+    def remember(self, exchange: Exchange) -> Exchange:
+        self.cookies.update(exchange.cookies)
         return exchange
 
 

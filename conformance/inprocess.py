@@ -23,6 +23,8 @@ class AsgiTransport(httpx.BaseTransport):
         answer = self._client.request(
             request.method, str(request.url), headers=dict(request.headers), data=request.read(), allow_redirects=False
         )
+        # The test client keeps cookies; here each request sends only the cookies it carries.
+        self._client.cookies.clear()
         return httpx.Response(answer.status_code, headers=list(answer.headers.items()), content=answer.content,
                               request=request)
 

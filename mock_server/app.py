@@ -29,7 +29,7 @@ from mock_server.middleware import (
 from mock_server.mounts import Mounts
 from mock_server.resolver import TagResolver
 from mock_server.runtime import Runtime
-from mock_server.security import SECURITY_MAP, with_check_functions
+from mock_server.security import SECURITY_MAP, RefusedCredentials, with_check_functions
 from mock_server.validation import (
     CachedParameterValidator,
     ContractBodyValidator,
@@ -113,6 +113,7 @@ def create_app(config: ServerConfig | None = None, *, on_ready: Callable[[], Non
     )
     app.add_middleware(RuntimeBinding, position=MiddlewarePosition.BEFORE_SWAGGER, runtime=runtime)
     app.add_middleware(ContentTypes, position=MiddlewarePosition.BEFORE_SECURITY, mounts=mounts)
+    app.add_middleware(RefusedCredentials, position=MiddlewarePosition.BEFORE_VALIDATION)
     # Forced errors and delays come before any contract's own checks.
     app.add_middleware(
         MockControls, position=MiddlewarePosition.BEFORE_SECURITY,
@@ -150,6 +151,8 @@ def create_app(config: ServerConfig | None = None, *, on_ready: Callable[[], Non
         allow_methods=sorted({op.method.upper() for contract in contracts for op in contract.operations.values()} | {"OPTIONS"}),
         allow_headers=sorted(set(_request_headers(contracts)) | {"content-type", *MOCK_HEADERS}),
         expose_headers=sorted(set(_exposed_headers(contracts))),
+        # A browser sends a contract's session cookie cross-origin only to a server that allows it.
+        allow_credentials=any(_takes_cookies(contract) for contract in contracts),
         max_age=600,
     )
     app.runtime = runtime
@@ -168,6 +171,14 @@ def _request_headers(contracts: Iterable[Contract]) -> Iterable[str]:
             for parameter in contract.operation_spec(operation.operation_id).get("parameters", ()):
                 if parameter["in"] == "header":
                     yield parameter["name"].lower()
+
+
+def _takes_cookies(contract: Contract) -> bool:
+    """True when a contract names a cookie: a cookie parameter or an API key sent as a cookie."""
+    if any(scheme.get("in") == "cookie" for scheme in contract.security_schemes().values()):
+        return True
+    return any(parameter["in"] == "cookie" for operation in contract.operations.values()
+               for parameter in contract.operation_spec(operation.operation_id).get("parameters", ()))
 
 
 def _exposed_headers(contracts: Iterable[Contract]) -> Iterable[str]:

@@ -5,6 +5,8 @@ from __future__ import annotations
 from contextvars import ContextVar
 from typing import TYPE_CHECKING, Any
 
+from starlette.requests import cookie_parser
+
 if TYPE_CHECKING:
     from mock_server.runtime import Runtime
 
@@ -28,3 +30,12 @@ def request_header(name: str) -> str | None:
         if key == wanted:
             return str(value.decode("latin-1"))
     return None
+
+
+def request_cookie(name: str) -> str | None:
+    """A cookie the request sends (a cookie parameter, which Connexion does not hand to handlers).
+
+    Read as Connexion's validation reads it: the first Cookie header, with Starlette's parser.
+    """
+    header = next((value for key, value in _scope.get()["headers"] if key == b"cookie"), None)
+    return None if header is None else cookie_parser(header.decode("latin-1")).get(name)

@@ -9,9 +9,9 @@ fast path answers is what Connexion would: the same security check functions, th
 with the same arguments, the answer encoded the same way and validated against the same response
 schema, errors through the same envelopes.
 
-An operation the fast path cannot take whole (a form or non-JSON body, parameters in cookies or
-with a `style`, several security schemes, an answer other than one JSON or empty success) is left
-to Connexion entirely.
+An operation the fast path cannot take whole (a form or non-JSON body, parameters with a `style`,
+several security schemes, an answer other than one JSON or empty success) is left to Connexion
+entirely.
 """
 
 from __future__ import annotations
@@ -24,6 +24,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qsl
 
+from starlette.requests import cookie_parser
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from mock_server.envelope import Answer, Envelopes, server_fault
@@ -94,6 +95,7 @@ class FastRoute:
     body_schema: Mapping[str, Any] | None  # None: the operation takes no body
     body_argument: bool
     security: SchemeCheck | None
+    cookies: Mapping[str, _Parameter]  # by name; checked only, handlers read them themselves
     context_arguments: frozenset[str]  # `user`, `token_info`: what the handler takes of the security result
     success: int  # the one documented 2xx status
     response_schema: Mapping[str, Any] | None  # None: the success answer has no body
@@ -128,6 +130,18 @@ class FastRoute:
         for name, parameter in self.headers.items():
             if name in found:
                 parameter.value(found[name].decode("latin-1"))
+            elif parameter.required:
+                raise _Decline
+
+    def check_cookies(self, headers: list[tuple[bytes, bytes]]) -> None:
+        if not self.cookies:
+            return
+        # Connexion reads the first Cookie header with Starlette's parser.
+        header = next((value for name, value in headers if name == b"cookie"), None)
+        found = cookie_parser(header.decode("latin-1")) if header is not None else {}
+        for name, parameter in self.cookies.items():
+            if name in found:
+                parameter.value(found[name])
             elif parameter.required:
                 raise _Decline
 
@@ -190,12 +204,15 @@ def _route(
     path: dict[str, _Parameter] = {}
     query: dict[str, _Parameter] = {}
     headers: dict[bytes, _Parameter] = {}
+    cookies: dict[str, _Parameter] = {}
     for parameter_spec in spec.get("parameters", ()):
         parameter = _parameter(parameter_spec, accepted, sanitize)
         where = parameter_spec["in"]
-        if parameter is None or where not in ("path", "query", "header"):
+        if parameter is None or where not in ("path", "query", "header", "cookie"):
             return None
-        if where == "header":
+        if where == "cookie":
+            cookies[parameter.name] = parameter
+        elif where == "header":
             headers[parameter.name.lower().encode("latin-1")] = parameter
         else:
             (path if where == "path" else query)[parameter.name] = parameter
@@ -213,7 +230,7 @@ def _route(
         if set(pattern.groupindex) != set(path):
             return None
     return FastRoute(
-        contract, operation, handler, pattern, path, query, headers, body_schema, "body" in accepted, check,
+        contract, operation, handler, pattern, path, query, headers, body_schema, "body" in accepted, check, cookies,
         frozenset({"user", "token_info"} & set(accepted)), int(successes[0]),
         content["application/json"]["schema"] if content else None,
     )
@@ -325,12 +342,17 @@ class FastPath:
         raw: bytes | None = None  # None until the body is read
         try:
             credential = route.security.credential(scope) if route.security else None
-            if route.security is not None and credential is None:
+            # Without a credential only an operation that admits anonymous callers goes on, and only
+            # when nothing at all was sent.
+            if route.security is not None and credential is None and not (
+                route.security.anonymous and route.security.sent_none(scope)
+            ):
                 raise _Decline
             path_params = route.path_texts(scope["path"])
             arguments = route.path_arguments(path_params)
             arguments.update(route.query_arguments(scope["query_string"]))
             route.check_headers(scope["headers"])
+            route.check_cookies(scope["headers"])
             if route.body_schema is not None:
                 # Within the limit by its declared length; empty (or a client gone) is Connexion's to answer.
                 raw = await read_body(receive, limit)
@@ -362,14 +384,16 @@ class FastPath:
         try:
             await self.runtime.bind(scope)
             if route.security is not None:
-                assert credential is not None
-                context = await route.security.check(scope, credential)
+                # What Connexion's anonymous requirement gives a request that sends no credential.
+                context: dict[str, Any] = {"user": None, "token_info": {}}
+                if credential is not None:
+                    context = await route.security.check(scope, credential)
                 arguments.update({name: context[name] for name in route.context_arguments})
             result = await route.handler(**arguments)
-            status, body = _status_and_body(result, route.success)
+            status, body, headers = _answer_parts(result, route.success)
             if route.response_schema is None:
                 # As Connexion answers: the operation's one media type, no length, no body.
-                return status, [_JSON_HEADERS], b""
+                return status, [_JSON_HEADERS, *headers], b""
             # Encoded as Connexion encodes, and validated as Connexion validates: the bytes sent.
             payload = JSON.encode(body)
             conforms = not self.validate_responses or response_body_passes(route.response_schema, JSON.reload(payload))
@@ -378,16 +402,17 @@ class FastPath:
         if not conforms:
             logger.error("NonConformingResponseBody on %s %s", scope["method"], scope["path"])
             return self.envelopes.answer(server_fault(), scope)
-        return status, [(b"content-length", str(len(payload)).encode()), _JSON_HEADERS], payload
+        return status, [(b"content-length", str(len(payload)).encode()), _JSON_HEADERS, *headers], payload
 
 
-def _status_and_body(result: Any, success: int) -> tuple[int, Any]:
-    """A handler's result as Connexion reads it: a body, or `(body, status)`."""
+def _answer_parts(result: Any, success: int) -> tuple[int, Any, list[tuple[bytes, bytes]]]:
+    """A handler's result as Connexion reads it: a body, `(body, status)` or `(body, status, headers)`."""
     if isinstance(result, tuple):
-        body, status = result
+        body, status, *rest = result
         if status != success:
             raise RuntimeError(f"the handler answered {status}; the contract documents {success}")
-        return status, body
+        headers = [(name.lower().encode("latin-1"), value.encode("latin-1")) for name, value in (rest[0] if rest else {}).items()]
+        return status, body, headers
     if success != 200:
         raise RuntimeError(f"the handler answered 200; the contract documents {success}")
-    return 200, result
+    return 200, result, []

@@ -4,6 +4,10 @@ A vendor package names one check function per security scheme. Connexion finds s
 through `x-apikeyInfoFunc`, `x-bearerInfoFunc`, `x-basicInfoFunc` and `x-tokenInfoFunc` in the
 scheme; the copy of the contract handed to Connexion gets them. The fast path calls the same
 functions with the same arguments (`SchemeCheck`).
+
+Where an operation also admits anonymous callers (an empty security requirement), Connexion lets
+a request whose credential was refused through as anonymous. Sending a wrong credential is never
+the same as sending none: `RefusedCredentials` answers such a request with the refusal.
 """
 
 from __future__ import annotations
@@ -17,15 +21,16 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from connexion.exceptions import OAuthResponseProblem, OAuthScopeProblem
+from connexion.exceptions import OAuthProblem, OAuthResponseProblem, OAuthScopeProblem
 from connexion.lifecycle import ConnexionRequest
 from connexion.security import (
+    NO_VALUE,
     ApiKeySecurityHandler,
     BasicSecurityHandler,
     BearerSecurityHandler,
     OAuthSecurityHandler,
 )
-from starlette.types import Scope
+from starlette.types import ASGIApp, Receive, Scope, Send
 
 from storefront_kit.contract import Contract, Operation
 
@@ -61,17 +66,62 @@ def with_check_functions(contract: Contract, functions: Mapping[str, Callable[..
     return raw
 
 
-def _cached_signatures(handler: type[Any]) -> type[Any]:
+# Where a refused credential waits in the request's extensions for `RefusedCredentials`.
+REFUSED = "storefront_refused_credential"
+# Where Connexion's security puts `user` and `token_info` (`ConnexionRequest.context`).
+CONNEXION_CONTEXT = "connexion_context"
+
+
+def _handler(base: type[Any]) -> type[Any]:
+    """Connexion's handler of one kind of scheme, remembering a refusal for `RefusedCredentials`."""
+
+    def get_fn(self: Any, security_scheme: dict[str, Any], required_scopes: list[str]) -> Any:
+        verify = base.get_fn(self, security_scheme, required_scopes)
+        if verify is None:
+            return None
+
+        async def remembering(request: ConnexionRequest) -> Any:
+            try:
+                result = verify(request)
+                while inspect.isawaitable(result):
+                    result = await result
+            except Exception as exc:
+                request.scope["extensions"][REFUSED] = exc
+                raise
+            return result
+
+        return remembering
+
     # Connexion inspects the check function's signature on every request; it never changes.
-    return type(handler.__name__, (handler,), {"_accepts_kwarg": staticmethod(functools.cache(handler._accepts_kwarg))})
+    accepts = staticmethod(functools.cache(base._accepts_kwarg))
+    return type(base.__name__, (base,), {"get_fn": get_fn, "_accepts_kwarg": accepts})
 
 
 SECURITY_MAP = {
-    "apiKey": _cached_signatures(ApiKeySecurityHandler),
-    "basic": _cached_signatures(BasicSecurityHandler),
-    "bearer": _cached_signatures(BearerSecurityHandler),
-    "oauth2": _cached_signatures(OAuthSecurityHandler),
+    "apiKey": _handler(ApiKeySecurityHandler),
+    "basic": _handler(BasicSecurityHandler),
+    "bearer": _handler(BearerSecurityHandler),
+    "oauth2": _handler(OAuthSecurityHandler),
 }
+
+
+class RefusedCredentials:
+    """Answers the refusal of a credential that was sent where anonymous callers are admitted too.
+
+    Sits between Connexion's security and validation middleware, so that a refused credential
+    answers before any parameter or body rule, as it does where a credential is required.
+    """
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        extensions = scope.get("extensions", {})
+        refused = extensions.pop(REFUSED, None)
+        # An anonymous requirement lets the request through with empty token information.
+        if refused is not None and extensions.get(CONNEXION_CONTEXT, {}).get("token_info") == {}:
+            raise refused
+        await self.app(scope, receive, send)
 
 
 @dataclass(frozen=True, slots=True)
@@ -80,7 +130,8 @@ class SchemeCheck:
 
     `credential(scope)` is None where Connexion's handling could differ (no credential, a header
     sent twice, an Authorization header of another form): the fast path then leaves the request to
-    Connexion.
+    Connexion, unless the operation admits anonymous callers and nothing at all was sent
+    (`sent_none`).
     """
 
     kind: str
@@ -89,6 +140,16 @@ class SchemeCheck:
     required_scopes: tuple[str, ...]
     wants_scopes: bool
     wants_request: bool
+    anonymous: bool  # the operation's security also has the empty requirement, after this scheme
+
+    def sent_none(self, scope: Scope) -> bool:
+        """True when the request carries nothing this scheme would read."""
+        if self.kind == "apiKey":
+            assert self.location is not None
+            where, name = self.location
+            wanted = name.lower().encode("latin-1")
+            return where == "header" and all(key != wanted for key, _ in scope["headers"])
+        return all(key != b"authorization" for key, _ in scope["headers"])
 
     def credential(self, scope: Scope) -> tuple[str, ...] | None:
         if self.kind == "apiKey":
@@ -124,6 +185,10 @@ class SchemeCheck:
         token_info = self.function(*credential, **kwargs)
         while inspect.isawaitable(token_info):
             token_info = await token_info
+        if token_info is NO_VALUE:  # the check took the credential for none at all
+            if self.anonymous:
+                return {"user": None, "token_info": {}}
+            raise OAuthProblem(detail="No authorization token provided")
         if token_info is None:
             raise OAuthResponseProblem(detail="Provided authorization is not valid")
         if self.kind == "oauth2":
@@ -134,10 +199,13 @@ class SchemeCheck:
 
 
 def scheme_check(contract: Contract, operation: Operation, functions: Mapping[str, Callable[..., Any]]) -> SchemeCheck | None:
-    """The check of an operation secured by exactly one scheme; None for any other security."""
-    if len(operation.security) != 1 or len(operation.security[0]) != 1:
+    """The check of an operation secured by one scheme, alone or before the anonymous requirement;
+    None for any other security."""
+    requirements = operation.security
+    anonymous = len(requirements) == 2 and not requirements[1]
+    if not (len(requirements) == 1 or anonymous) or len(requirements[0]) != 1:
         return None
-    ((name, scopes),) = operation.security[0].items()
+    ((name, scopes),) = requirements[0].items()
     scheme = contract.security_schemes()[name]
     kind = _kind(scheme)
     if kind not in _FUNCTION_KEYS:
@@ -151,6 +219,7 @@ def scheme_check(contract: Contract, operation: Operation, functions: Mapping[st
         required_scopes=tuple(scopes),
         wants_scopes=handler._accepts_kwarg(function, "required_scopes"),
         wants_request=handler._accepts_kwarg(function, "request"),
+        anonymous=anonymous,
     )
 
 

@@ -52,10 +52,11 @@ def _strict_format_checker() -> FormatChecker:
 
 FORMAT_CHECKER = _strict_format_checker()
 
-# Keywords whose Draft 4 meaning Connexion's validators change (`nullable`, `writeOnly`) or whose
+# Keywords whose Draft 4 meaning Connexion's validators change (`writeOnly`) or whose
 # regular-expression keys jsonschema-rs would read differently: a schema using one is judged by
-# Python alone.
-_PYTHON_ONLY = frozenset({"nullable", "x-nullable", "writeOnly", "x-writeOnly", "patternProperties", "$ref"})
+# Python alone. `nullable` is rewritten where Connexion's validators read it (`_nullable`).
+_PYTHON_ONLY = frozenset({"writeOnly", "x-writeOnly", "patternProperties", "$ref"})
+_NULLABLE = ("nullable", "x-nullable")
 _SCHEMA_MAPS = ("properties", "definitions", "dependencies")
 _SCHEMAS = ("additionalProperties", "additionalItems", "items", "not")
 _SCHEMA_LISTS = ("allOf", "anyOf", "oneOf")
@@ -74,13 +75,15 @@ def _python_format(name: str) -> Callable[[str], bool]:
     return lambda value: FORMAT_CHECKER.conforms(value, name)
 
 
-def _compiled_schema(node: Any, formats: dict[str, Callable[[str], bool]]) -> Any:
+def _compiled_schema(node: Any, formats: dict[str, Callable[[str], bool]], nullable: bool) -> Any:
     """`node` rewritten for jsonschema-rs so that it judges exactly as the Python validator.
 
     jsonschema-rs reads `pattern` as an ECMA regular expression, whose classes and anchors differ
     from Python's `re` (a negated whitespace class lets through characters Python calls space),
     so each pattern, and each format other than the strict ones both sides take from
-    jsonschema-rs, becomes a custom format that calls the Python check.
+    jsonschema-rs, becomes a custom format that calls the Python check. With `nullable` (Connexion's
+    request and response validators), a node marked `nullable` lets null past its `type` and
+    `enum`, and nothing else, as Connexion's validators do.
     """
     if not isinstance(node, dict):
         return node
@@ -89,13 +92,16 @@ def _compiled_schema(node: Any, formats: dict[str, Callable[[str], bool]]) -> An
     out: dict[str, Any] = {}
     for key, value in node.items():
         if key in _SCHEMA_MAPS and isinstance(value, dict):
-            out[key] = {name: _compiled_schema(sub, formats) for name, sub in value.items()}
+            out[key] = {name: _compiled_schema(sub, formats, nullable) for name, sub in value.items()}
         elif key in _SCHEMAS:
-            out[key] = [_compiled_schema(sub, formats) for sub in value] if isinstance(value, list) else _compiled_schema(value, formats)
+            out[key] = ([_compiled_schema(sub, formats, nullable) for sub in value] if isinstance(value, list)
+                        else _compiled_schema(value, formats, nullable))
         elif key in _SCHEMA_LISTS and isinstance(value, list):
-            out[key] = [_compiled_schema(sub, formats) for sub in value]
-        elif key != "components":  # Connexion attaches the spec's components; refs are resolved already
+            out[key] = [_compiled_schema(sub, formats, nullable) for sub in value]
+        elif key != "components" and key not in _NULLABLE:  # components: Connexion attaches them; refs are resolved
             out[key] = value
+    if nullable and (node.get("x-nullable") is True or node.get("nullable")):
+        _nullable(out)
     checks: list[dict[str, str]] = []
     pattern = out.pop("pattern", None)
     if pattern is not None:
@@ -116,6 +122,17 @@ def _compiled_schema(node: Any, formats: dict[str, Callable[[str], bool]]) -> An
     return out
 
 
+def _nullable(node: dict[str, Any]) -> None:
+    """Let null past the node's `type` and `enum` (Connexion's `allow_nullable`)."""
+    kind = node.get("type")
+    if isinstance(kind, str):
+        node["type"] = [kind, "null"]
+    elif isinstance(kind, list) and "null" not in kind:
+        node["type"] = [*kind, "null"]
+    if isinstance(node.get("enum"), list) and None not in node["enum"]:
+        node["enum"] = [*node["enum"], None]
+
+
 @dataclass(slots=True)
 class _Judges:
     """The validators of one schema: the compiled fast path (None: Python only) and Python's."""
@@ -131,7 +148,7 @@ def _judges(cache: dict[int, _Judges], schema: Mapping[str, Any], python_cls: An
         formats: dict[str, Callable[[str], bool]] = {}
         try:
             compiled = jsonschema_rs.Draft4Validator(
-                _compiled_schema(schema, formats), formats=formats, validate_formats=True
+                _compiled_schema(schema, formats, python_cls is not Draft4Validator), formats=formats, validate_formats=True
             )
         except (_NotCompilable, ValueError):  # jsonschema-rs refused the schema: Python alone judges
             compiled = None

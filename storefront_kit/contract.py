@@ -63,6 +63,11 @@ class Operation:
         return bool(self.security) and all(self.security)
 
     @property
+    def takes_credential(self) -> bool:
+        """True when a credential can be sent, required or not; a refused one answers 401."""
+        return any(self.security)
+
+    @property
     def error_codes(self) -> frozenset[str]:
         return frozenset().union(*self.codes_by_status.values()) if self.codes_by_status else frozenset()
 
@@ -180,14 +185,22 @@ class Contract:
         return codes[0]
 
     def unauthenticated_code(self, operation: Operation) -> str | None:
-        """The code a missing or refused credential answers on `operation`, None if it needs none."""
-        return self.generic_code("unauthenticated", operation) if operation.secured else None
+        """The code a refused credential (or a missing required one) answers on `operation`, None if
+        it takes no credential."""
+        return self.generic_code("unauthenticated", operation) if operation.takes_credential else None
 
     def code_for_schema_failure(
-        self, schema: Mapping[str, Any], schema_path: Sequence[str | int], keyword: str, missing_property: str | None = None
+        self,
+        schema: Mapping[str, Any],
+        schema_path: Sequence[str | int],
+        keyword: str,
+        missing_property: str | None = None,
+        operation: Operation | None = None,
     ) -> str:
         """The code a failed schema rule answers: its `x-error-code`, else the generic bad-request one."""
-        return error_code_for_failure(schema, schema_path, keyword, missing_property) or self.generic_code("badRequest")
+        return error_code_for_failure(schema, schema_path, keyword, missing_property) or self.generic_code(
+            "badRequest", operation
+        )
 
     def _read_operations(self) -> Iterable[Operation]:
         global_security = self.resolved.get("security", [])

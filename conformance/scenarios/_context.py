@@ -219,7 +219,8 @@ def schema_code(contract: Contract, operation_id: str, body: Any) -> str:
         missing = None
         if error.validator == "required" and isinstance(error.instance, dict):
             missing = next((name for name in error.validator_value if name not in error.instance), None)
-        codes.add(contract.code_for_schema_failure(schema, list(error.absolute_schema_path), str(error.validator), missing))
+        codes.add(contract.code_for_schema_failure(schema, list(error.absolute_schema_path), str(error.validator), missing,
+                                                   contract.operation(operation_id)))
     if len(codes) != 1:
         raise ValueError(f"{operation_id}: body {body!r} does not break exactly one kind of schema rule")
     return codes.pop()

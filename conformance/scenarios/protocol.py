@@ -55,14 +55,19 @@ def _without(request: Mapping[str, Any], *keys: str) -> dict[str, Any]:
 
 @scenario(covers=_credential_codes)
 def missing_or_unknown_credential(ctx: ScenarioContext) -> None:
-    """Without a credential, or with one the backend never issued, every secured operation answers 401."""
+    """A credential the backend never issued answers 401 wherever one can be sent; so does a missing required one.
+
+    Operations that also admit anonymous callers answer the unknown credential with 401 too: sending a
+    wrong credential is never the same as sending none.
+    """
     unknown = ctx.hex_token(64)
     for op in ctx.operations():
         code = ctx.contract.unauthenticated_code(op)
         if code is None or code not in op.error_codes:
             continue
         request = _without(ctx.valid_request(op.operation_id), "credential")
-        ctx.error(op.operation_id, code, "a request without its credential", rule="credential_enforced", **request)
+        if op.secured:
+            ctx.error(op.operation_id, code, "a request without its credential", rule="credential_enforced", **request)
         ctx.error(op.operation_id, code, "a credential the backend never issued", rule="credential_enforced",
                   credential=unknown, **request)
 
@@ -97,30 +102,39 @@ def missing_query_parameters(ctx: ScenarioContext) -> None:
                       **{**request, "query": rest})
 
 
-def _broken_path_values(contract: Contract) -> Iterator[tuple[str, str, str]]:
-    """(operation, parameter, value) for each path parameter with a rule a value can break."""
+_PARAMETER_PLACES = ("path", "query", "cookie")
+
+
+def _broken_parameter_values(contract: Contract) -> Iterator[tuple[str, str, str, str]]:
+    """(operation, place, parameter, value) for each path, query or cookie parameter with a rule a
+    value can break."""
     for op in contract.operations.values():
         for parameter in contract.operation_spec(op.operation_id).get("parameters", ()):
-            if parameter["in"] != "path":
+            if parameter["in"] not in _PARAMETER_PLACES:
                 continue
             validator = OAS30Validator(parameter.get("schema", {}))
             value = next((text for text in ("!", "A", "x" * 300) if not validator.is_valid(text)), None)
             if value is not None:
-                yield op.operation_id, parameter["name"], value
+                yield op.operation_id, parameter["in"], parameter["name"], value
+
+
+def _with_parameter(request: dict[str, Any], place: str, name: str, value: str) -> dict[str, Any]:
+    if place == "cookie":
+        return {**request, "headers": {**request.get("headers", {}), "Cookie": f"{name}={value}"}}
+    return {**request, place: {**request.get(place, {}), name: value}}
 
 
 @scenario(covers=lambda contract: {op: codes for op, codes in _with_failure(contract, "badRequest").items()
-                                   if any(case[0] == op for case in _broken_path_values(contract))})
-def invalid_path_parameters(ctx: ScenarioContext) -> None:
-    """A path parameter that breaks its schema (pattern, length) answers the bad-request code."""
-    for operation_id, name, value in _broken_path_values(ctx.contract):
+                                   if any(case[0] == op for case in _broken_parameter_values(contract))})
+def invalid_parameters(ctx: ScenarioContext) -> None:
+    """A path, query or cookie parameter that breaks its schema (pattern, length) answers the bad-request code."""
+    for operation_id, place, name, value in _broken_parameter_values(ctx.contract):
         op = ctx.contract.operation(operation_id)
         code = ctx.contract.generic_code("badRequest", op)
         if operation_id not in ctx.selected or code not in op.error_codes:
             continue
-        request = ctx.valid_request(operation_id)
-        ctx.error(operation_id, code, f"the path parameter {name} as {value[:20]!r}, which breaks its schema",
-                  **{**request, "path": {**request["path"], name: value}})
+        ctx.error(operation_id, code, f"the {place} parameter {name} as {value[:20]!r}, which breaks its schema",
+                  **_with_parameter(ctx.valid_request(operation_id), place, name, value))
 
 
 @scenario(covers=lambda contract: _with_failure(contract, "unsupportedMediaType"))

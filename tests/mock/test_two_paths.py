@@ -32,7 +32,7 @@ Message = dict[str, Any]
 _GENERATED = re.compile(r"[A-Za-z0-9_-]{16,}")
 _TIMESTAMP = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?(Z|[+-]\d\d:\d\d)?")
 _SECONDS = re.compile(r"\b\d+ seconds\b")
-_HEADERS = ("content-type", "allow", "access-control-allow-origin", "vary")
+_HEADERS = ("content-type", "allow", "access-control-allow-origin", "vary", "set-cookie")
 
 
 @dataclass
@@ -48,6 +48,10 @@ class Answer:
         except ValueError:
             body = _masked(text)
         headers = {name: self.headers.get(name) for name in _HEADERS}
+        if headers["set-cookie"]:
+            name, _, rest = headers["set-cookie"].partition("=")
+            value, _, attributes = rest.partition(";")
+            headers["set-cookie"] = f"{name}={translate.get(value, value)};{attributes}"
         return self.status, headers, "retry-after" in self.headers, body
 
 
@@ -109,6 +113,7 @@ class TwoPaths:
             _learn(json.loads(first.body), json.loads(second.body), self.ids)
         except ValueError:
             pass
+        _learn(_cookie_value(first), _cookie_value(second), self.ids)
         seen, expected = first.observed(self.ids), second.observed({})
         if seen != expected:
             self.differences.append(f"{scope['method']} {scope['path']}?{scope['query_string'].decode()}\n"
@@ -138,6 +143,12 @@ class TwoPaths:
         path = self._replace(scope["path"].encode()).decode()
         return {**scope, "headers": headers, "path": path, "raw_path": path.encode(),
                 "query_string": self._replace(scope["query_string"])}
+
+
+def _cookie_value(answer: Answer) -> str | None:
+    """The value of the cookie an answer sets (`Set-Cookie: name=value; ...`), if any."""
+    header = answer.headers.get("set-cookie")
+    return None if header is None else header.partition("=")[2].partition(";")[0]
 
 
 async def _read(receive: Any) -> bytes:

@@ -8,6 +8,7 @@ from typing import Any
 
 import pytest
 from connexion.json_schema import Draft4RequestValidator, Draft4ResponseValidator
+from jsonschema import Draft4Validator
 
 from mock_server.app import CONTROLS_SPEC
 from mock_server.validation import _judges, _passes_fast
@@ -91,7 +92,30 @@ def test_patterns_are_judged_as_python_judges_them() -> None:
     assert _passes_fast(judges, {"a": "xy\n"}) and judges.python.is_valid({"a": "xy\n"})
 
 
-@pytest.mark.parametrize("keyword", ["nullable", "x-nullable", "writeOnly"])
+@pytest.mark.parametrize("keyword", ["writeOnly", "x-writeOnly"])
 def test_schemas_connexion_reads_differently_take_the_python_path(keyword: str) -> None:
     schema = {"type": "object", "properties": {"a": {"type": "string", keyword: True}}}
     assert _judges({}, schema, Draft4ResponseValidator).compiled is None
+
+
+@pytest.mark.parametrize("keyword", ["nullable", "x-nullable"])
+@pytest.mark.parametrize("python_cls", [Draft4RequestValidator, Draft4ResponseValidator, Draft4Validator])
+def test_nullable_is_judged_as_connexion_judges_it(keyword: str, python_cls: Any) -> None:
+    # Connexion lets null past `type` and `enum` of a nullable node, and past nothing else (an
+    # `allOf` still applies); its parameter validator (plain Draft 4) does not read the keyword.
+    schema = {
+        "type": "object",
+        "properties": {
+            "a": {"type": "string", "maxLength": 3, keyword: True},
+            "b": {"type": "string", "enum": ["x", "y"], keyword: True},
+            "c": {"allOf": [{"type": "object"}], keyword: True},
+            "d": {"type": ["integer", "string"], keyword: True},
+        },
+    }
+    judges = _judges({}, schema, python_cls)
+    assert judges.compiled is not None
+    bodies = [{"a": None}, {"a": "abcd"}, {"a": "ab"}, {"b": None}, {"b": "z"}, {"b": "x"}, {"c": None}, {"c": {}},
+              {"d": None}, {"d": 1}, {"d": 1.5}]
+    for body in bodies:
+        assert _passes_fast(judges, body) == judges.python.is_valid(body), (body, python_cls)
+    assert judges.python.is_valid({"a": None}) == (python_cls is not Draft4Validator)

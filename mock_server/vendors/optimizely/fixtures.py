@@ -1,7 +1,8 @@
 """Optimizely's seed data: a fixture file's settings, clients, catalog and users, expanded by Faker.
 
-The same file, seed and locale give byte-identical data: every id is a UUID derived from the seed
-and a stable name (`user:demo`), every made-up value comes from one seeded Faker instance.
+The same file, seed and locale give byte-identical data: every made-up value comes from one seeded
+Faker instance. Every id is a UUID derived from a stable name (`user:demo`) alone, so a target file
+naming the demo user's customers, languages and currencies holds whatever the seed.
 """
 
 from __future__ import annotations
@@ -270,7 +271,7 @@ class _Generator:
             ) from exc
         self.fake.seed_instance(document["seed"])
         self.random = self.fake.random
-        self.namespace = uuid.uuid5(uuid.NAMESPACE_URL, f"urn:storefront-kit:optimizely:{document['seed']}")
+        self.namespace = uuid.uuid5(uuid.NAMESPACE_URL, "urn:storefront-kit:optimizely")
         try:
             code, name = self.fake.current_country_code(), self.fake.current_country()
         except (AttributeError, IndexError, ValueError) as exc:
@@ -290,7 +291,7 @@ class _Generator:
         self.default_persona = next(persona["name"] for persona in personas if persona["isDefault"])
 
     def _id(self, name: str) -> str:
-        """A UUID derived from the seed and a name that stays the same when other entries change."""
+        """A UUID derived from a name that stays the same when the seed or other entries change."""
         return str(uuid.uuid5(self.namespace, name))
 
     def run(self) -> OptimizelyFixtureData:

@@ -13,7 +13,11 @@ import pytest
 import yaml
 
 from mock_server.common.fixtures import FixtureError
-from mock_server.vendors.emporix.fixtures import DEFAULT_FIXTURES, EmporixFixtureData, load_fixtures
+from mock_server.vendors.emporix.fixtures import (
+    DEFAULT_FIXTURES,
+    EmporixFixtureData,
+    load_fixtures,
+)
 from storefront_kit import registry
 
 TENANT_SETTINGS = registry.contract("emporix").settings_schema()

@@ -6,7 +6,7 @@ from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
-from optimizely_steps import WEBSITE_SETTINGS, ManualClock, SettingsContract
+from optimizely_steps import CONTRACT, WEBSITE_SETTINGS, ManualClock
 
 from mock_server.common.passwords import hash_password
 from mock_server.store import open_store
@@ -16,7 +16,7 @@ from mock_server.vendors.optimizely.fixtures import OptimizelyFixtureData, load_
 
 @pytest.fixture(scope="session")
 def fixture_data() -> OptimizelyFixtureData:
-    return load_fixtures(contract=SettingsContract())
+    return load_fixtures(contract=CONTRACT)
 
 
 @pytest.fixture(scope="session")

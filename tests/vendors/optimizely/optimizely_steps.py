@@ -7,47 +7,14 @@ from typing import Any
 
 from mock_server.errors import ApiError
 from mock_server.vendors.optimizely.domain import Caller, Website
+from storefront_kit import registry
 
 DEMO, PASSWORD = "demo", "Demo-Password-1"
 GENERATED_PASSWORD = "Customer-Password-1"
 NEW_PASSWORD = "New-Password-2"
 
-_SECONDS = {"type": "integer", "minimum": 1}
-# The contract's `WebsiteSettings` as the design writes it; `contracts/optimizely.yaml` carries the
-# same schema.
-WEBSITE_SETTINGS: dict[str, Any] = {
-    "type": "object",
-    "additionalProperties": False,
-    "properties": {
-        "website": {"type": "string", "minLength": 1, "maxLength": 100, "default": "Storefront"},
-        "storefrontUrl": {"type": "string", "format": "uri", "default": "https://storefront.example.com"},
-        "sessionIdleSeconds": {**_SECONDS, "default": 1200},
-        "rememberMeSeconds": {**_SECONDS, "default": 1209600},
-        "accessTokenSeconds": {**_SECONDS, "default": 3600},
-        "refreshTokenSeconds": {**_SECONDS, "default": 1209600},
-        "resetTokenSeconds": {**_SECONDS, "default": 86400},
-        "maxFailedAttempts": {"type": "integer", "minimum": 1, "default": 5},
-        "lockoutSeconds": {**_SECONDS, "default": 900},
-        "passwordRules": {
-            "type": "object",
-            "additionalProperties": False,
-            "properties": {
-                "minLength": {"type": "integer", "minimum": 1, "default": 8},
-                "requireDigit": {"type": "boolean", "default": True},
-                "requireUppercase": {"type": "boolean", "default": True},
-                "requireLowercase": {"type": "boolean", "default": True},
-                "requireSpecialCharacter": {"type": "boolean", "default": False},
-            },
-        },
-    },
-}
-
-
-class SettingsContract:
-    """Stands in for the contract where only its settings schema is needed."""
-
-    def settings_schema(self) -> dict[str, Any]:
-        return WEBSITE_SETTINGS
+CONTRACT = registry.contract("optimizely")
+WEBSITE_SETTINGS: dict[str, Any] = CONTRACT.settings_schema() or {}
 
 
 class ManualClock:

@@ -50,7 +50,9 @@ async def test_an_anonymous_caller_gets_the_websites_defaults_and_nothing_is_sto
         None,
         None,
     )
-    assert (session["persona"], session["personas"], session["userRoles"], session["email"]) == (None, [], None, None)
+    default_persona = next(persona for persona in fixture_data.personas if persona["isDefault"])
+    assert (session["persona"], session["personas"]) == (default_persona["name"], [default_persona])
+    assert (session["userRoles"], session["email"]) == (None, None)
     assert (session["rememberMe"], session["displayChangeCustomerLink"], session["displayMyAccountMenu"]) == (
         False,
         False,
@@ -267,7 +269,7 @@ async def test_sign_out_with_a_cookie_keeps_an_anonymous_session_with_its_langua
         None,
         None,
     )
-    assert (session["persona"], session["rememberMe"]) == (None, False)
+    assert (session["persona"], session["rememberMe"]) == ("Default", False)
     assert (session["language"]["languageCode"], session["currency"]["currencyCode"]) == ("de-de", "EUR")
     assert len(await session_keys(website)) == 1
 

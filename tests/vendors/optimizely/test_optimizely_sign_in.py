@@ -55,7 +55,7 @@ async def test_sign_in_fills_the_tokens_session_with_the_users_defaults(
     assert session["shipTo"] == default_bill_to["shipTos"][0]
     assert (session["language"]["languageCode"], session["currency"]["currencyCode"]) == ("de-de", "EUR")
     assert [persona["name"] for persona in session["personas"]] == ["Buyer", "Default"]
-    assert session["persona"]["name"] == "Buyer"
+    assert session["persona"] == "Buyer"
     assert session["userProfileId"] == demo["id"]
     assert session["userLabel"] == f"{demo['firstName']} {demo['lastName']}"
     assert session["userRoles"] == "Buyer1"

@@ -111,6 +111,10 @@ class Identity:
         client = await self.client(client_id, client_secret)
         if client is None:
             raise invalid_client()
+        return await self.grant(client, form)
+
+    async def grant(self, client: Client, form: Mapping[str, Any]) -> dict[str, Any]:
+        """The TokenResponse for a client the Basic check has let through (see `issue`)."""
         grant_type = _required(form, "grant_type")
         if grant_type not in GRANT_TYPES:
             raise unsupported_grant_type()

@@ -34,17 +34,15 @@ def session_view(
     language = catalog.language(None if state is None else state.language)
     currency = catalog.currency(None if state is None else state.currency)
     member = user if user is not None and state is not None and state.user_id == user.id else None
-    bill_to = ship_to = persona = None
-    personas: list[dict[str, Any]] = []
+    bill_to = ship_to = None
+    # A visitor, and a session signed out, have the website's default persona.
+    personas = [dict(catalog.default_persona)]
     change_customer_link = redirect_to_change_customer = remember_me = False
     if member is not None and state is not None:
         chosen, shipping = chosen_customers(state, member)
         if chosen is not None and shipping is not None:
             bill_to, ship_to = dict(chosen.customer), dict(shipping)
-        personas = [dict(found) for found in map(catalog.persona, member.personas) if found is not None]
-        if not personas:
-            personas = [dict(catalog.default_persona)]
-        persona = personas[0]
+        personas = [dict(found) for found in map(catalog.persona, member.personas) if found is not None] or personas
         several = len(member.bill_tos) > 1 or (chosen is not None and len(chosen.ship_tos) > 1)
         change_customer_link = several and not member.punchout
         redirect_to_change_customer = len(member.bill_tos) > 1 and not member.has_default_bill_to
@@ -75,7 +73,7 @@ def session_view(
         "language": dict(language),
         "newPassword": None,
         "password": None,
-        "persona": persona,
+        "persona": personas[0]["name"],
         "personas": personas,
         "pickUpWarehouse": None,
         "redirectToChangeCustomerPageOnSignIn": redirect_to_change_customer,

@@ -1,0 +1,1 @@
+"""One module per OpenAPI tag; one function per operation, named after its operationId."""

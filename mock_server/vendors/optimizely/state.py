@@ -1,0 +1,41 @@
+"""Optimizely's state as the generic runtime sees it: one website, seeded from its fixtures."""
+
+from __future__ import annotations
+
+from mock_server.common.passwords import FixtureHashes
+from mock_server.vendor import StateContext
+from mock_server.vendors.optimizely.domain import Website
+from mock_server.vendors.optimizely.fixtures import OptimizelyFixtureData, load_fixtures
+
+DEMO_USER = "demo"
+
+
+class OptimizelyState:
+    seed_marker = "optimizely:seeded"
+    layout = "done:1"
+
+    def __init__(self, context: StateContext) -> None:
+        self.fixtures: OptimizelyFixtureData = load_fixtures(
+            context.fixtures, seed=context.seed, locale=context.locale, contract=context.contract
+        )
+        self._hashes = FixtureHashes(user["password"] for user in self.fixtures.users)
+        settings = context.contract.settings_schema()
+        assert settings is not None
+        self.website = Website(context.store, settings, on_empty=context.on_empty)
+        self.settings = self.website.settings
+        self.outbox = self.website.outbox
+
+    async def seed(self) -> None:
+        await self.website.seed(self.fixtures, await self._hashes.resolved())
+
+    async def upgrade(self) -> None:
+        """Nothing to bring up to date: this is the first layout."""
+
+    def banner(self) -> list[tuple[str, str]]:
+        lines = [("Website", str(self.fixtures.settings.get("website", "Storefront")))]
+        for client in self.fixtures.clients:
+            lines.append(("Token client", f"{client['id']} ({'any secret' if client.get('secret') is None else 'secret ' + client['secret']})"))
+        demo = next((user for user in self.fixtures.users if user["userName"] == DEMO_USER), None)
+        if demo is not None:
+            lines.append(("Demo user", f"{demo['userName']} / {demo['password']}"))
+        return lines
