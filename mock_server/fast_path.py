@@ -24,7 +24,6 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qsl
 
-from starlette.requests import cookie_parser
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from mock_server.envelope import Answer, Envelopes, server_fault
@@ -33,6 +32,7 @@ from mock_server.middleware import declared_length, read_body, replay, send_answ
 from mock_server.mounts import ROUTING
 from mock_server.security import SchemeCheck, scheme_check
 from mock_server.validation import (
+    cookie_values,
     parameter_passes,
     parse_json_body,
     request_body_passes,
@@ -136,13 +136,13 @@ class FastRoute:
     def check_cookies(self, headers: list[tuple[bytes, bytes]]) -> None:
         if not self.cookies:
             return
-        # Connexion reads the first Cookie header with Starlette's parser.
-        header = next((value for name, value in headers if name == b"cookie"), None)
-        found = cookie_parser(header.decode("latin-1")) if header is not None else {}
+        # Connexion reads the first Cookie header, and checks every value of a cookie sent twice.
+        header = next((value.decode("latin-1") for name, value in headers if name == b"cookie"), None)
         for name, parameter in self.cookies.items():
-            if name in found:
-                parameter.value(found[name])
-            elif parameter.required:
+            values = cookie_values(header, name)
+            for value in values:
+                parameter.value(value)
+            if not values and parameter.required:
                 raise _Decline
 
     def query_arguments(self, query_string: bytes) -> dict[str, Any]:
@@ -411,8 +411,8 @@ def _answer_parts(result: Any, success: int) -> tuple[int, Any, list[tuple[bytes
         body, status, *rest = result
         if status != success:
             raise RuntimeError(f"the handler answered {status}; the contract documents {success}")
-        headers = [(name.lower().encode("latin-1"), value.encode("latin-1")) for name, value in (rest[0] if rest else {}).items()]
-        return status, body, headers
+        named = rest[0] if rest else {}
+        return status, body, [(name.lower().encode("latin-1"), value.encode("latin-1")) for name, value in named.items()]
     if success != 200:
         raise RuntimeError(f"the handler answered 200; the contract documents {success}")
     return 200, result, []

@@ -8,6 +8,7 @@ never laxer than the Python one (see `_compiled_schema`), so the two paths agree
 
 from __future__ import annotations
 
+import http.cookies as http_cookies
 import json
 import re
 from collections.abc import AsyncGenerator, Callable, Mapping
@@ -300,8 +301,35 @@ def _parameter_validator(param: Mapping[str, Any]) -> Draft4Validator:
     return entry[1]
 
 
+def cookie_values(header: str | None, name: str) -> list[str]:
+    """Every value of the cookie `name` in a Cookie header, in the order sent.
+
+    Split and unquoted as Starlette's `cookie_parser` does; that parser keeps only the last value,
+    which is the one handlers read.
+    """
+    if header is None:
+        return []
+    values = []
+    for chunk in header.split(";"):
+        key, separator, value = chunk.partition("=")
+        if separator and key.strip() == name:
+            values.append(http_cookies._unquote(value.strip()))
+    return values
+
+
 class CachedParameterValidator(ParameterValidator):  # type: ignore[misc]
-    """Connexion's parameter validation, with each parameter's validator built once."""
+    """Connexion's parameter validation, with each parameter's validator built once.
+
+    A cookie sent twice under one name has each of its values checked: a client that sends an
+    invalid value is refused whichever value a parser keeps.
+    """
+
+    def validate_cookie_parameter(self, param: Mapping[str, Any], request: Any) -> str | None:
+        for value in cookie_values(request.headers.get("cookie"), param["name"]):
+            error = self.validate_parameter("cookie", value, param)
+            if error is not None:
+                return error
+        return super().validate_cookie_parameter(param, request)  # type: ignore[no-any-return]
 
     @staticmethod
     def validate_parameter(parameter_type: str, value: Any, param: Mapping[str, Any], param_name: str | None = None) -> str | None:

@@ -18,11 +18,14 @@ from typing import Any
 
 import pytest
 import uvicorn
+import yaml
 
 from conformance.bundled_mock import free_port
 from conformance.cli import main as check
+from conformance.target import bundled_mock_target
 from mock_server.app import create_app
 from mock_server.config import ServerConfig
+from storefront_kit import registry
 
 API = "/api/v1"
 
@@ -169,3 +172,46 @@ def run_check(base_url: str, *args: str, tmp_path: Path, capsys: pytest.CaptureF
     text = "\n".join(failure.text or "" for failure in root.iter("failure"))
     rules |= {line.split("]", 1)[0][1:] for line in text.splitlines() if line.startswith("[")}
     return CheckRun(code, rules, root, output, captured.err)
+
+
+# A mutant of the mock: (the app, pytest's monkeypatch) -> the app to check (it or a wrapper of it).
+Mutant = Callable[[Any, pytest.MonkeyPatch], Any]
+FULL_COVERAGE = re.compile(r"Coverage: operations (\d+)/(\d+) \(100\.0%\), documented error codes (\d+)/(\d+) \(100\.0%\)")
+
+
+def answer_mutant(contract: str, operation_id: str, change: Callable[[Answer], None]) -> Mutant:
+    """A mutant that changes the answers of one operation of `contract`."""
+    found = registry.contract(contract)
+    operation = found.operation(operation_id)
+    return lambda app, _: Rewrite(app, operation.method.upper(), operation.path, on_answer=change,
+                                  base_path=found.base_path)
+
+
+def check_mutant(app: Any, contract: str, operations: tuple[str, ...], *, wait_for_expiry: bool, tmp_path: Path,
+                 capsys: pytest.CaptureFixture[str]) -> CheckRun:
+    """The scenarios of `operations` against a mutated mock of `contract`, with the bundled target file.
+
+    Without `wait_for_expiry` the kit waits for no lifetime (its expiry scenarios are then reported
+    as not covered), so that a bug elsewhere costs no waiting.
+    """
+    target = bundled_mock_target(registry.contract(contract))
+    if not wait_for_expiry:
+        raw = yaml.safe_load(target.read_text(encoding="utf-8"))
+        target = tmp_path / "no-expiry-wait.yaml"
+        target.write_text(yaml.safe_dump({**raw, "expiry": {"maxWaitSeconds": 0}}), encoding="utf-8")
+    with serve(app, base_path=registry.contract(contract).base_path) as url:
+        return run_check(url, "--contract", contract, "--target", str(target), "--phase", "scenarios",
+                         "--operation", *operations, tmp_path=tmp_path, capsys=capsys)
+
+
+def assert_conforms_fully(contract: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """The unmutated mock of `contract` breaks no rule and covers every operation and documented code."""
+    found = registry.contract(contract)
+    with serve(mock_app(contract), base_path=found.base_path) as url:
+        run = run_check(url, "--contract", contract, "--max-examples", "10", tmp_path=tmp_path, capsys=capsys)
+    assert run.exit_code == 0, run.output
+    assert not run.rules, run.output
+    match = FULL_COVERAGE.search(run.output)
+    assert match, run.output
+    codes = sum(len(operation.error_codes) for operation in found.operations.values())
+    assert match.groups() == (str(len(found.operations)),) * 2 + (str(codes),) * 2, run.output

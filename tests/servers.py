@@ -17,6 +17,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 import httpx
+import pytest
 
 from storefront_kit import registry
 
@@ -176,3 +177,17 @@ class MockProcess:
         # Workers that outlive the parent would keep serving on the port.
         self._signal_group(signal.SIGKILL)
         self.process = None
+
+
+def two_worker_mock(request: pytest.FixtureRequest, tmp_path: Path, contract: str) -> MockProcess:
+    """Two workers of `contract`'s mock on the shared backend `request.param` (`sqlite` or `redis`),
+    stopped when the test ends."""
+    if request.param == "sqlite":
+        state = sqlite_url(tmp_path / "state.db")
+    else:
+        server: RedisServer = request.getfixturevalue("redis_server")
+        state = f"{server.url}?prefix={contract}-{tmp_path.name}:"
+    mock = MockProcess(state, workers=2, log=tmp_path / "mock.log", contract=contract)
+    mock.start()
+    request.addfinalizer(mock.stop)
+    return mock

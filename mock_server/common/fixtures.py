@@ -5,14 +5,29 @@ from __future__ import annotations
 import datetime as dt
 import re
 import unicodedata
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, ClassVar
+from typing import Any, ClassVar, NoReturn
 
 import jsonschema
 import yaml
+from faker import Faker
 
-__all__ = ["FixtureError", "read_fixture_file", "slug", "timestamp", "validate_fixture"]
+from storefront_kit.schemas import with_defaults
+
+__all__ = [
+    "ExpandableFixtures",
+    "FixtureError",
+    "Problem",
+    "read_expandable_fixtures",
+    "read_fixture_file",
+    "seeded_faker",
+    "slug",
+    "timestamp",
+    "unique",
+    "validate_fixture",
+]
 
 _ASCII_FOLDS = str.maketrans({"ä": "ae", "ö": "oe", "ü": "ue", "ß": "ss", "æ": "ae", "ø": "oe", "å": "aa"})
 
@@ -103,6 +118,59 @@ def _describe(error: jsonschema.ValidationError) -> str:
     elif error.validator == "format" and error.validator_value in _FORMAT_HINTS:
         message += f"; {_FORMAT_HINTS[error.validator_value]}"
     return message
+
+
+# Raises a `FixtureError` naming a key of the file and what to do about it.
+Problem = Callable[[str, str], NoReturn]
+
+
+@dataclass(frozen=True, slots=True)
+class ExpandableFixtures:
+    """A checked fixture file whose `seed` and `locale` say how Faker expands it."""
+
+    file: Path
+    document: dict[str, Any]  # with the schema's defaults, and the seed and locale in effect
+    locale_key: str  # how messages name the locale: the file's key, or the one given instead
+
+    def fail(self, key: str, message: str) -> NoReturn:
+        raise FixtureError(f"{self.file}: {key}: {message}")
+
+
+def read_expandable_fixtures(
+    path: str | Path | None, default: Path, schema: Mapping[str, Any], *, seed: int | None, locale: str | None
+) -> ExpandableFixtures:
+    """Read and check a fixture file (`default` without `path`); `seed`/`locale` override the file's."""
+    file = Path(path) if path is not None else default
+    document = read_fixture_file(file)
+    validate_fixture(document, schema, file)
+    document = with_defaults(schema, document)
+    if seed is not None:
+        document["seed"] = seed
+    if locale is not None:
+        document["locale"] = locale
+    return ExpandableFixtures(file, document, "locale" if locale is None else "locale (given instead of the file's)")
+
+
+def seeded_faker(fixtures: ExpandableFixtures, example: str) -> Faker:
+    """One Faker instance for the file's locale, seeded with its seed; `example` is a locale to suggest."""
+    locale = fixtures.document["locale"]
+    try:
+        fake = Faker(locale)
+    except AttributeError as exc:
+        raise FixtureError(
+            f"{fixtures.file}: {fixtures.locale_key}: Faker has no locale {locale!r}; use one like {example}"
+        ) from exc
+    fake.seed_instance(fixtures.document["seed"])
+    return fake
+
+
+def unique(fail: Problem, key: str, name: str, values: Sequence[str]) -> None:
+    """Refuse the first value of `values` that appears twice."""
+    seen: set[str] = set()
+    for value in values:
+        if value in seen:
+            fail(key, f"the {name} {value!r} appears twice; each {name} must be unique")
+        seen.add(value)
 
 
 def timestamp(moment: dt.datetime) -> str:

@@ -7,24 +7,23 @@ The same file, seed and locale give byte-identical data: every date derives from
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, NoReturn
-
-from faker import Faker
+from typing import Any
 
 from mock_server.common.fixtures import (
+    ExpandableFixtures,
     FixtureError,
-    read_fixture_file,
+    read_expandable_fixtures,
+    seeded_faker,
     slug,
     timestamp,
-    validate_fixture,
+    unique,
 )
 from storefront_kit import registry
 from storefront_kit.contract import Contract
 from storefront_kit.data import fixture_file
-from storefront_kit.schemas import with_defaults
 
 __all__ = ["DEFAULT_FIXTURES", "EmporixFixtureData", "FixtureError", "file_schema", "load_fixtures"]
 
@@ -147,28 +146,16 @@ def load_fixtures(
     contract: Contract | None = None,
 ) -> EmporixFixtureData:
     """Read and expand a fixture file (the bundled one without `path`); `seed`/`locale` override it."""
-    file = Path(path) if path is not None else DEFAULT_FIXTURES
-    document = read_fixture_file(file)
     settings = (contract or registry.contract("emporix")).settings_schema()
     assert settings is not None
-    schema = file_schema(settings)
-    validate_fixture(document, schema, file)
-    document = with_defaults(schema, document)
-    if seed is not None:
-        document["seed"] = seed
-    if locale is not None:
-        document["locale"] = locale
-    _check_consistency(file, document)
-    locale_key = "locale" if locale is None else "locale (given instead of the file's)"
-    return _Generator(file, document, locale_key).run()
+    fixtures = read_expandable_fixtures(path, DEFAULT_FIXTURES, file_schema(settings), seed=seed, locale=locale)
+    _check_consistency(fixtures)
+    return _Generator(fixtures).run()
 
 
-def _check_consistency(file: Path, document: Mapping[str, Any]) -> None:
+def _check_consistency(fixtures: ExpandableFixtures) -> None:
     """The rules a schema cannot say: one default site, unique names, references between sections."""
-
-    def fail(key: str, message: str) -> NoReturn:
-        raise FixtureError(f"{file}: {key}: {message}")
-
+    document, fail = fixtures.document, fixtures.fail
     sites = document["settings"]["sites"]
     defaults = [site["code"] for site in sites if site["default"]]
     if len(defaults) != 1:
@@ -177,15 +164,15 @@ def _check_consistency(file: Path, document: Mapping[str, Any]) -> None:
             "settings.sites",
             f"{len(defaults)} sites have default: true{named}; mark exactly one site with default: true",
         )
-    _unique(fail, "settings.sites", "code", [site["code"] for site in sites])
+    unique(fail, "settings.sites", "code", [site["code"] for site in sites])
     for index, site in enumerate(sites):
         for listed, own in (("currencies", "defaultCurrency"), ("languages", "defaultLanguage")):
             if listed in site and site[own] not in site[listed]:
                 fail(f"settings.sites[{index}].{listed}", f"does not list the site's {own} {site[own]!r}; add it")
-    _unique(fail, "clients", "id", [client["id"] for client in document["clients"]])
+    unique(fail, "clients", "id", [client["id"] for client in document["clients"]])
     fixed = document["customers"]["fixed"]
-    _unique(fail, "customers.fixed", "email", [customer["email"].lower() for customer in fixed])
-    _unique(fail, "customers.fixed", "id", [customer["id"] for customer in fixed if "id" in customer])
+    unique(fail, "customers.fixed", "email", [customer["email"].lower() for customer in fixed])
+    unique(fail, "customers.fixed", "id", [customer["id"] for customer in fixed if "id" in customer])
     codes = [site["code"] for site in sites]
     for index, customer in enumerate(fixed):
         if "preferredSite" in customer and customer["preferredSite"] not in codes:
@@ -199,31 +186,17 @@ def _check_consistency(file: Path, document: Mapping[str, Any]) -> None:
         fail("referenceDate", f"{document['referenceDate']!r} is not a date; write it as YYYY-MM-DD")
 
 
-def _unique(fail: Callable[[str, str], NoReturn], key: str, name: str, values: Sequence[str]) -> None:
-    for index, value in enumerate(values):
-        if value in values[:index]:
-            fail(key, f"the {name} {value!r} appears twice; each {name} must be unique")
-
-
 class _Generator:
     """Expands the checked file; one seeded Faker instance makes every random choice."""
 
-    def __init__(self, file: Path, document: Mapping[str, Any], locale_key: str) -> None:
-        self.document = document
-        try:
-            self.fake = Faker(document["locale"])
-        except AttributeError as exc:
-            raise FixtureError(
-                f"{file}: {locale_key}: Faker has no locale {document['locale']!r}; use one like de_DE or en_US"
-            ) from exc
-        self.fake.seed_instance(document["seed"])
+    def __init__(self, fixtures: ExpandableFixtures) -> None:
+        self.document = document = fixtures.document
+        self.fake = seeded_faker(fixtures, "de_DE or en_US")
         self.random = self.fake.random
         try:
             self.country = self.fake.current_country_code()
-        except (AttributeError, IndexError, ValueError) as exc:
-            raise FixtureError(
-                f"{file}: {locale_key}: {document['locale']!r} names no country; use one like de_DE"
-            ) from exc
+        except (AttributeError, IndexError, ValueError):
+            fixtures.fail(fixtures.locale_key, f"{document['locale']!r} names no country; use one like de_DE")
         self.reference = dt.datetime.combine(dt.date.fromisoformat(document["referenceDate"]), dt.time(), tzinfo=dt.UTC)
         sites = document["settings"]["sites"]
         default = next(site for site in sites if site["default"])

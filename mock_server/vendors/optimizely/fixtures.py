@@ -8,22 +8,25 @@ naming the demo user's customers, languages and currencies holds whatever the se
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, NoReturn, Protocol
+from typing import Any
 
 from faker import Faker
 
 from mock_server.common.fixtures import (
+    ExpandableFixtures,
     FixtureError,
-    read_fixture_file,
+    read_expandable_fixtures,
+    seeded_faker,
     slug,
-    validate_fixture,
+    unique,
 )
 from mock_server.vendors.optimizely.domain.users import FAR_FUTURE
+from storefront_kit import registry
+from storefront_kit.contract import Contract
 from storefront_kit.data import fixture_file
-from storefront_kit.schemas import with_defaults
 
 __all__ = ["DEFAULT_FIXTURES", "FixtureError", "OptimizelyFixtureData", "file_schema", "load_fixtures"]
 
@@ -152,12 +155,6 @@ def file_schema(settings: Mapping[str, Any]) -> dict[str, Any]:
     }
 
 
-class _SettingsSource(Protocol):
-    """What the loader needs of the contract (`storefront_kit.contract.Contract`)."""
-
-    def settings_schema(self) -> dict[str, Any] | None: ...
-
-
 @dataclass(frozen=True, slots=True)
 class OptimizelyFixtureData:
     """The website's initial state; languages, currencies, personas are the contract's wire objects,
@@ -177,53 +174,37 @@ def load_fixtures(
     *,
     seed: int | None = None,
     locale: str | None = None,
-    contract: _SettingsSource | None = None,
+    contract: Contract | None = None,
 ) -> OptimizelyFixtureData:
     """Read and expand a fixture file (the bundled one without `path`); `seed`/`locale` override it."""
-    file = Path(path) if path is not None else DEFAULT_FIXTURES
-    document = read_fixture_file(file)
-    if contract is None:
-        from storefront_kit import registry
-
-        contract = registry.contract("optimizely")
-    settings = contract.settings_schema()
+    settings = (contract or registry.contract("optimizely")).settings_schema()
     assert settings is not None
-    schema = file_schema(settings)
-    validate_fixture(document, schema, file)
-    document = with_defaults(schema, document)
-    if seed is not None:
-        document["seed"] = seed
-    if locale is not None:
-        document["locale"] = locale
-    _check_consistency(file, document)
-    locale_key = "locale" if locale is None else "locale (given instead of the file's)"
-    return _Generator(file, document, locale_key).run()
+    fixtures = read_expandable_fixtures(path, DEFAULT_FIXTURES, file_schema(settings), seed=seed, locale=locale)
+    _check_consistency(fixtures)
+    return _Generator(fixtures).run()
 
 
-def _check_consistency(file: Path, document: Mapping[str, Any]) -> None:
+def _check_consistency(fixtures: ExpandableFixtures) -> None:
     """The rules a schema cannot say: one default of each, unique names, references between sections."""
-
-    def fail(key: str, message: str) -> NoReturn:
-        raise FixtureError(f"{file}: {key}: {message}")
-
+    document, fail = fixtures.document, fixtures.fail
     for section, name in (("languages", "languageCode"), ("currencies", "currencyCode"), ("personas", "name")):
         entries = document[section]
         defaults = [str(entry[name]) for entry in entries if entry["isDefault"]]
         if len(defaults) != 1:
             named = f" ({', '.join(defaults)})" if defaults else ""
             fail(section, f"{len(defaults)} entries have isDefault: true{named}; mark exactly one with isDefault: true")
-        _unique(fail, section, name, [str(entry[name]).casefold() for entry in entries])
-        _unique(fail, section, "id", [entry["id"].casefold() for entry in entries if "id" in entry])
+        unique(fail, section, name, [str(entry[name]).casefold() for entry in entries])
+        unique(fail, section, "id", [entry["id"].casefold() for entry in entries if "id" in entry])
     for index, language in enumerate(document["languages"]):
         if language["isDefault"] and not language["isLive"]:
             fail(
                 f"languages[{index}].isLive",
                 "the default language must be live; set isLive: true or mark another default",
             )
-    _unique(fail, "clients", "id", [client["id"] for client in document["clients"]])
+    unique(fail, "clients", "id", [client["id"] for client in document["clients"]])
     fixed = document["users"]["fixed"]
-    _unique(fail, "users.fixed", "userName", [user["userName"].casefold() for user in fixed])
-    _unique(fail, "users.fixed", "email", [user["email"].casefold() for user in fixed if "email" in user])
+    unique(fail, "users.fixed", "userName", [user["userName"].casefold() for user in fixed])
+    unique(fail, "users.fixed", "email", [user["email"].casefold() for user in fixed if "email" in user])
     persona_names = [persona["name"] for persona in document["personas"]]
     known = {name.casefold() for name in persona_names}
     customer_ids: list[str] = []
@@ -241,16 +222,8 @@ def _check_consistency(file: Path, document: Mapping[str, Any]) -> None:
                     "more than one ship-to has isDefault: true; mark at most one",
                 )
             customer_ids += [c["id"].casefold() for c in (bill_to, *bill_to["shipTos"]) if "id" in c]
-    _unique(fail, "users.fixed", "customer id", customer_ids)
-    _unique(fail, "users.fixed", "id", [user["id"].casefold() for user in fixed if "id" in user])
-
-
-def _unique(fail: Callable[[str, str], NoReturn], key: str, name: str, values: Sequence[str]) -> None:
-    seen: set[str] = set()
-    for value in values:
-        if value in seen:
-            fail(key, f"the {name} {value!r} appears twice; each {name} must be unique")
-        seen.add(value)
+    unique(fail, "users.fixed", "customer id", customer_ids)
+    unique(fail, "users.fixed", "id", [user["id"].casefold() for user in fixed if "id" in user])
 
 
 # Of the generated users: who has a second bill-to; how many ship-tos a bill-to has (0 to 3).
@@ -261,23 +234,15 @@ _MAX_SHIP_TOS = 3
 class _Generator:
     """Expands the checked file; one seeded Faker instance makes every made-up value."""
 
-    def __init__(self, file: Path, document: Mapping[str, Any], locale_key: str) -> None:
-        self.document = document
-        try:
-            self.fake = Faker(document["locale"])
-        except AttributeError as exc:
-            raise FixtureError(
-                f"{file}: {locale_key}: Faker has no locale {document['locale']!r}; use one like en_US or de_DE"
-            ) from exc
-        self.fake.seed_instance(document["seed"])
+    def __init__(self, fixtures: ExpandableFixtures) -> None:
+        self.document = document = fixtures.document
+        self.fake = seeded_faker(fixtures, "en_US or de_DE")
         self.random = self.fake.random
         self.namespace = uuid.uuid5(uuid.NAMESPACE_URL, "urn:storefront-kit:optimizely")
         try:
             code, name = self.fake.current_country_code(), self.fake.current_country()
-        except (AttributeError, IndexError, ValueError) as exc:
-            raise FixtureError(
-                f"{file}: {locale_key}: {document['locale']!r} names no country; use one like en_US"
-            ) from exc
+        except (AttributeError, IndexError, ValueError):
+            fixtures.fail(fixtures.locale_key, f"{document['locale']!r} names no country; use one like en_US")
         self.country = {"id": self._id(f"country:{code}"), "name": name, "abbreviation": code}
         self.states = _state_pairs(self.fake)
         self.user_names = {user["userName"].casefold() for user in document["users"]["fixed"]}

@@ -34,7 +34,8 @@ class OptimizelyState:
     def banner(self) -> list[tuple[str, str]]:
         lines = [("Website", str(self.fixtures.settings.get("website", "Storefront")))]
         for client in self.fixtures.clients:
-            lines.append(("Token client", f"{client['id']} ({'any secret' if client.get('secret') is None else 'secret ' + client['secret']})"))
+            secret = "any secret" if client.get("secret") is None else f"secret {client['secret']}"
+            lines.append(("Token client", f"{client['id']} ({secret})"))
         demo = next((user for user in self.fixtures.users if user["userName"] == DEMO_USER), None)
         if demo is not None:
             lines.append(("Demo user", f"{demo['userName']} / {demo['password']}"))

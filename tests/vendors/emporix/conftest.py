@@ -6,7 +6,7 @@ from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
-from emporix_steps import ManualClock
+from domain_steps import ManualClock
 
 from mock_server.common.passwords import hash_password
 from mock_server.store import open_store

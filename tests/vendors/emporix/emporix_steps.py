@@ -1,39 +1,15 @@
-"""Steps the Emporix domain tests share: a hand-moved clock, logins, the error a call raises."""
+"""Steps the Emporix domain tests share: the demo data's names, logins and tokens."""
 
 from __future__ import annotations
 
-from collections.abc import Awaitable
 from typing import Any
 
-from mock_server.errors import ApiError
 from mock_server.vendors.emporix.domain import Tenant, Token
 
 TENANT = "demoshop"
 STOREFRONT = "demo-storefront"
 DEMO_EMAIL, DEMO_PASSWORD, DEMO_ID = "demo@example.com", "Demo-Password-1", "C00000000001"
 GENERATED_PASSWORD = "Customer-Password-1"
-
-
-class ManualClock:
-    """Epoch seconds that pass only when a test says so."""
-
-    def __init__(self, start: float = 1_800_000_000.0) -> None:
-        self.now = start
-
-    def __call__(self) -> float:
-        return self.now
-
-    def advance(self, seconds: float) -> None:
-        self.now += seconds
-
-
-async def refused(call: Awaitable[Any]) -> ApiError:
-    """The ApiError the call raises; fails the test if it raises none."""
-    try:
-        await call
-    except ApiError as error:
-        return error
-    raise AssertionError("the call succeeded; an ApiError was expected")
 
 
 async def authenticated(tenant: Tenant, access_token: str) -> Token:

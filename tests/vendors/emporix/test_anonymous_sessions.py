@@ -5,7 +5,8 @@ from __future__ import annotations
 import uuid
 
 import pytest
-from emporix_steps import STOREFRONT, TENANT, ManualClock, anonymous_session, refused
+from domain_steps import ManualClock, refused
+from emporix_steps import STOREFRONT, TENANT, anonymous_session
 
 from mock_server.vendors.emporix.domain import Tenant
 

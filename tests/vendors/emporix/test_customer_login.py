@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+from domain_steps import ManualClock, refused
 from emporix_steps import (
     DEMO_EMAIL,
     DEMO_ID,
@@ -10,11 +11,9 @@ from emporix_steps import (
     GENERATED_PASSWORD,
     STOREFRONT,
     TENANT,
-    ManualClock,
     anonymous_session,
     authenticated,
     customer_session,
-    refused,
     service_token,
 )
 

@@ -9,22 +9,14 @@ from pathlib import Path
 
 import httpx
 import pytest
-from servers import REPO_ROOT, MockProcess, RedisServer, sqlite_url
+from servers import REPO_ROOT, MockProcess, two_worker_mock
 
 TENANT, STOREFRONT = "demoshop", "demo-storefront"
 
 
 @pytest.fixture(params=["sqlite", "redis"])
 def two_workers(request: pytest.FixtureRequest, tmp_path: Path) -> MockProcess:
-    if request.param == "sqlite":
-        state = sqlite_url(tmp_path / "state.db")
-    else:
-        server: RedisServer = request.getfixturevalue("redis_server")
-        state = f"{server.url}?prefix=emporix-{tmp_path.name}:"
-    mock = MockProcess(state, workers=2, log=tmp_path / "mock.log", contract="emporix")
-    mock.start()
-    request.addfinalizer(mock.stop)
-    return mock
+    return two_worker_mock(request, tmp_path, "emporix")
 
 
 def _each_worker(call: Callable[[httpx.Client], httpx.Response], times: int = 8) -> list[httpx.Response]:
@@ -54,5 +46,5 @@ def test_a_session_opened_by_one_worker_is_read_and_changed_by_both(two_workers:
 def test_the_conformance_scenarios_pass_against_two_workers(two_workers: MockProcess) -> None:
     command = [sys.executable, "-m", "storefront_kit.cli", "check", "--contract", "emporix",
                "--base-url", two_workers.api_url, "--phase", "scenarios", "--no-progress"]
-    finished = subprocess.run(command, cwd=REPO_ROOT, capture_output=True, text=True, timeout=240)
+    finished = subprocess.run(command, cwd=REPO_ROOT, capture_output=True, text=True, timeout=240, check=False)
     assert finished.returncode == 0, finished.stdout[-4000:] + finished.stderr[-4000:]

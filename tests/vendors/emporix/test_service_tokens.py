@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import pytest
-from emporix_steps import ManualClock, authenticated, refused, service_token
+from domain_steps import ManualClock, refused
+from emporix_steps import authenticated, service_token
 
 from mock_server.errors import ApiError
 from mock_server.vendors.emporix.domain import Tenant

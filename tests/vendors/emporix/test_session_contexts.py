@@ -6,13 +6,12 @@ import uuid
 from typing import Any
 
 import pytest
+from domain_steps import ManualClock, refused
 from emporix_steps import (
     DEMO_ID,
     GENERATED_PASSWORD,
-    ManualClock,
     anonymous_session,
     customer_session,
-    refused,
     service_token,
 )
 

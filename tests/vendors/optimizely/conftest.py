@@ -6,7 +6,8 @@ from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
-from optimizely_steps import CONTRACT, WEBSITE_SETTINGS, ManualClock
+from domain_steps import ManualClock
+from optimizely_steps import CONTRACT, WEBSITE_SETTINGS
 
 from mock_server.common.passwords import hash_password
 from mock_server.store import open_store

@@ -1,11 +1,9 @@
-"""Steps the Optimizely domain tests share: the settings schema, a hand-moved clock, logins, refusals."""
+"""Steps the Optimizely domain tests share: the settings schema, the demo logins, tokens and callers."""
 
 from __future__ import annotations
 
-from collections.abc import Awaitable
 from typing import Any
 
-from mock_server.errors import ApiError
 from mock_server.vendors.optimizely.domain import Caller, Website
 from storefront_kit import registry
 
@@ -15,28 +13,6 @@ NEW_PASSWORD = "New-Password-2"
 
 CONTRACT = registry.contract("optimizely")
 WEBSITE_SETTINGS: dict[str, Any] = CONTRACT.settings_schema() or {}
-
-
-class ManualClock:
-    """Epoch seconds that pass only when a test says so."""
-
-    def __init__(self, start: float = 1_800_000_000.0) -> None:
-        self.now = start
-
-    def __call__(self) -> float:
-        return self.now
-
-    def advance(self, seconds: float) -> None:
-        self.now += seconds
-
-
-async def refused(call: Awaitable[Any]) -> ApiError:
-    """The ApiError the call raises; fails the test if it raises none."""
-    try:
-        await call
-    except ApiError as error:
-        return error
-    raise AssertionError("the call succeeded; an ApiError was expected")
 
 
 async def token(

@@ -9,17 +9,21 @@ alone: a run failing for an unrelated reason fails the test too.
 from __future__ import annotations
 
 import dataclasses
-import re
 from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
 import pytest
-import yaml
 from connexion.security import NO_VALUE
-from kit_helpers import Answer, Rewrite, mock_app, run_check, serve
+from kit_helpers import (
+    Answer,
+    Mutant,
+    answer_mutant,
+    assert_conforms_fully,
+    check_mutant,
+    mock_app,
+)
 
-from conformance.target import bundled_mock_target
 from mock_server.common.passwords import verify_password_async
 from mock_server.common.values import token_key
 from mock_server.errors import ApiError
@@ -35,18 +39,10 @@ from mock_server.vendors.optimizely.domain.sessions import (
 from mock_server.vendors.optimizely.domain.tokens import REFRESH_PREFIX, Tokens
 from mock_server.vendors.optimizely.domain.users import ResetTokens, User, Users
 from mock_server.vendors.optimizely.handlers import sessions as session_handlers
-from storefront_kit import registry
-
-CONTRACT = registry.contract("optimizely")
-FULL = re.compile(r"Coverage: operations (\d+)/(\d+) \(100\.0%\), documented error codes (\d+)/(\d+) \(100\.0%\)")
-
-Mutant = Callable[[Any, pytest.MonkeyPatch], Any]
 
 
 def _answer(operation_id: str, change: Callable[[Answer], None]) -> Mutant:
-    """A mutant that changes the answers of one operation (Optimizely's paths are absolute)."""
-    operation = CONTRACT.operation(operation_id)
-    return lambda app, _: Rewrite(app, operation.method.upper(), operation.path, on_answer=change, base_path="")
+    return answer_mutant("optimizely", operation_id, change)
 
 
 # -- answers rewritten ----------------------------------------------------------------------------
@@ -268,16 +264,8 @@ def test_check_names_the_rule_a_mutant_breaks(mutate: Mutant, rule: str, operati
                                               also: tuple[str, ...], monkeypatch: pytest.MonkeyPatch, tmp_path: Path,
                                               capsys: pytest.CaptureFixture[str]) -> None:
     app = mutate(mock_app("optimizely"), monkeypatch)
-    target = bundled_mock_target(CONTRACT)
-    if rule != "session_idle_timeout":
-        # No waiting for lifetimes where the bug is elsewhere: the expiry scenarios are then
-        # reported as not covered.
-        raw = yaml.safe_load(target.read_text(encoding="utf-8"))
-        target = tmp_path / "no-expiry-wait.yaml"
-        target.write_text(yaml.safe_dump({**raw, "expiry": {"maxWaitSeconds": 0}}), encoding="utf-8")
-    with serve(app, base_path="") as url:
-        run = run_check(url, "--contract", "optimizely", "--target", str(target), "--phase", "scenarios",
-                        "--operation", *operations, tmp_path=tmp_path, capsys=capsys)
+    run = check_mutant(app, "optimizely", operations, wait_for_expiry=rule == "session_idle_timeout",
+                       tmp_path=tmp_path, capsys=capsys)
     assert run.exit_code == 1, run.output
     assert rule in run.rules, f"expected a failure of {rule}, got {sorted(run.rules)}\n{run.output}"
     # The bug alone explains the run's failures: the same checks pass on the unmutated mock (below).
@@ -286,11 +274,4 @@ def test_check_names_the_rule_a_mutant_breaks(mutate: Mutant, rule: str, operati
 
 def test_the_unmutated_mock_conforms_with_full_coverage(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     """The control of the cases above: the mock as it is breaks no rule and covers every documented code."""
-    with serve(mock_app("optimizely"), base_path="") as url:
-        run = run_check(url, "--contract", "optimizely", "--max-examples", "10", tmp_path=tmp_path, capsys=capsys)
-    assert run.exit_code == 0, run.output
-    assert not run.rules, run.output
-    match = FULL.search(run.output)
-    assert match, run.output
-    codes = sum(len(operation.error_codes) for operation in CONTRACT.operations.values())
-    assert match.groups() == (str(len(CONTRACT.operations)),) * 2 + (str(codes),) * 2, run.output
+    assert_conforms_fully("optimizely", tmp_path, capsys)

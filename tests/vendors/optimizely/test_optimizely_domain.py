@@ -6,16 +6,8 @@ from collections.abc import AsyncIterator
 from typing import Any
 
 import pytest
-from optimizely_steps import (
-    DEMO,
-    PASSWORD,
-    WEBSITE_SETTINGS,
-    ManualClock,
-    bearer,
-    refused,
-    signed_in,
-    token,
-)
+from domain_steps import ManualClock, refused
+from optimizely_steps import DEMO, PASSWORD, WEBSITE_SETTINGS, bearer, signed_in, token
 
 from mock_server.store import MemoryStore
 from mock_server.vendors.optimizely.domain import Caller, Website

@@ -100,3 +100,11 @@ def test_contracts_without_cookies_allow_no_credentials() -> None:
     with running_mock(ServerConfig(port=0, log_level="error"), contract="emporix") as mock:
         answer = httpx.get(f"{mock.base_url}/oauth/token", headers={"Origin": "http://localhost:3000"})
     assert "access-control-allow-credentials" not in answer.headers
+
+
+def test_every_value_of_a_cookie_sent_twice_is_checked(mock: RunningMock) -> None:
+    too_long = "x" * 300
+    for cookie in (f"SessionId={too_long}; SessionId=abc", f"SessionId=abc; SessionId={too_long}"):
+        answer = httpx.get(mock.base_url + SESSION, headers={"Cookie": cookie})
+        assert (answer.status_code, answer.json()["message"]) == (400, "The request is invalid."), cookie
+    assert httpx.get(mock.base_url + SESSION, headers={"Cookie": "SessionId=abc; SessionId=def"}).status_code == 200

@@ -5,15 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from optimizely_steps import (
-    DEMO,
-    PASSWORD,
-    ManualClock,
-    bearer,
-    refused,
-    signed_in,
-    token,
-)
+from domain_steps import ManualClock, refused
+from optimizely_steps import DEMO, PASSWORD, bearer, signed_in, token
 
 from mock_server.vendors.optimizely.domain import Caller, Website
 

@@ -6,14 +6,13 @@ from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
+from domain_steps import ManualClock, refused
 from optimizely_steps import (
     DEMO,
     NEW_PASSWORD,
     PASSWORD,
     BearerClient,
-    ManualClock,
     bearer,
-    refused,
     signed_in,
     signed_in_client,
     token,

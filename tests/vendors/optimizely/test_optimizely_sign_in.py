@@ -7,15 +7,14 @@ from collections.abc import AsyncIterator, Callable
 from typing import Any
 
 import pytest
+from domain_steps import ManualClock, refused
 from optimizely_steps import (
     DEMO,
     NEW_PASSWORD,
     PASSWORD,
     WEBSITE_SETTINGS,
     BearerClient,
-    ManualClock,
     bearer,
-    refused,
     signed_in,
     token,
 )

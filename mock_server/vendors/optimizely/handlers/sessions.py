@@ -8,7 +8,11 @@ from mock_server.vendors.optimizely.context import caller, domain
 from mock_server.vendors.optimizely.domain import SessionAnswer
 
 
-def _answer(answer: SessionAnswer, status: int) -> tuple[dict[str, Any], int] | tuple[dict[str, Any], int, dict[str, str]]:
+Answered = tuple[dict[str, Any], int] | tuple[dict[str, Any], int, dict[str, str]]
+
+
+def _answer(answer: SessionAnswer, status: int) -> Answered:
+    """The session, with the `Set-Cookie` header when the operation opened a cookie session."""
     if answer.set_cookie is None:
         return answer.session, status
     return answer.session, status, {"Set-Cookie": answer.set_cookie.header()}
@@ -18,16 +22,16 @@ async def get_current_session(
     token_info: dict[str, Any] | None = None,
     set_context_language_code: str | None = None,
     set_context_currency_code: str | None = None,
-) -> Any:
+) -> Answered:
     answer = await domain().sessions.current(caller(token_info), set_context_language_code, set_context_currency_code)
     return _answer(answer, 200)
 
 
-async def sign_in(body: dict[str, Any], token_info: dict[str, Any] | None = None) -> Any:
+async def sign_in(body: dict[str, Any], token_info: dict[str, Any] | None = None) -> Answered:
     return _answer(await domain().sessions.sign_in(caller(token_info), body), 201)
 
 
-async def update_current_session(body: dict[str, Any], token_info: dict[str, Any] | None = None) -> Any:
+async def update_current_session(body: dict[str, Any], token_info: dict[str, Any] | None = None) -> Answered:
     return _answer(await domain().sessions.update(caller(token_info), body), 200)
 
 
