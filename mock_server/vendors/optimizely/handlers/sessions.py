@@ -7,7 +7,6 @@ from typing import Any
 from mock_server.vendors.optimizely.context import caller, domain
 from mock_server.vendors.optimizely.domain import SessionAnswer
 
-
 Answered = tuple[dict[str, Any], int] | tuple[dict[str, Any], int, dict[str, str]]
 
 
