@@ -10,13 +10,14 @@ import subprocess
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 from _procs import LOAD_CPU, pinned
 
 WRK_DIR = Path(__file__).resolve().parent / "wrk"
 MIX_SCRIPT = WRK_DIR / "mix.lua"
 EMPORIX_SCRIPT = WRK_DIR / "emporix.lua"
+OPTIMIZELY_SCRIPT = WRK_DIR / "optimizely.lua"
 WRK_MISSING = "wrk is not installed. On Debian/Ubuntu: `sudo apt-get install -y wrk` (or pass --wrk /path/to/wrk)."
 
 
@@ -60,6 +61,23 @@ EMPORIX_MIX = Mix(
     ),
     answers_4xx=("updateOwnSessionContext",),
 )
+# The storefront mix of the Optimizely contract (bench/wrk/optimizely.lua): every request of it is
+# answered 2xx by a server that keeps its sessions and tokens, so any 4xx is unexpected.
+OPTIMIZELY_MIX = Mix(
+    name="optimizely",
+    script=OPTIMIZELY_SCRIPT,
+    contract=ROOT / "contracts" / "optimizely.yaml",
+    operations=("getCurrentSession", "updateCurrentSession", "requestToken"),
+    answers_4xx=(),
+)
+
+
+class MixSession(Protocol):
+    """What a mix script is handed for one wrk run (environment variables), and what to record of it."""
+
+    def env(self) -> dict[str, str]: ...
+
+    def describe(self) -> dict[str, object]: ...
 
 
 @dataclass
@@ -106,6 +124,34 @@ class EmporixSession:
 
 
 @dataclass
+class OptimizelySession:
+    """What the Optimizely mix sends: signed-in sessions' access tokens, refresh tokens, the client, ids."""
+
+    access_tokens: list[str]
+    # A new pool of unspent refresh tokens for each wrk run: they are one-time, and each run keeps
+    # the ones it got back. It may raise LoadError.
+    refresh_pool: Callable[[], list[str]]
+    basic: str  # the token endpoint's `Authorization` value, `Basic base64(client:secret)`
+    languages: list[str]
+    currencies: list[str]
+    ship_tos: list[str]
+
+    def env(self) -> dict[str, str]:
+        # Tokens are URL-safe base64 and the ids UUIDs: none holds ",".
+        return {
+            "BENCH_TOKENS": ",".join(self.access_tokens),
+            "BENCH_REFRESH": ",".join(self.refresh_pool()),
+            "BENCH_BASIC": self.basic,
+            "BENCH_LANGUAGES": ",".join(self.languages),
+            "BENCH_CURRENCIES": ",".join(self.currencies),
+            "BENCH_SHIPTOS": ",".join(self.ship_tos),
+        }
+
+    def describe(self) -> dict[str, object]:
+        return {"signed_in_sessions": len(self.access_tokens)}
+
+
+@dataclass
 class LoadResult:
     connections: int
     duration_s: float
@@ -139,7 +185,7 @@ def run_mix(
     wrk: str,
     url: str,
     base_path: str,
-    session: Session | EmporixSession,
+    session: MixSession,
     connections: int,
     duration_s: float,
     documented: frozenset[int],
@@ -191,8 +237,8 @@ def _classify(
     undocumented = sum(n for s, n in statuses.items() if not (200 <= int(s) < 300 or int(s) in documented))
     client_errors = sum(n for s, n in statuses.items() if 400 <= int(s) < 500 and int(s) in documented)
     # Only some operations of a mix may answer a 4xx (WEBSALE: the failed login; Emporix: the
-    # PATCH, whose 409 answers a version another request changed meanwhile); `sent` counts requests
-    # issued, so it is never below the answers they got.
+    # PATCH, whose 409 answers a version another request changed meanwhile; Optimizely: none);
+    # `sent` counts requests issued, so it is never below the answers they got.
     unexpected = max(0, client_errors - sum(sent.get(name, 0) for name in answers_4xx))
     notes = []
     if sum(statuses.values()) < requests - connections:

@@ -7,6 +7,8 @@ import re
 from pathlib import Path
 from typing import Any
 
+from _vendors import VENDOR_COMPARISONS, VendorComparison
+
 MET, NOT_MET, NOT_MEASURED = "MET", "NOT MET", "NOT MEASURED"
 README_START = "<!-- latest-figures:start -->"
 README_END = "<!-- latest-figures:end -->"
@@ -40,28 +42,34 @@ def mock_keys(results: dict[str, Any]) -> list[str]:
     return [key for key in results["targets"] if key.startswith("mock")]
 
 
-# The mock serving the Emporix contract, and Prism mocking the same file: compared with each other only.
-EMPORIX, EMPORIX_PRISM = "emporix", "emporix_prism"
+def vendor_comparisons(results: dict[str, Any]) -> list[VendorComparison]:
+    """The vendor comparisons whose mock this run recorded (bench/_vendors.py), in the table's order.
+
+    Each vendor's mock and Prism mocking the same contract file are compared with each other only.
+    """
+    return [comparison for comparison in VENDOR_COMPARISONS if comparison.name in results["targets"]]
 
 
 def comparisons(results: dict[str, Any]) -> dict[str, dict[str, str]]:
     """Each mock target and its references: {mock key: {"vs_prism" | "vs_bare": reference key}}."""
     out = {key: {f"vs_{reference}": reference for reference in REFERENCES} for key in mock_keys(results)}
-    if EMPORIX in results["targets"]:
-        out[EMPORIX] = {"vs_prism": EMPORIX_PRISM}
+    for comparison in vendor_comparisons(results):
+        out[comparison.name] = {"vs_prism": comparison.prism_key}
     return out
 
 
 def levels(settings: dict[str, Any]) -> list[int]:
-    """Every connection level of the run, WEBSALE's first, then any only Emporix's had."""
+    """Every connection level of the run, WEBSALE's first, then any only a vendor comparison had."""
     found = list(settings["connections"])
-    return found + [c for c in settings.get("emporix_connections", []) if c not in found]
+    for comparison in VENDOR_COMPARISONS:
+        found += [c for c in settings.get(comparison.levels_option, []) if c not in found]
+    return found
 
 
 def ratios(results: dict[str, Any]) -> dict[str, Any]:
     """Every mock figure divided by the same figure of its references, per level.
 
-    WEBSALE's mock by Prism and by bare Starlette; the Emporix mock by Prism on the Emporix contract.
+    WEBSALE's mock by Prism and by bare Starlette; each vendor's mock by Prism on that vendor's contract.
     """
     out: dict[str, Any] = {}
     pairs = comparisons(results)
@@ -114,8 +122,19 @@ def goals(results: dict[str, Any]) -> list[dict[str, Any]]:
     sessions = results.get("sessions", {})
     drift = sessions.get("p50_1m_vs_1k")
     per_session = sessions.get("bytes_per_idle_session")
-    emporix_32 = results["ratios"].get(str(GOAL_CONNECTIONS), {}).get(EMPORIX, {})
-    emporix_vs_prism = emporix_32.get("vs_prism", {}).get("throughput")
+    vendor_goals = []
+    for comparison in VENDOR_COMPARISONS:
+        vendor_32 = results["ratios"].get(str(GOAL_CONNECTIONS), {}).get(comparison.name, {})
+        vendor_vs_prism = vendor_32.get("vs_prism", {}).get("throughput")
+        vendor_goals.append(
+            _goal(
+                comparison.goal,
+                ">= 2.0x",
+                vendor_vs_prism,
+                None if vendor_vs_prism is None else vendor_vs_prism >= 2.0,
+                "x",
+            )
+        )
     return [
         _goal(
             "throughput vs Prism, one process each, validation on",
@@ -149,13 +168,7 @@ def goals(results: dict[str, Any]) -> list[dict[str, Any]]:
             None if per_session is None else per_session < 1024,
             " B",
         ),
-        _goal(
-            "Emporix throughput vs Prism on the same contract, one process each, validation on",
-            ">= 2.0x",
-            emporix_vs_prism,
-            None if emporix_vs_prism is None else emporix_vs_prism >= 2.0,
-            "x",
-        ),
+        *vendor_goals,
     ]
 
 
@@ -201,15 +214,26 @@ def markdown(results: dict[str, Any]) -> str:
                 f"| {level['p99_ms']:.2f} | {_fmt(level.get('server_cpu_ms_per_request'), 3)} | {level['errors']} "
                 f"| {statuses} |"
             )
-    emporix = (
-        "; the Emporix mock ÷ Prism mocking the same contract file, both loaded with the Emporix mix"
-        if any(EMPORIX in per_level for per_level in results["ratios"].values())
-        else ""
-    )
+    compared = [
+        comparison.title
+        for comparison in vendor_comparisons(results)
+        if any(comparison.name in per_level for per_level in results["ratios"].values())
+    ]
+    if len(compared) == 1:
+        vendors = (
+            f"; the {compared[0]} mock ÷ Prism mocking the same contract file, both loaded with the {compared[0]} mix"
+        )
+    elif compared:
+        vendors = (
+            f"; the {', '.join(compared[:-1])} and {compared[-1]} mocks each ÷ Prism mocking the same contract "
+            "file, both loaded with that contract's mix"
+        )
+    else:
+        vendors = ""
     lines += [
         "",
         (
-            f"Ratios, mock ÷ reference, same level, same run{emporix} (req/s: higher is better; the rest: lower "
+            f"Ratios, mock ÷ reference, same level, same run{vendors} (req/s: higher is better; the rest: lower "
             "is better; error rate: – while the reference had no errors):"
         ),
         "",
@@ -289,8 +313,8 @@ def chart(results: dict[str, Any], path: Path) -> str | None:
         return "matplotlib is not installed (pip install -e '.[bench]'); skipping the chart"
 
     panels = [("vs_prism", "mock ÷ Prism (each on its contract)", 2.0), ("vs_bare", "mock ÷ bare Starlette", 0.35)]
-    # One colour per mock target and level, the same in both panels; the Emporix mock is in the
-    # Prism panel only (it has no bare reference).
+    # One colour per mock target and level, the same in both panels; the vendor comparisons' mocks
+    # are in the Prism panel only (they have no bare reference).
     series = [
         (key, connections)
         for connections in levels(results["settings"])
@@ -330,7 +354,8 @@ def chart(results: dict[str, Any], path: Path) -> str | None:
         )
         ax.set_title(f"{title} (goal: throughput >= {goal:g}x)")
     handles, labels = axes[0].get_legend_handles_labels()
-    fig.legend(handles, labels, loc="lower center", ncol=2, fontsize=8, frameon=False)
+    # Three columns keep the legend within the bottom margin with every vendor comparison in the run.
+    fig.legend(handles, labels, loc="lower center", ncol=3, fontsize=8, frameon=False)
     fig.suptitle(f"Mock vs Prism 5 and bare Starlette, same run ({results['started_at']})", fontsize=10)
     fig.tight_layout(rect=(0, 0.16, 1, 1))
     path.parent.mkdir(parents=True, exist_ok=True)

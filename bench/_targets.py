@@ -1,6 +1,7 @@
 """The servers compared: the mock (one worker, several workers), Prism 5 and bare Starlette.
 
-The Emporix contract is compared apart: the mock serving it against Prism mocking the same file.
+The other vendors' contracts are compared apart, each the mock serving it against Prism mocking the
+same file: bench/_vendors.py builds those targets from these parts.
 """
 
 from __future__ import annotations
@@ -9,13 +10,12 @@ import secrets
 import shutil
 import subprocess
 import sys
-import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
 import httpx
-from _load import EMPORIX_MIX, WEBSALE_MIX, EmporixSession, Mix, Session
+from _load import WEBSALE_MIX, Mix, MixSession, Session
 from _procs import SERVER_CPU, SESSION_CREATE, Server, free_port, pinned
 
 BENCH = Path(__file__).resolve().parent
@@ -35,18 +35,6 @@ WRITER_PASSWORD = "Bench-Password-1"
 # few enough that registering them (one argon2 hash each) costs about a second.
 WRITER_ACCOUNTS = 32
 
-# The Emporix demo data (fixtures/emporix.yaml).
-EMPORIX_SPEC = ROOT / "contracts" / "emporix.yaml"
-EMPORIX_TENANT = "demoshop"
-EMPORIX_STOREFRONT = "demo-storefront"
-EMPORIX_SERVICE_CLIENT = ("demo-client", "demo-secret")
-EMPORIX_SCOPE = "sessioncontext.context_manage"
-# Anonymous sessions the Emporix mix takes turns over: half change their currency, half take
-# attributes (bench/wrk/emporix.lua); as many as WEBSALE's writing accounts.
-EMPORIX_SESSIONS = 32
-# The Emporix targets' first good answer: an anonymous login (no session/create in that contract).
-EMPORIX_PROBE = ("GET", f"/customerlogin/auth/anonymous/login?tenant={EMPORIX_TENANT}&client_id={EMPORIX_STOREFRONT}")
-
 
 class Unavailable(Exception):
     """A target or measurement cannot run here; the message says why and how to get it."""
@@ -61,7 +49,7 @@ class Target:
     server: Server
     port: int
     base_path: str
-    prepare: Callable[[str], Session | EmporixSession]
+    prepare: Callable[[str], MixSession]
     setup: str
     mix: Mix = WEBSALE_MIX
     probe: tuple[str, str] = SESSION_CREATE  # (method, path): the first good answer to wait for
@@ -74,7 +62,7 @@ class Target:
     def base_url(self) -> str:
         return self.url + self.base_path
 
-    def session(self) -> Session | EmporixSession:
+    def session(self) -> MixSession:
         return self.prepare(self.base_url)
 
 
@@ -167,73 +155,6 @@ def mock_target(
     )
 
 
-def emporix_session(base_url: str, sessions: int = EMPORIX_SESSIONS) -> EmporixSession:
-    """Anonymous sessions with their tokens and context versions, and a service token, from the mock."""
-    with httpx.Client(timeout=10.0) as client:
-        method, path = EMPORIX_PROBE
-        tokens, ids, versions = [], [], []
-        for _ in range(sessions):
-            login = client.request(method, base_url + path)
-            login.raise_for_status()
-            token = str(login.json()["access_token"])
-            context = client.get(
-                f"{base_url}/session-context/{EMPORIX_TENANT}/me/context", headers={"Authorization": f"Bearer {token}"}
-            )
-            context.raise_for_status()
-            tokens.append(token)
-            ids.append(str(login.json()["sessionId"]))
-            versions.append(int(context.json()["metadata"]["version"]))
-        client_id, secret = EMPORIX_SERVICE_CLIENT
-        issued = client.post(
-            f"{base_url}/oauth/token",
-            data={
-                "grant_type": "client_credentials",
-                "client_id": client_id,
-                "client_secret": secret,
-                "scope": EMPORIX_SCOPE,
-            },
-        )
-        if issued.status_code != 200:
-            raise Unavailable(f"service token refused: {issued.status_code} {issued.text[:200]}")
-        service_token = str(issued.json()["access_token"])
-        managed = client.get(
-            f"{base_url}/session-context/{EMPORIX_TENANT}/context/{ids[0]}",
-            headers={"Authorization": f"Bearer {service_token}"},
-        )
-        if managed.status_code != 200:
-            raise Unavailable(f"the service token cannot read a context: {managed.status_code} {managed.text[:200]}")
-    return EmporixSession(tokens, ids, versions, service_token, EMPORIX_TENANT, EMPORIX_STOREFRONT)
-
-
-def emporix_stateless_session(_base_url: str, sessions: int = EMPORIX_SESSIONS) -> EmporixSession:
-    """Prism keeps no state: token-shaped values and UUIDs do, as many as the mock gets."""
-    return EmporixSession(
-        tokens=[secrets.token_urlsafe(32) for _ in range(sessions)],
-        session_ids=[str(uuid.uuid4()) for _ in range(sessions)],
-        versions=[1] * sessions,
-        service_token=secrets.token_urlsafe(32),
-        tenant=EMPORIX_TENANT,
-        client_id=EMPORIX_STOREFRONT,
-    )
-
-
-def emporix_mock_target(log_dir: Path, cpus: str | None = SERVER_CPU) -> Target:
-    """The mock serving the Emporix contract, memory store, request and response validation on."""
-    port = free_port()
-    argv = pinned(mock_serve_argv(port, contract="emporix"), cpus)
-    return Target(
-        key="emporix",
-        label="Emporix: mock, 1 worker, memory store",
-        server=Server("emporix", argv, log_dir / "emporix.log", ROOT),
-        port=port,
-        base_path="",  # the contract's paths are absolute
-        prepare=emporix_session,
-        setup=" ".join(argv),
-        mix=EMPORIX_MIX,
-        probe=EMPORIX_PROBE,
-    )
-
-
 # --- Prism ------------------------------------------------------------------------------------
 
 
@@ -293,23 +214,6 @@ def prism_target(log_dir: Path, cpus: str | None = SERVER_CPU) -> Target:
         base_path="",  # Prism serves the paths without the servers' base path
         prepare=stateless_session,
         setup=" ".join(argv),
-    )
-
-
-def emporix_prism_target(log_dir: Path, cpus: str | None = SERVER_CPU) -> Target:
-    """Prism mocking the same Emporix contract file the mock serves."""
-    port = free_port()
-    argv = pinned(prism_argv(EMPORIX_SPEC, port), cpus)
-    return Target(
-        key="emporix_prism",
-        label="Emporix: Prism 5 (prism mock)",
-        server=Server("emporix_prism", argv, log_dir / "emporix_prism.log", ROOT),
-        port=port,
-        base_path="",
-        prepare=emporix_stateless_session,
-        setup=" ".join(argv),
-        mix=EMPORIX_MIX,
-        probe=EMPORIX_PROBE,
     )
 
 

@@ -1,36 +1,49 @@
 """CPU time per request of each operation of the mix, called in-process, fast path on and off.
 
-    .venv/bin/python bench/inprocess.py [--requests 2000] [--repeat 3] [--contract emporix]
+    .venv/bin/python bench/inprocess.py [--requests 2000] [--repeat 3] [--contract emporix|optimizely]
 
 No sockets and no load generator: the mock's ASGI app is called directly, so the figures are the
 app's own work (Connexion, validation, the domain, the store), without uvicorn's HTTP parsing.
 Both variants are built in this process and measured in interleaved repetitions; the ratio
 between them is the figure to read, absolute microseconds drift with the machine.
 
-`--contract emporix` measures the operations of bench/wrk/emporix.lua against the mock serving the
-Emporix contract instead of those of bench/wrk/mix.lua. The last column says which share of each
-operation's requests the fast path handed on to Connexion: an operation at 100% is not on the
-fast path at all, and its ratio stays near 1.
+`--contract emporix` (`optimizely`) measures the operations of bench/wrk/emporix.lua
+(bench/wrk/optimizely.lua) against the mock serving that contract instead of those of
+bench/wrk/mix.lua. The last column says which share of each operation's requests the fast path
+handed on to Connexion: an operation at 100% is not on the fast path at all, and its ratio stays
+near 1.
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import base64
 import gc
 import json
 import statistics
 import sys
 import time
 import warnings
+from collections.abc import Awaitable, Callable
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlencode
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 warnings.filterwarnings("ignore", message=".*starlette.testclient.*")
 
 from _targets import DEMO_EMAIL, DEMO_PASSWORD  # noqa: E402  (the fixtures' demo account)
+from _vendors import (  # noqa: E402  (the Optimizely fixtures' client, user and ids, as the wrk mix sends them)
+    OPTIMIZELY_CLIENT,
+    OPTIMIZELY_CURRENCIES,
+    OPTIMIZELY_LANGUAGES,
+    OPTIMIZELY_SCOPE,
+    OPTIMIZELY_SESSIONS,
+    OPTIMIZELY_SHIP_TOS,
+    OPTIMIZELY_USER,
+)
 
 from mock_server.app import create_app  # noqa: E402
 from mock_server.config import ServerConfig  # noqa: E402
@@ -67,9 +80,28 @@ EMPORIX_MIX: list[tuple[str, int, str, str, bytes, Any, str | None]] = [
 ]
 
 
+# The mix of bench/wrk/optimizely.lua: name, weight, method, path, bodies (the turns go through them),
+# credential ("signed-in": a signed-in session's access token, taking turns; "refresh": the client's
+# Basic credentials and a refresh token's form; None: a visitor).
+SESSION = "/api/v1/sessions/current"
+CONTEXT_BODIES = [
+    body
+    for language, currency in zip(OPTIMIZELY_LANGUAGES.values(), OPTIMIZELY_CURRENCIES.values(), strict=True)
+    for body in ({"language": {"id": language}}, {"currency": {"id": currency}})
+]
+SHIP_TO_BODIES = [{"shipTo": {"id": ship_to}} for ship_to in OPTIMIZELY_SHIP_TOS]
+OPTIMIZELY_MIX: list[tuple[str, int, str, str, list[Any], str | None]] = [
+    ("getCurrentSession", 11, "GET", SESSION, [None], "signed-in"),
+    ("getCurrentSessionAnonymous", 4, "GET", SESSION, [None], None),
+    ("updateLanguageOrCurrency", 3, "PATCH", SESSION, CONTEXT_BODIES, "signed-in"),
+    ("updateShipTo", 1, "PATCH", SESSION, SHIP_TO_BODIES, "signed-in"),
+    ("refreshToken", 1, "POST", "/identity/connect/token", [None], "refresh"),
+]
+
+
 async def call(
     app: Any, method: str, path: str, query: bytes = b"", body: Any = None, session: str | None = None,
-    bearer: str | None = None, form: bytes | None = None,
+    bearer: str | None = None, form: bytes | None = None, basic: tuple[str, str] | None = None,
 ) -> tuple[int, bytes]:
     raw = form if form is not None else b"" if body is None else json.dumps(body).encode()
     headers = [(b"host", b"bench")]
@@ -77,6 +109,8 @@ async def call(
         headers.append((b"x-session", session.encode()))
     if bearer:
         headers.append((b"authorization", b"Bearer " + bearer.encode()))
+    if basic:
+        headers.append((b"authorization", b"Basic " + base64.b64encode(":".join(basic).encode())))
     if raw:
         media_type = b"application/x-www-form-urlencoded" if form is not None else b"application/json"
         headers += [(b"content-type", media_type), (b"content-length", str(len(raw)).encode())]
@@ -187,6 +221,60 @@ async def _measure_emporix(app: Any, sessions: dict[str, Any], requests: int) ->
     return figures
 
 
+async def _started_optimizely(app: Any) -> dict[str, Any]:
+    """Signed-in sessions (access tokens) and refresh tokens, as bench/run.py's setup gets them."""
+    await app.runtime.ensure_seeded()
+    form = urlencode(
+        {"grant_type": "password", "username": OPTIMIZELY_USER, "password": DEMO_PASSWORD, "scope": OPTIMIZELY_SCOPE}
+    ).encode()
+    signed_in, refresh = [], []
+    for _ in range(OPTIMIZELY_SESSIONS):
+        grant = json.loads((await call(app, "POST", "/identity/connect/token", form=form, basic=OPTIMIZELY_CLIENT))[1])
+        body = {"userName": OPTIMIZELY_USER, "password": DEMO_PASSWORD}
+        status, _answer = await call(app, "POST", "/api/v1/sessions", body=body, bearer=grant["access_token"])
+        if status != 201:
+            raise SystemExit(f"sign-in answered {status}")
+        signed_in.append(grant["access_token"])
+        refresh.append(grant["refresh_token"])
+    return {"signed-in": signed_in, "refresh": refresh}
+
+
+async def _measure_optimizely(app: Any, sessions: dict[str, Any], requests: int) -> dict[str, float]:
+    figures: dict[str, float] = {}
+    signed_in, refresh = sessions["signed-in"], sessions["refresh"]
+
+    async def send(turn: int, method: str, path: str, bodies: list[Any], role: str | None) -> int:
+        if role == "refresh":
+            # One-time tokens: each answer's refresh token takes the place of the one spent.
+            slot = turn % len(refresh)
+            form = urlencode({"grant_type": "refresh_token", "refresh_token": refresh[slot]}).encode()
+            status, answer = await call(app, method, path, form=form, basic=OPTIMIZELY_CLIENT)
+            if status == 200:
+                refresh[slot] = json.loads(answer)["refresh_token"]
+            return status
+        # As in the wrk mix: each session in turn, and each session through the bodies.
+        body = bodies[(turn // len(signed_in)) % len(bodies)]
+        bearer = signed_in[turn % len(signed_in)] if role else None
+        return (await call(app, method, path, body=body, bearer=bearer))[0]
+
+    for name, _weight, method, path, bodies, role in OPTIMIZELY_MIX:
+        for turn in range(20):
+            await send(turn, method, path, bodies, role)
+        gc.collect()
+        handed_on = _handed_on(app)
+        start = time.process_time()
+        for turn in range(requests):
+            status = await send(turn, method, path, bodies, role)
+            if status >= 300:
+                raise SystemExit(f"{name} answered {status}")
+        figures[name] = (time.process_time() - start) / requests * 1e6
+        figures[f"{name}:connexion"] = (_handed_on(app) - handed_on) / requests
+    total = sum(weight for _n, weight, *_ in OPTIMIZELY_MIX)
+    figures["mix"] = sum(figures[name] * weight for name, weight, *_ in OPTIMIZELY_MIX) / total
+    figures["mix:connexion"] = sum(figures[f"{name}:connexion"] * weight for name, weight, *_ in OPTIMIZELY_MIX) / total
+    return figures
+
+
 def _count_handed_on(app: Any) -> None:
     """Count the requests the fast path hands on to Connexion's stack (`_handed_on`)."""
     fast = getattr(app.front, "app", None)
@@ -210,10 +298,14 @@ async def main(requests: int, repeat: int, contract: str = "websale") -> None:
     variants = {"Connexion only": False, "fast path": True}
     config = replace(ServerConfig(), contracts=(contract,), log_level="warning")
     apps = {label: create_app(replace(config, fast_path=on)) for label, on in variants.items()}
-    emporix = contract == "emporix"
-    mix = EMPORIX_MIX if emporix else MIX
-    started = _started_emporix if emporix else _started
-    measure = _measure_emporix if emporix else _measure
+    mixes: dict[str, tuple[list[Any], Callable[..., Awaitable[Any]], Callable[..., Awaitable[dict[str, float]]]]] = {
+        "websale": (MIX, _started, _measure),
+        "emporix": (EMPORIX_MIX, _started_emporix, _measure_emporix),
+        "optimizely": (OPTIMIZELY_MIX, _started_optimizely, _measure_optimizely),
+    }
+    mix, started, measure = mixes[contract]
+    # The vendors' mixes also show the share of each operation the fast path hands on to Connexion.
+    vendor = contract != "websale"
     for app in apps.values():
         _count_handed_on(app)
     sessions = {label: await started(app) for label, app in apps.items()}
@@ -225,12 +317,12 @@ async def main(requests: int, repeat: int, contract: str = "websale") -> None:
     medians = {label: {n: statistics.median(r[n] for r in runs) for n in runs[0]} for label, runs in results.items()}
     width = max(15, *(len(name) + 1 for name in names))
     print(f"CPU µs per request, in-process, median of {repeat} ({requests} requests per operation)")
-    extra = f"{'to Connexion':>14}" if emporix else ""
+    extra = f"{'to Connexion':>14}" if vendor else ""
     print(f"{'operation':<{width}}" + "".join(f"{label:>16}" for label in apps) + f"{'ratio':>8}" + extra)
     base, fast = medians["Connexion only"], medians["fast path"]
     for name in names:
         line = f"{name:<{width}}{base[name]:>16.0f}{fast[name]:>16.0f}{base[name] / fast[name]:>7.2f}x"
-        if emporix:
+        if vendor:
             line += f"{fast[name + ':connexion']:>13.0%}"
         print(line)
 
@@ -239,6 +331,8 @@ if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0])
     parser.add_argument("--requests", type=int, default=2000)
     parser.add_argument("--repeat", type=int, default=3)
-    parser.add_argument("--contract", choices=("websale", "emporix"), default="websale", help="the mix to measure")
+    parser.add_argument(
+        "--contract", choices=("websale", "emporix", "optimizely"), default="websale", help="the mix to measure"
+    )
     options = parser.parse_args()
     asyncio.run(main(options.requests, options.repeat, options.contract))

@@ -3,7 +3,8 @@
     .venv/bin/python bench/run.py [--write-readme]     (what `make bench` runs)
 
 The WEBSALE contract is loaded with bench/wrk/mix.lua against the mock, Prism and bare Starlette;
-the Emporix contract with bench/wrk/emporix.lua against the mock and Prism mocking the same file.
+each other vendor's contract (bench/_vendors.py: Emporix, Optimizely) with its own mix
+(bench/wrk/emporix.lua, bench/wrk/optimizely.lua) against the mock and Prism mocking the same file.
 
 Needs wrk (Debian: `apt-get install -y wrk`) and, for Prism, Node.js with npm; Prism itself is
 installed into bench/.tools/ on first use. Results go to bench/results/<timestamp>.json,
@@ -38,14 +39,12 @@ sys.path.insert(0, str(ROOT))  # the contract reader, when the project is not in
 
 import _report
 from _load import (
-    EMPORIX_MIX,
     WEBSALE_MIX,
     WRK_MISSING,
-    EmporixSession,
     LoadError,
     LoadResult,
     Mix,
-    Session,
+    MixSession,
     combine,
     find_wrk,
     run_mix,
@@ -68,14 +67,13 @@ from _targets import (
     Target,
     Unavailable,
     bare_target,
-    emporix_mock_target,
-    emporix_prism_target,
     install_prism,
     kit_help,
     mock_target,
     prism_target,
     prism_version,
 )
+from _vendors import VENDOR_COMPARISONS
 
 RESULTS = BENCH / "results"
 README = BENCH / "README.md"
@@ -119,7 +117,7 @@ def load_all(plan: list[tuple[Target, list[int]]], args: argparse.Namespace, wrk
         t.key: {"label": t.label, "setup": t.setup, "available": False, "levels": {}} for t, _ in plan
     }
     with contextlib.ExitStack() as stack:
-        live: list[tuple[Target, list[int], Session | EmporixSession]] = []
+        live: list[tuple[Target, list[int], MixSession]] = []
         for target, levels in plan:
             print(f"start: {target.label} ...", flush=True)
             try:
@@ -185,7 +183,8 @@ def load_all(plan: list[tuple[Target, list[int]]], args: argparse.Namespace, wrk
                 )
                 if level["unexpected_4xx"]:
                     expected = " and ".join(target.mix.answers_4xx)
-                    print(f"  warning: {level['unexpected_4xx']} 4xx answers beyond those of {expected}", flush=True)
+                    beyond = f"beyond those of {expected}" if expected else "to a mix that expects none"
+                    print(f"  warning: {level['unexpected_4xx']} 4xx answers {beyond}", flush=True)
         for target, _, _ in live:
             if target.server.running():
                 records[target.key]["rss_mib_after"] = round(rss_bytes(target.server.pid) / 2**20, 1)
@@ -326,21 +325,25 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         "--warmup", type=float, default=2.0, help="seconds of unrecorded load before each level (default 2)"
     )
     parser.add_argument("--connections", type=int, nargs="+", default=[32, 8], help="connection levels (default 32 8)")
-    parser.add_argument(
-        "--emporix-connections",
-        type=int,
-        nargs="+",
-        help="connection levels of the Emporix comparison (default: those of --connections; its goal is judged at 32)",
-    )
+    for comparison in VENDOR_COMPARISONS:
+        parser.add_argument(
+            f"--{comparison.name}-connections",
+            dest=comparison.levels_option,
+            type=int,
+            nargs="+",
+            help=f"connection levels of the {comparison.title} comparison "
+            "(default: those of --connections; its goal is judged at 32)",
+        )
     parser.add_argument("--startup-runs", type=int, default=5, help="start-up repetitions per server (default 5)")
     parser.add_argument(
         "--sessions", type=int, nargs="+", default=[1_000, 100_000, 1_000_000], help="live-session counts"
     )
     parser.add_argument("--check-timeout", type=float, default=240.0, help="limit for storefront-kit check (s)")
+    vendors = ", ".join(comparison.name for comparison in VENDOR_COMPARISONS)
     parser.add_argument(
         "--skip",
         default="",
-        help="comma-separated parts to leave out: bare, prism, multi, emporix, startup, sessions, check",
+        help=f"comma-separated parts to leave out: bare, prism, multi, {vendors}, startup, sessions, check",
     )
     parser.add_argument("--wrk", help="path to the wrk binary (default: wrk on PATH)")
     parser.add_argument(
@@ -369,7 +372,11 @@ def main(argv: list[str] | None = None) -> int:
     started_at = dt.datetime.now(dt.UTC)
     stamp = started_at.strftime("%Y%m%dT%H%M%SZ")
     clock = time.perf_counter()
-    emporix_levels = [] if "emporix" in skip else (args.emporix_connections or args.connections)
+    # Each vendor comparison's levels: its own option, else those of --connections; none when skipped.
+    vendor_levels = {
+        c.name: [] if c.name in skip else (getattr(args, c.levels_option) or args.connections)
+        for c in VENDOR_COMPARISONS
+    }
     prism_reason = None
     if "prism" not in skip:
         try:
@@ -386,9 +393,9 @@ def main(argv: list[str] | None = None) -> int:
             "rounds": args.rounds,
             "warmup_s": args.warmup,
             "connections": args.connections,
-            "emporix_connections": emporix_levels,
-            "generator": f"wrk -t1, {Path(_report.__file__).parent.name}/wrk/mix.lua",
-            "generator_emporix": f"wrk -t1, {Path(_report.__file__).parent.name}/wrk/emporix.lua",
+            **{c.levels_option: vendor_levels[c.name] for c in VENDOR_COMPARISONS},
+            "generator": f"wrk -t1, {BENCH.name}/wrk/{WEBSALE_MIX.script.name}",
+            **{f"generator_{c.name}": f"wrk -t1, {BENCH.name}/wrk/{c.mix.script.name}" for c in VENDOR_COMPARISONS},
             "pinning": f"wrk on CPU 0, single-process servers on CPU {SERVER_CPU}"
             if pinning_available()
             else "no CPU pinning (taskset missing or one core)",
@@ -397,8 +404,9 @@ def main(argv: list[str] | None = None) -> int:
     }
     documented = documented_statuses(WEBSALE_MIX)
     results["settings"]["documented_4xx"] = sorted(documented)
-    if "emporix" not in skip:
-        results["settings"]["documented_4xx_emporix"] = sorted(documented_statuses(EMPORIX_MIX))
+    for comparison in VENDOR_COMPARISONS:
+        if comparison.name not in skip:
+            results["settings"][f"documented_4xx_{comparison.name}"] = sorted(documented_statuses(comparison.mix))
     with tempfile.TemporaryDirectory(prefix="storefront-bench-") as tmp, contextlib.ExitStack() as stack:
         log_dir = Path(tmp)
         plan: list[tuple[Target, list[int]]] = []
@@ -425,26 +433,23 @@ def main(argv: list[str] | None = None) -> int:
                 unavailable["mock_multi"] = {"label": "mock, several workers", "available": False, "reason": reason}
             # Several workers are judged at the goals' level only, to keep the run short.
             plan += [(target, [_report.GOAL_CONNECTIONS]) for target in multi]
-        if "emporix" in skip:
-            unavailable["emporix"] = {
-                "label": "Emporix: mock, 1 worker, memory store",
-                "available": False,
-                "reason": "skipped",
-            }
-        else:
-            # The same contract file for both, the same Emporix mix, the same levels and rounds.
+        for comparison in VENDOR_COMPARISONS:
+            # The same contract file for both, the vendor's mix, the same levels and rounds.
+            if comparison.name in skip:
+                unavailable[comparison.name] = {"label": comparison.mock_label, "available": False, "reason": "skipped"}
+                continue
             if "prism" in skip or prism_reason:
-                unavailable["emporix_prism"] = {
-                    "label": "Emporix: Prism 5 (prism mock)",
+                unavailable[comparison.prism_key] = {
+                    "label": comparison.prism_label,
                     "available": False,
                     "reason": prism_reason or "skipped",
                 }
             else:
-                plan.append((emporix_prism_target(log_dir), emporix_levels))
+                plan.append((comparison.prism_target(log_dir), vendor_levels[comparison.name]))
             if "mock" not in unavailable:
-                plan.append((emporix_mock_target(log_dir), emporix_levels))
+                plan.append((comparison.mock_target(log_dir), vendor_levels[comparison.name]))
             else:
-                unavailable["emporix"] = {**unavailable["mock"], "label": "Emporix: mock, 1 worker, memory store"}
+                unavailable[comparison.name] = {**unavailable["mock"], "label": comparison.mock_label}
         ticks_before = machine_cpu_ticks()
         records = load_all(plan, args, wrk)
         results["machine"]["stolen_during_loads"] = stolen_share(ticks_before, machine_cpu_ticks())
@@ -453,9 +458,10 @@ def main(argv: list[str] | None = None) -> int:
         results["targets"].update({k: v for k, v in records.items() if k not in results["targets"]})
         if "mock_multi" in unavailable:
             results["targets"]["mock_multi"] = unavailable["mock_multi"]
-        for key in ("emporix_prism", "emporix"):
-            if key in unavailable:
-                results["targets"][key] = unavailable[key]
+        for comparison in VENDOR_COMPARISONS:
+            for key in (comparison.prism_key, comparison.name):
+                if key in unavailable:
+                    results["targets"][key] = unavailable[key]
         if "startup" not in skip:
             results["startup"] = measure_startup(args, log_dir)
         if "sessions" not in skip:
