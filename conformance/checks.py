@@ -96,6 +96,13 @@ def _error_validator(contract: Contract, operation_id: str, status: int) -> OAS3
     return validator
 
 
+def _body_problems(validator: OAS30Validator, exchange: Exchange) -> list[str]:
+    """Why the answer's body is not its schema's document: unreadable as one, or breaking its rules."""
+    if exchange.answer_problem:
+        return [exchange.answer_problem]
+    return _errors(validator, exchange.value())
+
+
 def _errors(validator: OAS30Validator, body: Any) -> list[str]:
     """What is wrong with a parsed body (None: the answer was not JSON), the first five problems."""
     if body is None:
@@ -137,7 +144,7 @@ def error_body_shape(contract: Contract, operation_id: str, exchange: Exchange) 
             operation_id,
             exchange,
         )
-    problems = _errors(_error_validator(contract, operation_id, exchange.status), exchange.json())
+    problems = _body_problems(_error_validator(contract, operation_id, exchange.status), exchange)
     if problems:
         raise _fail(
             "error_body_shape",
@@ -235,7 +242,7 @@ def response_matches_schema(contract: Contract, operation_id: str, exchange: Exc
                 exchange,
             )
         return
-    problems = _errors(validator, exchange.json())
+    problems = _body_problems(validator, exchange)
     if problems:
         raise _fail(
             "response_matches_schema",

@@ -12,9 +12,16 @@ import requests
 import schemathesis
 from schemathesis.engine import StopReason, events, from_schema
 
+from conformance import deserializers
 from conformance.checks import RESPONSE_CHECKS, Check, Failure
 from conformance.errors import TargetUnreachable
-from conformance.http import ApiClient, Exchange, error_codes_of, shown_headers
+from conformance.http import (
+    ApiClient,
+    Exchange,
+    error_codes_of,
+    read_answer,
+    shown_headers,
+)
 from conformance.profile import FuzzAuth, KitProfile
 from conformance.results import FuzzResult, Outcome, RunResult
 from conformance.target import Target
@@ -55,6 +62,18 @@ def _settings_refusals(contract: Contract) -> list[str]:
             if op.codes_by_status.get(400, frozenset()) & dependent]
 
 
+def _deletes_keep_resources(contract: Contract) -> bool:
+    """True when a DELETE answers its resource (200 with a body): it empties the resource (a cart)
+    instead of removing it, so Schemathesis' `use_after_free` would take the still-there resource for
+    a bug."""
+    for op in contract.operations.values():
+        if op.method == "delete":
+            ok = contract.operation_spec(op.operation_id)["responses"].get("200", {})
+            if ok.get("content"):
+                return True
+    return False
+
+
 def _label_map(contract: Contract) -> dict[str, str]:
     return {f"{op.method.upper()} {op.path}": op.operation_id for op in contract.operations.values()}
 
@@ -64,10 +83,8 @@ def _exchange(state: _FuzzState, response: Any, operation_id: str | None) -> Exc
     body = request.body
     text = body.decode("utf-8", "replace") if isinstance(body, bytes) else body
     headers = {key: value for key, value in request.headers.items() if key.lower() in state.shown}
-    try:
-        answer = json.loads(response.content) if response.status_code >= 400 and response.content else None
-    except ValueError:
-        answer = None
+    status = int(response.status_code)
+    answer, problem = read_answer(state.contract, operation_id, status, _content_type(response), response.content or b"")
     return Exchange(
         method=str(request.method),
         url=str(request.url),
@@ -79,7 +96,9 @@ def _exchange(state: _FuzzState, response: Any, operation_id: str | None) -> Exc
         response_body=response.content.decode("utf-8", "replace") if response.content else "",
         elapsed=float(getattr(response, "elapsed", 0.0) or 0.0),
         operation_id=operation_id,
-        error_codes=error_codes_of(state.contract, operation_id, int(response.status_code), answer),
+        error_codes=error_codes_of(state.contract, operation_id, status, answer),
+        answer=answer,
+        answer_problem=problem,
     )
 
 
@@ -133,6 +152,7 @@ def run_fuzz(
     checks = [check for check in RESPONSE_CHECKS if check.__name__ in _FUZZ_CHECKS]
     checks += [check for check in profile.checks if check.__name__ in profile.fuzz_checks]
     _register_checks(checks)
+    deserializers.register()
     labels = _label_map(contract)
     extra_headers = [header for header in (target.client_address_header,) if header]
     state = _FuzzState(contract, labels, frozenset(check.__name__ for check in checks),
@@ -146,6 +166,7 @@ def run_fuzz(
         "color": False,
         "generation": {"database": "none", "max-examples": max_examples, "no-shrink": True},
         "warnings": False,
+        "checks": {"use_after_free": {"enabled": not _deletes_keep_resources(contract)}},
         # Per-operation settings. Operations left out are disabled here: `schema.include()` is
         # ignored by Schemathesis once the configuration has per-operation entries.
         "operations": [
@@ -287,6 +308,14 @@ def _recorded_exchange(state: _FuzzState, interaction: Any, operation_id: str) -
         response_body=_text(response),
         operation_id=operation_id,
     )
+
+
+def _content_type(response: Any) -> str | None:
+    """A Schemathesis response's Content-Type (its headers map lower-case names to lists)."""
+    for key, value in response.headers.items():
+        if key.lower() == "content-type":
+            return str(value[0] if isinstance(value, list) else value)
+    return None
 
 
 def _text(response: Any) -> str:

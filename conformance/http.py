@@ -12,7 +12,7 @@ from urllib.parse import quote, urlencode, urlsplit
 import httpx
 
 from conformance.errors import TargetUnreachable
-from storefront_kit.codecs import matches_template
+from storefront_kit.codecs import JSON, BodyError, codec_for, matches_template
 from storefront_kit.contract import Contract
 
 _SHOWN_BODY_CHARS = 2000
@@ -34,6 +34,8 @@ class Exchange:
     operation_id: str | None = None
     error_codes: frozenset[str] = frozenset()  # the contract's codes this error answer can be
     cookies: Mapping[str, str] = field(default_factory=dict)  # what the answer's Set-Cookie headers set
+    answer: Any = None  # the body read by its codec (an XML one by its documented schema); None if unread
+    answer_problem: str | None = None  # why a body in a known format could not be read as its schema's document
 
     def json(self) -> Any:
         """The answer's JSON body, or `None` when it is not JSON."""
@@ -41,6 +43,10 @@ class Exchange:
             return json.loads(self.response_body)
         except ValueError:
             return None
+
+    def value(self) -> Any:
+        """The answer's body as a value, whatever its format (JSON, XML); `None` when it cannot be read."""
+        return self.answer
 
     @property
     def error_code(self) -> str | None:
@@ -75,6 +81,42 @@ def _shorten(text: str) -> str:
     if len(text) <= _SHOWN_BODY_CHARS:
         return text
     return f"{text[:_SHOWN_BODY_CHARS]}... ({len(text)} characters in all)"
+
+
+def answer_schema(contract: Contract, operation_id: str | None, status: int, media_type: str) -> Any:
+    """The schema the contract documents for an answer, the error body's for an undocumented error."""
+    operation = contract.operations.get(operation_id or "")
+    if operation is not None:
+        responses = contract.operation_spec(operation.operation_id)["responses"]
+        response = responses.get(str(status)) or responses.get("default")
+        if response is not None:
+            content = response.get("content", {})
+            entry = content.get(media_type) or next(iter(content.values()), None)
+            if entry is not None:
+                return entry.get("schema")
+    return contract.schema(contract.error_format.schema) if status >= 400 else None
+
+
+def read_answer(contract: Contract, operation_id: str | None, status: int, content_type: str | None,
+                content: bytes) -> tuple[Any, str | None]:
+    """An answer's body as a value (JSON, or XML read by its documented schema), and why it could not be
+    read when its format is known; `(None, None)` for an empty body or a format no codec reads."""
+    if not content:
+        return None, None
+    media_type = (content_type or "").split(";", 1)[0].strip().lower()
+    try:
+        codec = codec_for(media_type)
+    except LookupError:
+        return None, None
+    if codec is JSON:
+        try:
+            return json.loads(content), None
+        except ValueError as exc:
+            return None, f"not JSON ({exc})"
+    try:
+        return codec.decode(content, answer_schema(contract, operation_id, status, media_type)), None
+    except BodyError as exc:
+        return None, str(exc)
 
 
 def error_codes_of(contract: Contract, operation_id: str | None, status: int, body: Any) -> frozenset[str]:
@@ -216,8 +258,10 @@ class ApiClient:
             content = urlencode(form).encode()
             sent.setdefault("content-type", "application/x-www-form-urlencoded")
         elif body is not _MISSING:
-            content = json.dumps(body).encode()
-            sent.setdefault("content-type", "application/json")
+            media_type = next(iter(self.contract.operation_spec(operation_id).get("requestBody", {}).get("content", {})),
+                              "application/json")
+            content = codec_for(media_type).encode(body, self.contract.request_body_schema(operation_id, media_type))
+            sent.setdefault("content-type", media_type)
         url = self.base_url + fill_path(op.path, path or {})
         return self.request(op.method.upper(), url, headers=sent, content=content, params=params or None,
                             operation_id=operation_id)
@@ -259,10 +303,8 @@ class ApiClient:
             request_text = content[:_SHOWN_BODY_CHARS * 2].decode("utf-8", "replace")
             if len(content) > _SHOWN_BODY_CHARS * 2:
                 request_text = f"{request_text[:_SHOWN_BODY_CHARS]}... ({len(content)} bytes in all)"
-        try:
-            answer = response.json() if response.status_code >= 400 else None
-        except ValueError:
-            answer = None
+        answer, problem = read_answer(self.contract, operation_id, response.status_code,
+                                      response.headers.get("content-type"), response.content)
         exchange = Exchange(
             method=method,
             url=str(response.request.url),
@@ -275,6 +317,8 @@ class ApiClient:
             operation_id=operation_id,
             error_codes=error_codes_of(self.contract, operation_id, response.status_code, answer),
             cookies=dict(response.cookies),
+            answer=answer,
+            answer_problem=problem,
         )
         # Cookies belong to the visitor a scenario plays (`Visitor`), never to the whole run.
         self._client.cookies.clear()

@@ -35,7 +35,9 @@ from mock_server.validation import (
     ContractBodyValidator,
     ContractFormValidator,
     ContractMultiPartValidator,
+    ContractXmlBodyValidator,
     StrictResponseBodyValidator,
+    StrictXmlResponseValidator,
 )
 from mock_server.vendor import MockVendor
 from storefront_kit import registry
@@ -55,10 +57,11 @@ def _api_options(config: ServerConfig) -> dict[str, Any]:
             "parameter": CachedParameterValidator,
             "body": MediaTypeDict({
                 "*/*json": ContractBodyValidator,
+                "*/*xml": ContractXmlBodyValidator,
                 "application/x-www-form-urlencoded": ContractFormValidator,
                 "multipart/form-data": ContractMultiPartValidator,
             }),
-            "response": MediaTypeDict({"*/*json": StrictResponseBodyValidator}),
+            "response": MediaTypeDict({"*/*json": StrictResponseBodyValidator, "*/*xml": StrictXmlResponseValidator}),
         },
         "security_map": SECURITY_MAP,
         "swagger_ui_options": SwaggerUIOptions(swagger_ui=True),

@@ -39,3 +39,13 @@ def request_cookie(name: str) -> str | None:
     """
     header = next((value for key, value in _scope.get()["headers"] if key == b"cookie"), None)
     return None if header is None else cookie_parser(header.decode("latin-1")).get(name)
+
+
+def request_origin() -> str:
+    """`scheme://host[:port]` the request was sent to (its Host header, else the server's address)."""
+    scope = _scope.get()
+    host = request_header("host")
+    if not host:
+        server = scope.get("server") or ("127.0.0.1", 80)
+        host = f"{server[0]}:{server[1]}"
+    return f"{scope.get('scheme', 'http')}://{host}"

@@ -60,8 +60,9 @@ class Envelopes:
         if error.field:
             values["field"] = error.field[:MAX_TEXT]
         form = contract.error_format
-        body = codec_for(form.media_type).encode(render_template(entry.body or form.body, values))
-        headers = [(b"content-length", str(len(body)).encode()), (b"content-type", form.media_type.encode())]
+        codec = codec_for(form.media_type)
+        body = codec.encode(render_template(entry.body or form.body, values), contract.schema(form.schema))
+        headers = [(b"content-length", str(len(body)).encode()), (b"content-type", codec.content_type.encode())]
         if error.retry_after is not None:
             headers.append((b"retry-after", str(error.retry_after).encode()))
         headers += [(name.lower().encode(), value.encode()) for name, value in (extra_headers or {}).items()]
@@ -74,7 +75,7 @@ class Envelopes:
             status_code=status,
             body=body,
             content_type=media_type,
-            mimetype=media_type,
+            mimetype=media_type.split(";", 1)[0],
             headers={name.decode(): value.decode() for name, value in headers if name != b"content-type"},
         )
 

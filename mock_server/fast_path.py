@@ -9,9 +9,10 @@ fast path answers is what Connexion would: the same security check functions, th
 with the same arguments, the answer encoded the same way and validated against the same response
 schema, errors through the same envelopes.
 
-An operation the fast path cannot take whole (a form or non-JSON body, parameters with a `style`,
-several security schemes, an answer other than one JSON or empty success) is left to Connexion
-entirely.
+Bodies are read and answers written by the shared codec of their media type (JSON, XML), as
+Connexion's side does. An operation the fast path cannot take whole (a form body, parameters with
+a `style`, a requirement of several schemes at once, an answer other than one success) is left to
+Connexion entirely.
 """
 
 from __future__ import annotations
@@ -30,15 +31,16 @@ from mock_server.envelope import Answer, Envelopes, server_fault
 from mock_server.errors import ApiError
 from mock_server.middleware import declared_length, read_body, replay, send_answer
 from mock_server.mounts import ROUTING
-from mock_server.security import SchemeCheck, scheme_check
+from mock_server.resolver import answer_parts
+from mock_server.security import SchemeCheck, scheme_checks
 from mock_server.validation import (
     cookie_values,
     parameter_passes,
-    parse_json_body,
+    parse_body,
     request_body_passes,
     response_body_passes,
 )
-from storefront_kit.codecs import JSON
+from storefront_kit.codecs import JSON, Codec, codec_for
 from storefront_kit.contract import Contract, Operation
 
 if TYPE_CHECKING:  # the runtime imports the vendor packages
@@ -46,11 +48,17 @@ if TYPE_CHECKING:  # the runtime imports the vendor packages
 
 logger = logging.getLogger("mock_server")
 
-_JSON_MEDIA_TYPE = re.compile(rb"\s*application/json\s*(?:;\s*charset=\"?utf-8\"?\s*)?", re.IGNORECASE)
 # Integers as a client writes them; other spellings Connexion also reads ("+1", " 1", "01") are
 # left to it.
 _CANONICAL_INTEGER = re.compile(r"-?(?:0|[1-9][0-9]{0,17})")
 _JSON_HEADERS = (b"content-type", b"application/json")
+_NO_BODY = re.compile(b"(?!)")
+
+
+def _media_types(names: list[str]) -> re.Pattern[bytes]:
+    """A Content-Type of one of `names`, in UTF-8 where it says (other spellings are Connexion's)."""
+    alternatives = b"|".join(re.escape(name.encode("latin-1")) for name in names)
+    return re.compile(rb"\s*(?:" + alternatives + rb")\s*(?:;\s*charset=\"?utf-8\"?\s*)?", re.IGNORECASE)
 
 
 class _Decline(Exception):
@@ -93,12 +101,15 @@ class FastRoute:
     query: Mapping[str, _Parameter]  # by name
     headers: Mapping[bytes, _Parameter]  # by lower-case name; checked only, Connexion hands them to no handler
     body_schema: Mapping[str, Any] | None  # None: the operation takes no body
+    body_media_types: re.Pattern[bytes]  # a Content-Type the body may come with (absent: the first)
+    body_media_type: str  # the first, which a body without Content-Type is read as
     body_argument: bool
-    security: SchemeCheck | None
+    security: tuple[SchemeCheck, ...]  # alternatives; empty: no security
     cookies: Mapping[str, _Parameter]  # by name; checked only, handlers read them themselves
     context_arguments: frozenset[str]  # `user`, `token_info`: what the handler takes of the security result
     success: int  # the one documented 2xx status
     response_schema: Mapping[str, Any] | None  # None: the success answer has no body
+    codec: Codec  # writes the success answer
 
     def path_texts(self, path: str) -> dict[str, str]:
         """The path parameters as sent, by name (what Connexion's routing puts in `path_params`)."""
@@ -193,13 +204,14 @@ def _route(
     if len(successes) != 1 or not inspect.iscoroutinefunction(handler):
         return None
     content = spec["responses"][successes[0]].get("content", {})
-    if content and set(content) != {"application/json"}:
+    if len(content) > 1 or not all(_has_codec(media_type) for media_type in content):
         return None
-    check = None
+    checks: tuple[SchemeCheck, ...] = ()
     if operation.security:
-        check = scheme_check(contract, operation, security)
-        if check is None:
+        found = scheme_checks(contract, operation, security)
+        if found is None:
             return None
+        checks = found
     accepted = inspect.signature(handler).parameters
     path: dict[str, _Parameter] = {}
     query: dict[str, _Parameter] = {}
@@ -217,11 +229,18 @@ def _route(
         else:
             (path if where == "path" else query)[parameter.name] = parameter
     body_schema = None
+    body_media_types = _NO_BODY
+    body_media_type = ""
     if operation.has_body:
         body = spec["requestBody"]["content"]
-        if set(body) != {"application/json"}:
+        schemas = {id(entry["schema"]) for entry in body.values()}
+        codecs = {id(codec_for(media_type)) for media_type in body if _has_codec(media_type)}
+        # One schema and one codec, whichever of its media types a request names.
+        if len(schemas) != 1 or len(codecs) != 1 or not all(map(_has_codec, body)):
             return None
-        body_schema = body["application/json"]["schema"]
+        body_media_type = next(iter(body))
+        body_schema = body[body_media_type]["schema"]
+        body_media_types = _media_types(list(body))
     template = contract.base_path + operation.path
     pattern = None
     if path:
@@ -229,11 +248,20 @@ def _route(
         pattern = re.compile(named)
         if set(pattern.groupindex) != set(path):
             return None
+    ((answer_media_type, answer),) = content.items() if content else (("application/json", {}),)
     return FastRoute(
-        contract, operation, handler, pattern, path, query, headers, body_schema, "body" in accepted, check, cookies,
-        frozenset({"user", "token_info"} & set(accepted)), int(successes[0]),
-        content["application/json"]["schema"] if content else None,
+        contract, operation, handler, pattern, path, query, headers, body_schema, body_media_types, body_media_type,
+        "body" in accepted, checks, cookies, frozenset({"user", "token_info"} & set(accepted)), int(successes[0]),
+        answer.get("schema"), codec_for(answer_media_type),
     )
+
+
+def _has_codec(media_type: str) -> bool:
+    try:
+        codec_for(media_type)
+    except LookupError:
+        return False
+    return True
 
 
 def fast_routes(
@@ -290,11 +318,12 @@ def _overlap(one: str, other: str) -> bool:
     )
 
 
-def _plain_headers(headers: list[tuple[bytes, bytes]], max_body_bytes: int) -> bool:
+def _plain_headers(headers: list[tuple[bytes, bytes]], max_body_bytes: int, media_types: re.Pattern[bytes]) -> bool:
     """False for a request whose headers leave a decision to Connexion's stack.
 
-    That is: an `X-Mock-*` header, a body that may not be JSON, or one the body limit has to
-    judge (a streamed body, or a Content-Length that is not a plain number within the limit).
+    That is: an `X-Mock-*` header, a body that may not be in one of the operation's media types,
+    or one the body limit has to judge (a streamed body, or a Content-Length that is not a plain
+    number within the limit).
     """
     content_type = None
     for name, value in headers:
@@ -308,7 +337,7 @@ def _plain_headers(headers: list[tuple[bytes, bytes]], max_body_bytes: int) -> b
                 return False
         elif name == b"transfer-encoding" or name.startswith(b"x-mock-"):
             return False
-    return content_type is None or _JSON_MEDIA_TYPE.fullmatch(content_type) is not None
+    return content_type is None or media_types.fullmatch(content_type) is not None
 
 
 class FastPath:
@@ -336,18 +365,12 @@ class FastPath:
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         route = self.routes.find(scope["method"], scope["path"]) if scope["type"] == "http" else None
         limit = self.max_body_bytes or (route.contract.max_body_bytes if route else 0)
-        if route is None or not _plain_headers(scope["headers"], limit):
+        if route is None or not _plain_headers(scope["headers"], limit, route.body_media_types):
             await self.app(scope, receive, send)
             return
         raw: bytes | None = None  # None until the body is read
         try:
-            credential = route.security.credential(scope) if route.security else None
-            # Without a credential only an operation that admits anonymous callers goes on, and only
-            # when nothing at all was sent.
-            if route.security is not None and credential is None and not (
-                route.security.anonymous and route.security.sent_none(scope)
-            ):
-                raise _Decline
+            check, credential = _credential(route.security, scope)
             path_params = route.path_texts(scope["path"])
             arguments = route.path_arguments(path_params)
             arguments.update(route.query_arguments(scope["query_string"]))
@@ -359,7 +382,7 @@ class FastPath:
                 if not raw:
                     raise _Decline
                 try:
-                    body = parse_json_body(raw)
+                    body = parse_body(raw, route.body_media_type, route.body_schema)
                 except ApiError:
                     raise _Decline from None
                 if not request_body_passes(route.body_schema, body):
@@ -378,41 +401,61 @@ class FastPath:
                 ROUTING: {"api_base_path": route.contract.base_path, "operation_id": route.operation.operation_id},
             },
         }
-        await send_answer(send, *await self._answer(route, scope, credential, arguments))
+        await send_answer(send, *await self._answer(route, scope, check, credential, arguments))
 
-    async def _answer(self, route: FastRoute, scope: Scope, credential: tuple[str, ...] | None, arguments: dict[str, Any]) -> Answer:
+    async def _answer(
+        self, route: FastRoute, scope: Scope, check: SchemeCheck | None, credential: tuple[str, ...] | None,
+        arguments: dict[str, Any],
+    ) -> Answer:
         try:
             await self.runtime.bind(scope)
-            if route.security is not None:
+            if route.security:
                 # What Connexion's anonymous requirement gives a request that sends no credential.
                 context: dict[str, Any] = {"user": None, "token_info": {}}
-                if credential is not None:
-                    context = await route.security.check(scope, credential)
+                if check is not None and credential is not None:
+                    context = await check.check(scope, credential)
                 arguments.update({name: context[name] for name in route.context_arguments})
-            result = await route.handler(**arguments)
-            status, body, headers = _answer_parts(result, route.success)
+            body, status, named = answer_parts(await route.handler(**arguments))
+            if status != route.success:
+                raise RuntimeError(f"the handler answered {status}; the contract documents {route.success}")
+            headers = [(name.lower().encode("latin-1"), value.encode("latin-1")) for name, value in named.items()]
             if route.response_schema is None:
                 # As Connexion answers: the operation's one media type, no length, no body.
                 return status, [_JSON_HEADERS, *headers], b""
             # Encoded as Connexion encodes, and validated as Connexion validates: the bytes sent.
-            payload = JSON.encode(body)
-            conforms = not self.validate_responses or response_body_passes(route.response_schema, JSON.reload(payload))
+            codec = route.codec
+            payload = codec.encode(body, route.response_schema)
+            conforms = not self.validate_responses or response_body_passes(
+                route.response_schema, JSON.reload(payload) if codec is JSON else codec.decode(payload, route.response_schema)
+            )
         except Exception as exc:  # every failure answers in the contract's error format
             return self.envelopes.answer(self.envelopes.error_for(exc, scope), scope)
         if not conforms:
             logger.error("NonConformingResponseBody on %s %s", scope["method"], scope["path"])
             return self.envelopes.answer(server_fault(), scope)
-        return status, [(b"content-length", str(len(payload)).encode()), _JSON_HEADERS, *headers], payload
+        content_type = (b"content-type", codec.content_type.encode("latin-1"))
+        return status, [(b"content-length", str(len(payload)).encode()), content_type, *headers], payload
 
 
-def _answer_parts(result: Any, success: int) -> tuple[int, Any, list[tuple[bytes, bytes]]]:
-    """A handler's result as Connexion reads it: a body, `(body, status)` or `(body, status, headers)`."""
-    if isinstance(result, tuple):
-        body, status, *rest = result
-        if status != success:
-            raise RuntimeError(f"the handler answered {status}; the contract documents {success}")
-        named = rest[0] if rest else {}
-        return status, body, [(name.lower().encode("latin-1"), value.encode("latin-1")) for name, value in named.items()]
-    if success != 200:
-        raise RuntimeError(f"the handler answered 200; the contract documents {success}")
-    return 200, result, []
+def _credential(checks: tuple[SchemeCheck, ...], scope: Scope) -> tuple[SchemeCheck | None, tuple[str, ...] | None]:
+    """The scheme a request's credential is checked by, and the credential; declines what Connexion
+    could judge otherwise.
+
+    With one scheme, a credential of its plain form goes on, and no credential at all where the
+    operation admits anonymous callers. With alternative schemes, exactly one of them may be sent.
+    """
+    if not checks:
+        return None, None
+    if len(checks) == 1:
+        (check,) = checks
+        credential = check.credential(scope)
+        if credential is None and not (check.anonymous and check.sent_none(scope)):
+            raise _Decline
+        return check, credential
+    sent = [check for check in checks if not check.sent_none(scope)]
+    if len(sent) != 1:
+        raise _Decline
+    credential = sent[0].credential(scope)
+    if credential is None:
+        raise _Decline
+    return sent[0], credential

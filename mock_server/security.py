@@ -20,6 +20,7 @@ import inspect
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
+from urllib.parse import parse_qsl
 
 from connexion.exceptions import OAuthProblem, OAuthResponseProblem, OAuthScopeProblem
 from connexion.lifecycle import ConnexionRequest
@@ -135,7 +136,7 @@ class SchemeCheck:
     """
 
     kind: str
-    location: tuple[str, str] | None  # apiKey: ("header" | "query", name)
+    location: tuple[str, str] | None  # apiKey: ("header" | "query" | "cookie", name)
     function: Callable[..., Any]
     required_scopes: tuple[str, ...]
     wants_scopes: bool
@@ -147,6 +148,8 @@ class SchemeCheck:
         if self.kind == "apiKey":
             assert self.location is not None
             where, name = self.location
+            if where == "query":
+                return not _query_values(scope, name)
             wanted = name.lower().encode("latin-1")
             return where == "header" and all(key != wanted for key, _ in scope["headers"])
         return all(key != b"authorization" for key, _ in scope["headers"])
@@ -158,7 +161,10 @@ class SchemeCheck:
             if where == "header":
                 value = _single_header(scope, name.lower().encode("latin-1"))
                 return None if value is None else (value.decode("latin-1"),)
-            return None  # query and cookie keys: left to Connexion
+            if where == "query":
+                values = _query_values(scope, name)
+                return (values[0],) if len(values) == 1 and values[0] else None
+            return None  # cookie keys: left to Connexion
         authorization = _single_header(scope, b"authorization")
         if authorization is None:
             return None
@@ -198,29 +204,43 @@ class SchemeCheck:
         return {"user": token_info.get("sub", token_info.get("uid")), "token_info": token_info}
 
 
-def scheme_check(contract: Contract, operation: Operation, functions: Mapping[str, Callable[..., Any]]) -> SchemeCheck | None:
-    """The check of an operation secured by one scheme, alone or before the anonymous requirement;
-    None for any other security."""
+def scheme_checks(
+    contract: Contract, operation: Operation, functions: Mapping[str, Callable[..., Any]]
+) -> tuple[SchemeCheck, ...] | None:
+    """The checks of an operation's security alternatives, each of one scheme; the last alternative
+    may be the anonymous one after a single scheme. None for any other security."""
     requirements = operation.security
     anonymous = len(requirements) == 2 and not requirements[1]
-    if not (len(requirements) == 1 or anonymous) or len(requirements[0]) != 1:
+    schemed = requirements[:1] if anonymous else requirements
+    if not schemed or any(len(requirement) != 1 for requirement in schemed):
         return None
-    ((name, scopes),) = requirements[0].items()
-    scheme = contract.security_schemes()[name]
-    kind = _kind(scheme)
-    if kind not in _FUNCTION_KEYS:
-        return None
-    function = functions[name]
-    handler = SECURITY_MAP[kind]
-    return SchemeCheck(
-        kind=kind,
-        location=(scheme["in"], scheme["name"]) if kind == "apiKey" else None,
-        function=function,
-        required_scopes=tuple(scopes),
-        wants_scopes=handler._accepts_kwarg(function, "required_scopes"),
-        wants_request=handler._accepts_kwarg(function, "request"),
-        anonymous=anonymous,
-    )
+    checks = []
+    for requirement in schemed:
+        ((name, scopes),) = requirement.items()
+        scheme = contract.security_schemes()[name]
+        kind = _kind(scheme)
+        if kind not in _FUNCTION_KEYS:
+            return None
+        function = functions[name]
+        handler = SECURITY_MAP[kind]
+        checks.append(SchemeCheck(
+            kind=kind,
+            location=(scheme["in"], scheme["name"]) if kind == "apiKey" else None,
+            function=function,
+            required_scopes=tuple(scopes),
+            wants_scopes=handler._accepts_kwarg(function, "required_scopes"),
+            wants_request=handler._accepts_kwarg(function, "request"),
+            anonymous=anonymous,
+        ))
+    return tuple(checks)
+
+
+def _query_values(scope: Scope, name: str) -> list[str]:
+    """Every value of a query parameter, as Starlette decodes the query string."""
+    query = scope.get("query_string", b"")
+    if name.encode("latin-1") not in query and b"%" not in query:
+        return []
+    return [value for key, value in parse_qsl(query.decode("latin-1"), keep_blank_values=True) if key == name]
 
 
 def _single_header(scope: Scope, name: bytes) -> bytes | None:

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import jsonschema_rs
+from connexion.exceptions import NonConformingResponseBody
 from connexion.json_schema import Draft4RequestValidator, Draft4ResponseValidator
 from connexion.utils import is_null, is_nullable
 from connexion.validators import (
@@ -30,7 +31,7 @@ from jsonschema.exceptions import ValidationError, best_match
 from starlette.types import Scope
 
 from mock_server.errors import ApiError
-from storefront_kit.codecs import JSON, BodyError
+from storefront_kit.codecs import XML, BodyError, codec_for
 from storefront_kit.contract import error_code_for_failure
 
 _MAX_MESSAGE = 300
@@ -223,12 +224,13 @@ def api_error_for(schema: Mapping[str, Any], error: ValidationError) -> ApiError
     return ApiError(code, _describe(error, field), field)
 
 
-def parse_json_body(raw: bytes, encoding: str = "utf-8") -> Any:
-    """A request body's JSON value, or the contract's bad-request answer for bytes that are not UTF-8 JSON."""
+def parse_body(raw: bytes, media_type: str = "application/json", schema: Mapping[str, Any] | None = None,
+               encoding: str = "utf-8") -> Any:
+    """A request body's value, or the contract's answer to bytes that are not a document of `media_type`."""
     try:
-        return JSON.decode(raw, encoding=encoding)
+        return codec_for(media_type).decode(raw, schema, encoding=encoding)
     except BodyError as exc:
-        raise ApiError.of("badRequest", str(exc)) from None
+        raise ApiError.of(exc.failure, str(exc)) from None
 
 
 class ContractBodyValidator(JSONRequestBodyValidator):
@@ -240,12 +242,14 @@ class ContractBodyValidator(JSONRequestBodyValidator):
 
     async def _parse(self, stream: AsyncGenerator[bytes, None], scope: Scope) -> Any:
         raw = b"".join([chunk async for chunk in stream])
-        return parse_json_body(raw, self._encoding) if raw else _NO_BODY
+        return parse_body(raw, encoding=self._encoding) if raw else _NO_BODY
+
+    _kind = "JSON"
 
     def _validate(self, body: Any) -> dict[str, Any] | None:
         if body is _NO_BODY:
             if self._required:
-                raise ApiError.of("badRequest", "A JSON request body is required.")
+                raise ApiError.of("badRequest", f"A {self._kind} request body is required.")
             return None
         judges = _judges(_REQUEST_JUDGES, self._schema, Draft4RequestValidator)
         if _passes_fast(judges, body):
@@ -254,6 +258,16 @@ class ContractBodyValidator(JSONRequestBodyValidator):
         if error is not None:
             raise api_error_for(self._schema, error)
         return None
+
+
+class ContractXmlBodyValidator(ContractBodyValidator):
+    """The same judgement of an XML body, read into a value by the schema's `xml` objects."""
+
+    _kind = "XML"
+
+    async def _parse(self, stream: AsyncGenerator[bytes, None], scope: Scope) -> Any:
+        raw = b"".join([chunk async for chunk in stream])
+        return parse_body(raw, XML.media_type, self._schema) if raw else _NO_BODY
 
 
 class ContractFormValidator(FormDataValidator):
@@ -285,6 +299,19 @@ class StrictResponseBodyValidator(JSONResponseBodyValidator):
         if _passes_fast(_judges(_RESPONSE_JUDGES, self._schema, Draft4ResponseValidator), body):
             return
         super()._validate(body)
+
+
+class StrictXmlResponseValidator(StrictResponseBodyValidator):
+    """The same for XML answers, read by the answer schema's `xml` objects."""
+
+    def _parse(self, stream: Any) -> Any:
+        raw = b"".join(stream)
+        if not raw:
+            return None
+        try:
+            return XML.decode(raw, self._schema)
+        except BodyError as exc:
+            raise NonConformingResponseBody(str(exc)) from None
 
 
 # One validator per parameter definition (Connexion's own builds one from a deep copy of the

@@ -28,6 +28,11 @@ GENERIC_FAILURES = (
     "storageUnreachable",
     "internalError",
 )
+# Failures a contract may name a code of its own for; without one they answer the failure named here.
+OPTIONAL_FAILURES = {
+    "malformedBody": "badRequest",  # a body that is not a document of its media type
+    "unsafeBody": "malformedBody",  # a document a parser must not expand (entities, deep nesting)
+}
 
 
 class ContractError(ValueError):
@@ -120,7 +125,7 @@ class Contract:
         self.operations: dict[str, Operation] = {op.operation_id: op for op in self._read_operations()}
         self._generic: dict[str, tuple[str, ...]] = {
             failure: tuple(entry.code for entry in self.catalog.values() if failure in entry.generic)
-            for failure in GENERIC_FAILURES
+            for failure in (*GENERIC_FAILURES, *OPTIONAL_FAILURES)
         }
 
     @property
@@ -178,6 +183,8 @@ class Contract:
     def generic_code(self, failure: str, operation: Operation | None = None) -> str:
         """The code answering a generic failure; among several, the one `operation` documents."""
         codes = self._generic[failure]
+        if not codes and failure in OPTIONAL_FAILURES:
+            return self.generic_code(OPTIONAL_FAILURES[failure], operation)
         if operation is not None and len(codes) > 1:
             for code in codes:
                 if code in operation.error_codes:

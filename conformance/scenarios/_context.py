@@ -18,6 +18,7 @@ from conformance.controls import MailboxReader
 from conformance.http import ApiClient, Exchange
 from conformance.results import Outcome, RunResult
 from conformance.target import Target
+from storefront_kit.codecs import JSON, codec_for
 from storefront_kit.contract import Contract, Operation
 
 DEFAULT_RULE = "documented_cause_answers_code"
@@ -109,7 +110,7 @@ class ScenarioContext:
         return exchange
 
     def ok(self, operation_id: str, cause: str, **kwargs: Any) -> Any:
-        """Call, require a documented success, and return its JSON body."""
+        """Call, require a documented success, and return its body as a value."""
         exchange = self.call(operation_id, **kwargs)
         return self.check_ok(operation_id, cause, exchange)
 
@@ -129,7 +130,7 @@ class ScenarioContext:
             self.result.record_operation(operation_id, Outcome.FAILED, failure.message)
             raise
         self.result.record_operation(operation_id, Outcome.PASSED)
-        return exchange.json()
+        return exchange.value()
 
     def error(self, operation_id: str, code: str, cause: str, *, rule: str = DEFAULT_RULE, **kwargs: Any) -> Exchange:
         """Call with a documented cause of `code`; require exactly that error, checked in full."""
@@ -207,12 +208,24 @@ class ScenarioContext:
     def cleanup(self) -> None:
         """Remove what the scenario created on the target (best effort); the vendor's context knows how."""
 
+def as_received(contract: Contract, operation_id: str, body: Any) -> Any:
+    """`body` as a server reads it once written in the operation's media type (XML keeps no types:
+    `12345` arrives as the text "12345")."""
+    media_type = next(iter(contract.operation_spec(operation_id)["requestBody"]["content"]))
+    codec = codec_for(media_type)
+    if codec is JSON:
+        return body
+    schema = contract.request_body_schema(operation_id, media_type)
+    return codec.decode(codec.encode(body, schema), schema)
+
+
 def schema_code(contract: Contract, operation_id: str, body: Any) -> str:
     """The code the contract assigns to `body`, whose broken schema rules must all map to one code."""
     from openapi_schema_validator import OAS30Validator
 
     schema = contract.request_body_schema(operation_id)
     assert schema is not None, f"{operation_id} takes no body"
+    body = as_received(contract, operation_id, body)
     errors = list(OAS30Validator(schema, format_checker=OAS30Validator.FORMAT_CHECKER).iter_errors(body))
     codes = set()
     for error in errors:

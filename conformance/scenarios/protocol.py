@@ -15,6 +15,7 @@ from conformance.checks import Failure
 from conformance.errors import TargetUnreachable
 from conformance.scenarios import scenario
 from conformance.scenarios._context import ScenarioContext, example_request, schema_code
+from storefront_kit.codecs import JSON, XML, codec_for
 from storefront_kit.contract import Contract, Operation
 
 _UNKNOWN_PROPERTY = "sfkUnknownProperty"
@@ -33,6 +34,47 @@ def _with_failure(contract: Contract, failure: str, *, body: bool = False) -> di
 
 def _json_body(contract: Contract, op: Operation) -> bool:
     return op.has_body and "application/json" in contract.operation_spec(op.operation_id)["requestBody"]["content"]
+
+
+def _body_media_type(contract: Contract, op: Operation) -> str | None:
+    """The media type the operation's body is sent in (its first), when a codec reads it."""
+    if not op.has_body:
+        return None
+    media_type = str(next(iter(contract.operation_spec(op.operation_id)["requestBody"]["content"])))
+    try:
+        codec_for(media_type)
+    except LookupError:
+        return None
+    return media_type
+
+
+# Bodies that are no document of their format, by the format's codec; and documents a parser must
+# not expand or follow, for formats that can carry them.
+_BROKEN = {
+    JSON.media_type: ((b'{"broken": ', "a body that is not valid JSON"), (b" \t\r\n", "a body of whitespace alone")),
+    XML.media_type: ((b"<ResultSet><unclosed>", "a body that is not well-formed XML"),
+                     (b" \t\r\n", "a body of whitespace alone")),
+}
+_LAUGHS = b"".join(b'<!ENTITY lol%d "%s">' % (n, (b"&lol%d;" % (n - 1)) * 10 if n else b"lol") for n in range(10))
+_HOSTILE = {
+    XML.media_type: (
+        (b'<?xml version="1.0"?><!DOCTYPE r [' + _LAUGHS + b']><r>&lol9;</r>', "an entity expansion bomb (billion laughs)"),
+        (b'<?xml version="1.0"?><!DOCTYPE r [<!ENTITY e SYSTEM "file:///etc/passwd">]><r>&e;</r>',
+         "an external entity naming a local file"),
+        (b"<r>" * 200 + b"</r>" * 200, "elements nested 200 deep"),
+    ),
+}
+
+
+def _failure_cases(contract: Contract, failure: str, samples: Mapping[str, Any]) -> dict[str, tuple[str, ...]]:
+    """Operations whose body format has samples of `failure` and that document its code."""
+    found = {}
+    for op in contract.operations.values():
+        media_type = _body_media_type(contract, op)
+        code = contract.generic_code(failure, op)
+        if media_type and codec_for(media_type).media_type in samples and code in op.error_codes:
+            found[op.operation_id] = (code,)
+    return found
 
 
 def _credential_codes(contract: Contract) -> dict[str, tuple[str, ...]]:
@@ -67,24 +109,35 @@ def missing_or_unknown_credential(ctx: ScenarioContext) -> None:
             continue
         request = _without(ctx.valid_request(op.operation_id), "credential")
         if op.secured:
-            ctx.error(op.operation_id, code, "a request without its credential", rule="credential_enforced", **request)
+            ctx.error(op.operation_id, code, "a request without its credential", rule="credential_enforced",
+                      credential=None, **request)
         ctx.error(op.operation_id, code, "a credential the backend never issued", rule="credential_enforced",
                   credential=unknown, **request)
 
 
-@scenario(covers=lambda contract: {op: codes for op, codes in _with_failure(contract, "badRequest", body=True).items()
-                                   if _json_body(contract, contract.operation(op))})
-def malformed_json(ctx: ScenarioContext) -> None:
-    """A JSON body that is not a JSON document (broken, or whitespace alone) answers the bad-request code."""
-    for op in ctx.operations():
-        code = ctx.contract.generic_code("badRequest", op)
-        if not _json_body(ctx.contract, op) or code not in op.error_codes:
+def _send_samples(ctx: ScenarioContext, failure: str, samples: Mapping[str, Any], rule: str) -> None:
+    for operation_id in _failure_cases(ctx.contract, failure, samples):
+        op = ctx.contract.operation(operation_id)
+        if operation_id not in ctx.selected:
             continue
-        request = _without(ctx.valid_request(op.operation_id), "body")
-        ctx.error(op.operation_id, code, "a body that is not valid JSON",
-                  raw_body=b'{"broken": ', content_type="application/json", **request)
-        ctx.error(op.operation_id, code, "a body of whitespace alone",
-                  raw_body=b" \t\r\n", content_type="application/json", **request)
+        code = ctx.contract.generic_code(failure, op)
+        media_type = _body_media_type(ctx.contract, op)
+        assert media_type is not None
+        request = _without(ctx.valid_request(operation_id), "body")
+        for raw, cause in samples[codec_for(media_type).media_type]:
+            ctx.error(operation_id, code, cause, rule=rule, raw_body=raw, content_type=media_type, **request)
+
+
+@scenario(covers=lambda contract: _failure_cases(contract, "malformedBody", _BROKEN))
+def malformed_body(ctx: ScenarioContext) -> None:
+    """A body that is not a document of its media type (broken, or whitespace alone) answers the contract's code for it."""
+    _send_samples(ctx, "malformedBody", _BROKEN, "malformed_body_refused")
+
+
+@scenario(covers=lambda contract: _failure_cases(contract, "unsafeBody", _HOSTILE))
+def hostile_body(ctx: ScenarioContext) -> None:
+    """An entity bomb, an external entity or deep nesting is refused with the contract's code, and nothing is expanded."""
+    _send_samples(ctx, "unsafeBody", _HOSTILE, "hostile_body_refused")
 
 
 @scenario(covers=lambda contract: _with_failure(contract, "badRequest"))
@@ -146,8 +199,8 @@ def unsupported_media_type(ctx: ScenarioContext) -> None:
             continue
         request = ctx.valid_request(op.operation_id)
         body = request.pop("body", request.pop("form", {}))
-        ctx.error(op.operation_id, code, "a body sent as text/plain",
-                  raw_body=json.dumps(body).encode(), content_type="text/plain", **request)
+        raw = json.dumps(body).encode() if _json_body(ctx.contract, op) or "form" in request else str(body).encode()
+        ctx.error(op.operation_id, code, "a body sent as text/plain", raw_body=raw, content_type="text/plain", **request)
 
 
 @scenario(covers=lambda contract: _with_failure(contract, "bodyTooLarge"))
@@ -231,7 +284,8 @@ def schema_cases(contract: Contract) -> Iterator[tuple[str, str, Any, str]]:
     for op in contract.operations.values():
         schema = contract.request_body_schema(op.operation_id)
         body, _ = example_request(contract, op.operation_id)
-        if schema is None or not _json_body(contract, op) or not isinstance(body, dict) or not op.codes_by_status.get(400):
+        if (schema is None or not _body_media_type(contract, op) or not isinstance(body, dict)
+                or not op.codes_by_status.get(400)):
             continue
         for cause, broken in _mutations(schema, body):
             try:

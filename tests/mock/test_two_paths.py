@@ -24,12 +24,13 @@ from conformance import load_target, run
 from mock_server.app import MockApp, create_app
 from mock_server.config import ServerConfig
 from storefront_kit import registry
+from storefront_kit.codecs import XML
 
 Scope = dict[str, Any]
 Message = dict[str, Any]
 
 # A value the mock generates per run: worth learning when it differs between the two apps.
-_GENERATED = re.compile(r"[A-Za-z0-9_-]{16,}")
+_GENERATED = re.compile(r"[A-Za-z0-9_-]{15,}")
 _TIMESTAMP = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?(Z|[+-]\d\d:\d\d)?")
 _SECONDS = re.compile(r"\b\d+ seconds\b")
 _HEADERS = ("content-type", "allow", "access-control-allow-origin", "vary", "set-cookie")
@@ -42,17 +43,23 @@ class Answer:
     body: bytes = b""
 
     def observed(self, translate: dict[str, str]) -> tuple[Any, ...]:
-        text = self.body.decode("utf-8", "replace")
         try:
-            body: Any = _masked(_translated(json.loads(text), translate))
+            body: Any = _masked(_translated(_parsed(self), translate))
         except ValueError:
-            body = _masked(text)
+            body = _masked(self.body.decode("utf-8", "replace"))
         headers = {name: self.headers.get(name) for name in _HEADERS}
         if headers["set-cookie"]:
             name, _, rest = headers["set-cookie"].partition("=")
             value, _, attributes = rest.partition(";")
             headers["set-cookie"] = f"{name}={translate.get(value, value)};{attributes}"
         return self.status, headers, "retry-after" in self.headers, body
+
+
+def _parsed(answer: Answer) -> Any:
+    """An answer's body as a value: JSON, or XML read without a schema; `ValueError` for anything else."""
+    if "xml" in answer.headers.get("content-type", ""):
+        return XML.decode(answer.body)
+    return json.loads(answer.body)
 
 
 def _translated(value: Any, translate: dict[str, str]) -> Any:
@@ -110,7 +117,7 @@ class TwoPaths:
         second = await _ask(self.slow, self._to_slow(scope), self._replace(body))
         self.compared += 1
         try:
-            _learn(json.loads(first.body), json.loads(second.body), self.ids)
+            _learn(_parsed(first), _parsed(second), self.ids)
         except ValueError:
             pass
         _learn(_cookie_value(first), _cookie_value(second), self.ids)

@@ -28,6 +28,15 @@ EXPECTED = {
         "Authorization has been denied for this request.",
         '"kind":"resetPassword"',
     ],
+    "zest": [
+        'totalResults="42" totalResultsReturned="2"',
+        'totalItems="2" totalQuantity="4"',
+        '<quantity>2</quantity><subtotal>49.9</subtotal>',
+        '<Country code="NZ" selected="1">',
+        'code="unknownSku"',
+        'code="unsafeXml"',
+        'code="keyNotAllowed"',
+    ],
 }
 
 

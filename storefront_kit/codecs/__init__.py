@@ -1,24 +1,31 @@
 """One codec per body format, shared by the mock (requests in, answers out) and the kit (answers in).
 
 A codec turns bytes of its media type into plain values (dicts, lists, strings, numbers) and back.
-JSON is the only format so far; a contract whose bodies are another format adds its codec here.
+JSON bodies need no schema; XML ones are read and written by the schema of the body, whose `xml`
+objects name elements and attributes (`xml_codec`).
 """
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping
 from typing import Any, Protocol
-
-import orjson
 
 
 class BodyError(ValueError):
     """Bytes that are not a document of the codec's format; the message says what is wrong."""
 
+    failure = "malformedBody"  # the generic failure a request with such a body answers
+
+
+class UnsafeBody(BodyError):
+    """A document that could make a parser expand, fetch or recurse (entities, DTDs, deep nesting)."""
+
+    failure = "unsafeBody"
+
 
 class Codec(Protocol):
     media_type: str
+    content_type: str  # the Content-Type header of a document this codec wrote
 
     def decode(self, raw: bytes, schema: Mapping[str, Any] | None = None, encoding: str = "utf-8") -> Any:
         """The value of a document; `BodyError` when the bytes are not one."""
@@ -29,44 +36,22 @@ class Codec(Protocol):
         ...
 
 
-class JsonCodec:
-    """JSON in UTF-8. orjson encodes several times faster than the standard library."""
+# After the names the codec modules import from here.
+from storefront_kit.codecs.json_codec import JSON, JsonCodec
+from storefront_kit.codecs.xml_codec import XML, XmlCodec
 
-    media_type = "application/json"
-
-    def decode(self, raw: bytes, schema: Mapping[str, Any] | None = None, encoding: str = "utf-8") -> Any:
-        try:
-            value = json.loads(raw.decode(encoding))
-            # `\ud800`-style escapes parse into strings no encoder (hashing, storage) accepts.
-            json.dumps(value, ensure_ascii=False).encode("utf-8")
-        except (UnicodeDecodeError, UnicodeEncodeError, LookupError):
-            raise BodyError("The request body is not valid UTF-8 text.") from None
-        except (ValueError, RecursionError):
-            raise BodyError("The request body is not valid JSON.") from None
-        return value
-
-    def reload(self, raw: bytes) -> Any:
-        """The value of bytes this codec encoded: no checks a request needs, so several times faster."""
-        return orjson.loads(raw)
-
-    def encode(self, value: Any, schema: Mapping[str, Any] | None = None) -> bytes:
-        try:
-            return orjson.dumps(value)
-        except TypeError:  # text orjson refuses (lone surrogates): escaped, as the standard library writes it
-            return json.dumps(value, separators=(",", ":")).encode("ascii")
-
-
-JSON = JsonCodec()
-CODECS: dict[str, Codec] = {JSON.media_type: JSON}
+CODECS: dict[str, Codec] = {JSON.media_type: JSON, XML.media_type: XML, "text/xml": XML}
 
 
 def codec_for(media_type: str) -> Codec:
-    """The codec of a media type (`application/json`, also `application/problem+json` and the like)."""
+    """The codec of a media type (`application/json`, `application/xml`, also `+json` and `+xml` types)."""
     base = media_type.split(";", 1)[0].strip().lower()
     if base in CODECS:
         return CODECS[base]
-    if base.endswith("+json") or base.endswith("/json"):
+    if base.endswith(("+json", "/json")):
         return JSON
+    if base.endswith("+xml"):
+        return XML
     raise LookupError(f"no codec for the media type {media_type!r}")
 
 
@@ -105,3 +90,7 @@ class _Absent:
 
 
 _ABSENT: Any = _Absent()
+
+
+__all__ = ["CODECS", "JSON", "XML", "BodyError", "Codec", "JsonCodec", "UnsafeBody", "XmlCodec", "codec_for",
+           "matches_template", "render_template"]

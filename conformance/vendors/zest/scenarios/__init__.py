@@ -1,0 +1,1 @@
+"""ZEST's scenarios, one module per area: keys, sessions, carts, the catalogue."""

@@ -1,0 +1,1 @@
+"""ZEST's handlers, one module per contract tag: thin, the domain does the work."""

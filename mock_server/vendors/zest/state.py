@@ -1,0 +1,43 @@
+"""ZEST's state as the generic runtime sees it: one shop, seeded from its fixtures."""
+
+from __future__ import annotations
+
+from mock_server.vendor import StateContext
+from mock_server.vendors.zest.domain import Shop
+from mock_server.vendors.zest.fixtures import ZestFixtureData, load_fixtures
+
+DEMO_CATEGORY = "00411"
+
+
+class ZestState:
+    seed_marker = "zest:seeded"
+    layout = "done:1"
+    outbox = None  # the shop sends no e-mails
+
+    def __init__(self, context: StateContext) -> None:
+        self.fixtures: ZestFixtureData = load_fixtures(
+            context.fixtures, seed=context.seed, locale=context.locale, contract=context.contract
+        )
+        settings = context.contract.settings_schema()
+        assert settings is not None
+        self.shop = Shop(context.store, settings, on_empty=context.on_empty)
+        self.settings = self.shop.settings
+        # Links are absolute: the handlers put the request's origin before this (`/API/V3`).
+        self.base_path = context.contract.base_path
+
+    async def seed(self) -> None:
+        await self.shop.seed(self.fixtures)
+
+    async def upgrade(self) -> None:
+        """Nothing to bring up to date: this is the first layout."""
+
+    def banner(self) -> list[tuple[str, str]]:
+        lines = []
+        for application in self.fixtures.applications:
+            resources = application["resources"]
+            allowed = "every resource" if resources is None else ", ".join(resources) + " only"
+            lines.append(("Application key", f"{application['key']} ({allowed})"))
+        demo = next((entry for entry in self.fixtures.categories if entry["code"] == DEMO_CATEGORY), None)
+        if demo is not None:
+            lines.append(("Demo category", f"{demo['code']} {demo['title']} ({len(demo['products'])} products)"))
+        return lines
