@@ -48,8 +48,13 @@ class OptimizelyFuzzAuth:
             token = self._shared
         return credential_for(self.client.contract, operation_id, token)
 
+    def body_for(self, operation_id: str, body: Any) -> Any:
+        """Sent as generated."""
+        return body
+
     def generated(self, operation_id: str, body: Any, status: int) -> None:
         """Nothing to remember: generated cases create only sessions, which time out."""
 
-    def cleanup(self) -> None:
+    def cleanup(self) -> list[str]:
         """Nothing to remove (see `generated`)."""
+        return []
