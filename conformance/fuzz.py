@@ -191,6 +191,10 @@ def run_fuzz(
             return auth.for_operation(labels.get(case.operation.label, ""))
 
         def set(self, case: Any, data: Any, ctx: Any) -> None:
+            # Schemathesis applies the auth to each case it generates: the vendor may send another body.
+            body = auth.body_for(labels.get(case.operation.label, ""), case.body)
+            if body is not case.body:
+                case.body = body
             case.headers = case.headers or {}
             if data is not None:
                 case.headers.update(data.headers)
@@ -231,9 +235,10 @@ def run_fuzz(
         for item in fuzzed.values():
             item.duration = elapsed / max(1, len(fuzzed))
         try:
-            auth.cleanup()
+            result.notes += [f"fuzz cleanup: {note}" for note in auth.cleanup()]
         except TargetUnreachable:
-            pass
+            result.notes.append("fuzz cleanup: the target became unreachable; what the phase changed on it "
+                                "may not be undone")
     for item in fuzzed.values():
         if item.failures:
             item.outcome = Outcome.FAILED
@@ -260,9 +265,11 @@ def _fold(event: events.ScenarioFinished, state: _FuzzState, fuzzed: dict[str, F
         fuzzed[operation_id].cases += 1
         interaction = recorder.interactions.get(case_id)
         response = interaction.response if interaction is not None else None
-        if response is not None and 200 <= response.status_code < 300:
+        if response is None:
+            continue
+        if 200 <= response.status_code < 300:
             fuzzed[operation_id].successes += 1
-            auth.generated(operation_id, node.value.body, response.status_code)
+        auth.generated(operation_id, node.value.body, response.status_code)
     for case_id, checks in recorder.checks.items():
         for check in checks:
             if check.failure_info is None or check.status.name != "FAILURE":

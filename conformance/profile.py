@@ -25,12 +25,19 @@ class FuzzAuth(Protocol):
         """The credential a generated case of this operation is sent with (None: none)."""
         ...
 
-    def generated(self, operation_id: str, body: Any, status: int) -> None:
-        """A generated case was answered; e.g. remember an account it registered, to remove it later."""
+    def body_for(self, operation_id: str, body: Any) -> Any:
+        """The body a generated case is sent with: `body`, or a copy that spares the target's own data
+        (e.g. its users' passwords) where the answer stays the same."""
         ...
 
-    def cleanup(self) -> None:
-        """Remove what the fuzz run created on the target (best effort)."""
+    def generated(self, operation_id: str, body: Any, status: int) -> None:
+        """A generated case was answered (whatever the status); e.g. remember an account it registered,
+        to remove it later, or a password it changed, to set it back."""
+        ...
+
+    def cleanup(self) -> list[str]:
+        """Remove what the fuzz run created on the target and undo what it changed (best effort);
+        answers notes for the report on what it could not."""
         ...
 
 

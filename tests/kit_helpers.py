@@ -204,11 +204,15 @@ def check_mutant(app: Any, contract: str, operations: tuple[str, ...], *, wait_f
                          "--operation", *operations, tmp_path=tmp_path, capsys=capsys)
 
 
-def assert_conforms_fully(contract: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    """The unmutated mock of `contract` breaks no rule and covers every operation and documented code."""
+def assert_conforms_fully(contract: str, tmp_path: Path, capsys: pytest.CaptureFixture[str], *,
+                          then: Callable[[str], None] | None = None) -> None:
+    """The unmutated mock of `contract` breaks no rule and covers every operation and documented code;
+    `then(url)` looks at the mock the run checked, before it stops."""
     found = registry.contract(contract)
     with serve(mock_app(contract), base_path=found.base_path) as url:
         run = run_check(url, "--contract", contract, "--max-examples", "10", tmp_path=tmp_path, capsys=capsys)
+        if then is not None:
+            then(url)
     assert run.exit_code == 0, run.output
     assert not run.rules, run.output
     match = FULL_COVERAGE.search(run.output)

@@ -38,8 +38,13 @@ class EmporixFuzzAuth:
         scheme = next(iter(operation.security[0]))
         return credential_for(self.client.contract, operation_id, self._token(scheme))
 
+    def body_for(self, operation_id: str, body: Any) -> Any:
+        """Sent as generated."""
+        return body
+
     def generated(self, operation_id: str, body: Any, status: int) -> None:
         """Nothing to remember: generated cases create only sessions, which expire."""
 
-    def cleanup(self) -> None:
+    def cleanup(self) -> list[str]:
         """Nothing to remove (see `generated`)."""
+        return []

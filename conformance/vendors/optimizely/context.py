@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import base64
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -10,8 +9,13 @@ from typing import Any
 from conformance.errors import TargetUnreachable
 from conformance.http import Credential, Exchange, Visitor
 from conformance.scenarios._context import NotCovered, ScenarioContext, example_request
+from conformance.vendors.optimizely.users import (
+    SCOPE,
+    UserLedger,
+    client_credential,
+    token_form,
+)
 
-SCOPE = "iscapi offline_access"
 SESSION_OPERATIONS = ("getCurrentSession", "signIn", "updateCurrentSession", "signOut")
 
 
@@ -54,6 +58,7 @@ class OptimizelyContext(ScenarioContext):
         super().__init__(**kwargs)
         self._shared: Caller | None = None
         self.signed_in_callers: list[Caller] = []
+        self.users = UserLedger(self.target)  # what the scenario did to the target's users, put back at cleanup
 
     # -- the target's data ----------------------------------------------------------------------
 
@@ -80,9 +85,7 @@ class OptimizelyContext(ScenarioContext):
 
     def client_credential(self, client_id: str | None = None, secret: str | None = None) -> Credential:
         """HTTP Basic credentials of the target's token client (or of the given id and secret)."""
-        client = self.target.data("client") or {}
-        pair = f"{client_id or client.get('id', '')}:{client.get('secret', '') if secret is None else secret}"
-        return Credential(headers={"Authorization": "Basic " + base64.b64encode(pair.encode()).decode()})
+        return client_credential(self.target, client_id, secret)
 
     def unknown_id(self) -> str:
         """A well-formed id no customer, language or currency has."""
@@ -98,11 +101,13 @@ class OptimizelyContext(ScenarioContext):
         exchange = super().call(operation_id, **kwargs)
         if caller is not None:
             caller.remember(exchange)
+        self.users.observe(operation_id, kwargs.get("body", kwargs.get("form")), exchange.status,
+                           caller.user if caller is not None else None)
         return exchange
 
     def token_form(self, role: str = "demo", scope: str = SCOPE) -> dict[str, str]:
         user = self.user(role)
-        return {"grant_type": "password", "username": user["userName"], "password": user["password"], "scope": scope}
+        return token_form(user["userName"], user["password"], scope)
 
     def token(self, role: str = "demo", scope: str = SCOPE) -> Caller:
         """A caller with a new access (and refresh) token of the user `role`; not yet signed in."""
@@ -156,10 +161,13 @@ class OptimizelyContext(ScenarioContext):
         return request
 
     def cleanup(self) -> None:
-        """Sign the scenario's sessions out (best effort); anonymous sessions expire by themselves."""
+        """Sign the scenario's sessions out (best effort; anonymous sessions expire by themselves), and put
+        back the users whose password it changed or whom it may have locked out."""
         for caller in self.signed_in_callers:
             try:
                 self.client.call("signOut", **caller.apply({}), client_address=self.client_address)
             except TargetUnreachable:
                 self.note("cleanup: could not sign a session out: the target is unreachable")
-                return
+                break
+        for note in self.users.restore(self.client, self.mailbox, self.client_address):
+            self.note(f"cleanup: {note}")

@@ -86,12 +86,16 @@ class WebsaleFuzzAuth:
         session = self.session_for(operation_id)
         return None if session is None else credential_for(self.contract, operation_id, session)
 
+    def body_for(self, operation_id: str, body: Any) -> Any:
+        """Sent as generated."""
+        return body
+
     def generated(self, operation_id: str, body: Any, status: int) -> None:
-        if operation_id == "register" and isinstance(body, dict):
+        if operation_id == "register" and 200 <= status < 300 and isinstance(body, dict):
             # Generated registrations are removed after the phase, like the kit's own accounts.
             self.accounts.append((str(body.get("email")), str(body.get("password"))))
 
-    def cleanup(self) -> None:
+    def cleanup(self) -> list[str]:
         """Delete the accounts the fuzz phase registered for its sessions (best effort)."""
         for email, password in self.accounts:
             session = self.anonymous()
@@ -99,3 +103,4 @@ class WebsaleFuzzAuth:
                                      body={"id": email, "password": password})
             if login.status == 200:
                 self.client.call("deleteAccount", credential=session, body={}, client_address=self.address())
+        return []

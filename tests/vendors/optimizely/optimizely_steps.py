@@ -1,9 +1,15 @@
-"""Steps the Optimizely domain tests share: the settings schema, the demo logins, tokens and callers."""
+"""Steps the Optimizely tests share: the settings schema, the demo logins, tokens and callers, and
+the target users as the bundled target file describes them."""
 
 from __future__ import annotations
 
 from typing import Any
 
+import httpx
+
+from conformance.http import error_codes_of
+from conformance.target import load_target
+from conformance.vendors.optimizely.scenarios.sign_in import REFUSALS
 from mock_server.vendors.optimizely.domain import Caller, Website
 from storefront_kit import registry
 
@@ -13,6 +19,7 @@ NEW_PASSWORD = "New-Password-2"
 
 CONTRACT = registry.contract("optimizely")
 WEBSITE_SETTINGS: dict[str, Any] = CONTRACT.settings_schema() or {}
+TARGET = load_target(None, CONTRACT)  # conformance/targets/optimizely.yaml
 
 
 async def token(
@@ -60,3 +67,28 @@ class BearerClient:
 async def signed_in_client(website: Website, user: str = DEMO, password: str = PASSWORD, **body: Any) -> BearerClient:
     _, tokens = await signed_in(website, user, password, **body)
     return BearerClient(website, tokens["access_token"])
+
+
+def users_not_as_found(base_url: str) -> list[str]:
+    """How the target file's users differ from what it says, over HTTP: each must answer its sign-in
+    with the target file's password as its role does (signed in, or that role's refusal), and get a
+    token with it unless it is the locked-out user (a token tells a lock-out the sign-in's earlier
+    refusals hide)."""
+    expected = dict(REFUSALS)
+    found = []
+    token_client = (TARGET.data("client.id"), TARGET.data("client.secret"))
+    with httpx.Client(base_url=base_url) as client:
+        for role, user in TARGET.data("users").items():
+            credentials = {"userName": user["userName"], "password": user["password"]}
+            answer = client.post("/api/v1/sessions", json=credentials)
+            codes = error_codes_of(CONTRACT, "signIn", answer.status_code, answer.json())
+            if role in expected and expected[role] not in codes:
+                found.append(f"{role}: the sign-in answered HTTP {answer.status_code} {answer.text}, not {expected[role]}")
+            elif role not in expected and answer.status_code != 201:
+                found.append(f"{role}: the sign-in answered HTTP {answer.status_code} {answer.text}")
+            if role != "lockedOut":
+                grant = client.post("/identity/connect/token", auth=token_client, data={
+                    "grant_type": "password", "username": user["userName"], "password": user["password"]})
+                if grant.status_code != 200:
+                    found.append(f"{role}: the password grant answered HTTP {grant.status_code} {grant.text}")
+    return found

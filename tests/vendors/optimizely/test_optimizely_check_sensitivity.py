@@ -23,6 +23,7 @@ from kit_helpers import (
     check_mutant,
     mock_app,
 )
+from optimizely_steps import users_not_as_found
 
 from mock_server.common.passwords import verify_password_async
 from mock_server.common.values import token_key
@@ -273,5 +274,10 @@ def test_check_names_the_rule_a_mutant_breaks(mutate: Mutant, rule: str, operati
 
 
 def test_the_unmutated_mock_conforms_with_full_coverage(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    """The control of the cases above: the mock as it is breaks no rule and covers every documented code."""
-    assert_conforms_fully("optimizely", tmp_path, capsys)
+    """The control of the cases above: the mock as it is breaks no rule and covers every documented code;
+    and both phases leave the target's users as they found them."""
+
+    def users_as_found(url: str) -> None:
+        assert users_not_as_found(url) == []
+
+    assert_conforms_fully("optimizely", tmp_path, capsys, then=users_as_found)
