@@ -18,8 +18,13 @@ class ZestFuzzAuth:
     def for_operation(self, operation_id: str) -> Credential | None:
         return key_credential(self.key) if self.key else None
 
+    def body_for(self, operation_id: str, body: Any) -> Any:
+        """Generated bodies go as generated: they reach only carts of sessions the run opened."""
+        return body
+
     def generated(self, operation_id: str, body: Any, status: int) -> None:
         """Nothing to remember: generated cases change only carts of their own sessions."""
 
-    def cleanup(self) -> None:
-        """Nothing to remove (see `generated`)."""
+    def cleanup(self) -> list[str]:
+        """Nothing to undo (see `generated`); those sessions end by the idle timeout."""
+        return []
