@@ -18,6 +18,7 @@ WRK_DIR = Path(__file__).resolve().parent / "wrk"
 MIX_SCRIPT = WRK_DIR / "mix.lua"
 EMPORIX_SCRIPT = WRK_DIR / "emporix.lua"
 OPTIMIZELY_SCRIPT = WRK_DIR / "optimizely.lua"
+ZEST_SCRIPT = WRK_DIR / "zest.lua"
 WRK_MISSING = "wrk is not installed. On Debian/Ubuntu: `sudo apt-get install -y wrk` (or pass --wrk /path/to/wrk)."
 
 
@@ -68,6 +69,16 @@ OPTIMIZELY_MIX = Mix(
     script=OPTIMIZELY_SCRIPT,
     contract=ROOT / "contracts" / "optimizely.yaml",
     operations=("getCurrentSession", "updateCurrentSession", "requestToken"),
+    answers_4xx=(),
+)
+# The storefront mix of the ZEST contract (bench/wrk/zest.lua): a server that keeps its sessions
+# and carts answers every request of it 200, so any 4xx is unexpected (Prism's refusals of the
+# XML bodies included: bench/README.md, "The ZEST comparison").
+ZEST_MIX = Mix(
+    name="zest",
+    script=ZEST_SCRIPT,
+    contract=ROOT / "contracts" / "zest.yaml",
+    operations=("browseCategory", "getCart", "addToCart", "updateCartItem", "emptyCart"),
     answers_4xx=(),
 )
 
@@ -149,6 +160,34 @@ class OptimizelySession:
 
     def describe(self) -> dict[str, object]:
         return {"signed_in_sessions": len(self.access_tokens)}
+
+
+@dataclass
+class ZestSession:
+    """What the ZEST mix sends: session tokens, the item each holds, the application key, skus."""
+
+    # Sessions whose one item (its id) gets the quantity changes; their carts are never emptied.
+    item_sessions: list[tuple[str, str]]
+    # Sessions whose default cart gets the additions and the emptying.
+    cart_sessions: list[str]
+    basic: str  # the whole `Authorization` value, `Basic base64(<key>:)`
+    category: str
+    pages: int  # of the category at the default page size, which the reads go through
+    skus: list[str]  # the products the additions take turns over
+
+    def env(self) -> dict[str, str]:
+        # Tokens are letters and digits, item ids and skus digits: none holds ":" or ",".
+        return {
+            "BENCH_ITEM_SESSIONS": ",".join(f"{token}:{item}" for token, item in self.item_sessions),
+            "BENCH_CART_SESSIONS": ",".join(self.cart_sessions),
+            "BENCH_BASIC": self.basic,
+            "BENCH_CATEGORY": self.category,
+            "BENCH_PAGES": str(self.pages),
+            "BENCH_SKUS": ",".join(self.skus),
+        }
+
+    def describe(self) -> dict[str, object]:
+        return {"item_sessions": len(self.item_sessions), "cart_sessions": len(self.cart_sessions)}
 
 
 @dataclass
@@ -237,7 +276,7 @@ def _classify(
     undocumented = sum(n for s, n in statuses.items() if not (200 <= int(s) < 300 or int(s) in documented))
     client_errors = sum(n for s, n in statuses.items() if 400 <= int(s) < 500 and int(s) in documented)
     # Only some operations of a mix may answer a 4xx (WEBSALE: the failed login; Emporix: the
-    # PATCH, whose 409 answers a version another request changed meanwhile; Optimizely: none);
+    # PATCH, whose 409 answers a version another request changed meanwhile; Optimizely, ZEST: none);
     # `sent` counts requests issued, so it is never below the answers they got.
     unexpected = max(0, client_errors - sum(sent.get(name, 0) for name in answers_4xx))
     notes = []

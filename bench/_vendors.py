@@ -1,8 +1,9 @@
 """The vendor comparisons: the mock serving another vendor's contract against Prism mocking that same file.
 
 Each entry of VENDOR_COMPARISONS names a contract (its `--contract` value), the request mix that
-loads it, how to take real credentials from the mock before the load, and how to make the same
-shape of credentials for Prism, which keeps no state. bench/run.py starts both targets of every
+loads it, how to take real credentials from the mock before the load, how to make the same shape
+of credentials for Prism, which keeps no state, and the mock's base path where the contract's
+paths are relative to one. bench/run.py starts both targets of every
 entry at the entry's levels (`--NAME-connections`, leaving it out with `--skip NAME`) and
 bench/_report.py divides the mock's figures by Prism's and judges the entry's throughput goal.
 A further contract adds an entry here.
@@ -12,17 +13,37 @@ from __future__ import annotations
 
 import base64
 import functools
+import math
 import secrets
+import string
 import uuid
+import xml.etree.ElementTree as ET
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import httpx
-from _load import EMPORIX_MIX, OPTIMIZELY_MIX, EmporixSession, LoadError, Mix, MixSession, OptimizelySession
+from _load import (
+    EMPORIX_MIX,
+    OPTIMIZELY_MIX,
+    ZEST_MIX,
+    EmporixSession,
+    LoadError,
+    Mix,
+    MixSession,
+    OptimizelySession,
+    ZestSession,
+)
 from _procs import SERVER_CPU, Server, free_port, pinned
-from _targets import DEMO_PASSWORD, ROOT, Target, Unavailable, mock_serve_argv, prism_argv
+from _targets import (
+    DEMO_PASSWORD,
+    ROOT,
+    Target,
+    Unavailable,
+    mock_serve_argv,
+    prism_argv,
+)
 
 
 @dataclass(frozen=True)
@@ -35,6 +56,9 @@ class VendorComparison:
     prepare: Callable[[str], MixSession]  # credentials taken from the mock (its base URL) before the load
     prepare_stateless: Callable[[str], MixSession]  # the same shape for Prism, which keeps no state
     probe: tuple[str, str]  # (method, path): the first good answer (200) that says a target is up
+    # The mock's base path, which the mix's paths follow; Prism serves a contract's paths without
+    # its servers' base path. Empty where the contract's paths are absolute.
+    base_path: str = ""
 
     @property
     def prism_key(self) -> str:
@@ -66,7 +90,7 @@ class VendorComparison:
             label=self.mock_label,
             server=Server(self.name, argv, log_dir / f"{self.name}.log", ROOT),
             port=port,
-            base_path="",  # the vendors' paths are absolute
+            base_path=self.base_path,
             prepare=self.prepare,
             setup=" ".join(argv),
             mix=self.mix,
@@ -82,7 +106,7 @@ class VendorComparison:
             label=self.prism_label,
             server=Server(self.prism_key, argv, log_dir / f"{self.prism_key}.log", ROOT),
             port=port,
-            base_path="",
+            base_path="",  # Prism serves the paths without the servers' base path
             prepare=self.prepare_stateless,
             setup=" ".join(argv),
             mix=self.mix,
@@ -263,6 +287,95 @@ def optimizely_stateless_session(_base_url: str, sessions: int = OPTIMIZELY_SESS
     return _optimizely_session([secrets.token_urlsafe(32) for _ in range(sessions)], pool)
 
 
+# --- ZEST (fixtures/zest.yaml) --------------------------------------------------------------------
+#
+# The mock serves the contract under its base path /API/V3, Prism without it: both get the same
+# requests (bench/wrk/zest.lua) on their own prefix. What each answers (bench/README.md, "The ZEST
+# comparison"): the mock answers every request of the mix 200 in the session it names. Prism
+# answers the reads (BrowseCategory, Cart) and the emptying (DELETE Cart) 200 with its generated
+# example, written under a root <xml> (one product, where the mock answers a page of 20), and
+# refuses both XML POSTs (adding to the cart, changing a quantity) with 400 and the contract's 400
+# example: it reads an XML body as text, which the body's schema (an object) refuses. Those 400s are
+# documented statuses, so they are not counted as errors; the mix expects no 4xx, so the run
+# reports them as unexpected, and the status distribution shows them.
+
+ZEST_BASE_PATH = "/API/V3"
+ZEST_KEY = "demo-key"  # every resource
+ZEST_NAMESPACE = "{http://www.zeald.com}"
+ZEST_CATEGORY = "00411"  # 42 products: three pages at the default page size
+ZEST_PAGE_SIZE = 20  # the contract's default per_page, which the mix's reads use
+# The demo category's skus (4012, 4013 written out, 4014 to 4053 generated): for Prism and bench/inprocess.py.
+ZEST_SKUS = tuple(str(sku) for sku in range(4012, 4054))
+# The item every session holds when the load starts; its line's id is what the quantity changes name.
+ZEST_FIRST_SKU = "4012"
+# Sessions the mix takes turns over, as many as the other mixes': the first half hold the item
+# whose quantity changes, the second half get the additions and the emptying (bench/wrk/zest.lua).
+ZEST_SESSIONS = 32
+# The first good answer: the demo category without its products, the key in the query.
+ZEST_PROBE = ("GET", f"/BrowseCategory/{ZEST_CATEGORY}?_with_products=0&_key={ZEST_KEY}")
+_TOKEN_ALPHABET = string.ascii_letters + string.digits
+
+
+def _zest_session(
+    item_sessions: list[tuple[str, str]], cart_sessions: list[str], pages: int, skus: list[str]
+) -> ZestSession:
+    return ZestSession(
+        item_sessions=item_sessions,
+        cart_sessions=cart_sessions,
+        basic=_basic((ZEST_KEY, "")),
+        category=ZEST_CATEGORY,
+        pages=pages,
+        skus=skus,
+    )
+
+
+def _zest_root(answer: httpx.Response, what: str) -> ET.Element:
+    if answer.status_code != 200:
+        raise Unavailable(f"{what}: {answer.status_code} {answer.text[:200]}")
+    return ET.fromstring(answer.content)  # the mock's own answer: no DTD, no entities
+
+
+def zest_session(base_url: str, sessions: int = ZEST_SESSIONS) -> ZestSession:
+    """Sessions opened with `_session_token=1`, one item in each cart, and the category's skus, from the mock."""
+    ns = ZEST_NAMESPACE
+    with httpx.Client(timeout=10.0, auth=(ZEST_KEY, "")) as client:
+        category = _zest_root(
+            client.get(f"{base_url}/BrowseCategory/{ZEST_CATEGORY}", params={"per_page": 100}), "the demo category"
+        )
+        skus = [str(product.findtext(f"{ns}sku")) for product in category.iter(f"{ns}Product")]
+        pages = math.ceil(int(category.get("totalResults", "0")) / ZEST_PAGE_SIZE)
+        if ZEST_FIRST_SKU not in skus or pages < 1:
+            raise Unavailable(f"the demo category {ZEST_CATEGORY} holds no product {ZEST_FIRST_SKU}")
+        held = []
+        for _ in range(sessions):
+            opened = _zest_root(client.get(f"{base_url}/Cart", params={"_session_token": "1"}), "opening a session")
+            token = opened.get("session")
+            added = _zest_root(
+                client.post(
+                    f"{base_url}/Cart",
+                    params={"_session_token": str(token)},
+                    headers={"Content-Type": "application/xml"},
+                    content=f"<ResultSet><CartItem><sku>{ZEST_FIRST_SKU}</sku></CartItem></ResultSet>",
+                ),
+                "adding an item",
+            )
+            item = added.find(f"{ns}Cart/{ns}CartItem")
+            # An answer in another session than the one just opened would leave the mix without its carts.
+            if not token or added.get("session") != token or item is None:
+                raise Unavailable(f"the session {token} did not keep its cart")
+            held.append((str(token), str(item.get("id")).rsplit("::", 1)[-1]))
+    half = max(1, sessions // 2)
+    return _zest_session(held[:half], [token for token, _ in held[half:]] or [held[0][0]], pages, skus)
+
+
+def zest_stateless_session(_base_url: str, sessions: int = ZEST_SESSIONS) -> ZestSession:
+    """Prism keeps no state: tokens of the mock's shape (15 letters and digits), item 1, the fixtures' skus."""
+    tokens = ["".join(secrets.choice(_TOKEN_ALPHABET) for _ in range(15)) for _ in range(sessions)]
+    half = max(1, sessions // 2)
+    pages = math.ceil(len(ZEST_SKUS) / ZEST_PAGE_SIZE)
+    return _zest_session([(token, "1") for token in tokens[:half]], tokens[half:] or tokens[:1], pages, list(ZEST_SKUS))
+
+
 # --- the table ------------------------------------------------------------------------------------
 
 EMPORIX = VendorComparison(
@@ -281,5 +394,14 @@ OPTIMIZELY = VendorComparison(
     prepare_stateless=optimizely_stateless_session,
     probe=OPTIMIZELY_PROBE,
 )
+ZEST = VendorComparison(
+    name="zest",
+    title="ZEST",
+    mix=ZEST_MIX,
+    prepare=zest_session,
+    prepare_stateless=zest_stateless_session,
+    probe=ZEST_PROBE,
+    base_path=ZEST_BASE_PATH,
+)
 # In the order of the run, the results, the tables and the goals.
-VENDOR_COMPARISONS: tuple[VendorComparison, ...] = (EMPORIX, OPTIMIZELY)
+VENDOR_COMPARISONS: tuple[VendorComparison, ...] = (EMPORIX, OPTIMIZELY, ZEST)

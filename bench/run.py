@@ -3,8 +3,9 @@
     .venv/bin/python bench/run.py [--write-readme]     (what `make bench` runs)
 
 The WEBSALE contract is loaded with bench/wrk/mix.lua against the mock, Prism and bare Starlette;
-each other vendor's contract (bench/_vendors.py: Emporix, Optimizely) with its own mix
-(bench/wrk/emporix.lua, bench/wrk/optimizely.lua) against the mock and Prism mocking the same file.
+each other vendor's contract (bench/_vendors.py: Emporix, Optimizely, ZEST) with its own mix
+(bench/wrk/emporix.lua, bench/wrk/optimizely.lua, bench/wrk/zest.lua) against the mock and Prism
+mocking the same file.
 
 Needs wrk (Debian: `apt-get install -y wrk`) and, for Prism, Node.js with npm; Prism itself is
 installed into bench/.tools/ on first use. Results go to bench/results/<timestamp>.json,

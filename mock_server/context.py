@@ -49,3 +49,8 @@ def request_origin() -> str:
         server = scope.get("server") or ("127.0.0.1", 80)
         host = f"{server[0]}:{server[1]}"
     return f"{scope.get('scheme', 'http')}://{host}"
+
+
+def request_path() -> str:
+    """The path of the request being answered."""
+    return str(_scope.get()["path"])

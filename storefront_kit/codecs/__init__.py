@@ -35,6 +35,10 @@ class Codec(Protocol):
         """The compact document of `value`."""
         ...
 
+    def encode_read(self, value: Any, schema: Mapping[str, Any] | None = None) -> tuple[bytes, Any]:
+        """The document of `value`, and what decoding it gives: the answer as its client reads it."""
+        ...
+
 
 # After the names the codec modules import from here.
 from storefront_kit.codecs.json_codec import JSON, JsonCodec

@@ -19,7 +19,6 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 from xml.etree.ElementTree import Element, ParseError
-from xml.sax.saxutils import escape, quoteattr
 
 from defusedxml import DefusedXmlException
 from defusedxml.ElementTree import fromstring
@@ -37,6 +36,18 @@ _NUMBER = re.compile(r"\s*[-+]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][-+]?[0-9]
 _BOOLEANS = {"true": True, "1": True, "false": False, "0": False}
 # Characters XML 1.0 cannot carry, written as the replacement character.
 _NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+# What text must escape, in content and in attribute values (where a parser would fold white space).
+_SPECIAL = '&<>"\t\n\r'
+_PLAIN_TYPES = (str, int, float, bool)
+_NUMERIC = ("integer", "number")
+# Text that needs either: escaping or replacing.
+_UNPLAIN = re.compile(f"[{_SPECIAL}\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+# Texts lately found plain: answers repeat the same titles, descriptions and links, and a lookup
+# costs a fraction of a search. Bounded; emptied when full.
+_PLAIN_SEEN: dict[str, None] = {}
+_PLAIN_SEEN_MAX = 8192
+_ESCAPES = str.maketrans({"&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "\t": "&#9;", "\n": "&#10;",
+                          "\r": "&#13;"})
 
 
 @dataclass(slots=True)
@@ -56,6 +67,13 @@ class _Plan:
     # XML name -> property, for reading
     by_attribute: dict[str, str] = field(default_factory=dict)
     by_element: dict[str, str] = field(default_factory=dict)
+    properties: frozenset[str] = frozenset()
+    # For writing, per element property: (property, name, plan, its start and end tags, how it is written)
+    writes: tuple[tuple[str, str, _Plan, str, str, int], ...] = ()
+
+    def covers(self, value: Mapping[str, Any]) -> bool:
+        """True when every key of `value` is a property of this object."""
+        return value.keys() <= self.properties
 
     def scalar(self, text: str) -> Any:
         if self.type == "integer" and _INTEGER.fullmatch(text):
@@ -66,6 +84,11 @@ class _Plan:
         if self.type == "boolean":
             return _BOOLEANS.get(text.strip(), text)
         return text
+
+
+_SCALAR = _Plan("scalar")
+# How an element property is written (`_Plan.writes`).
+_ARRAY, _TEXT, _SCALAR_ELEMENT, _OBJECT = range(4)
 
 
 def _merged(schema: Mapping[str, Any]) -> Mapping[str, Any]:
@@ -104,6 +127,13 @@ def _plan(schema: Mapping[str, Any]) -> _Plan:
             name = (sub.item.name if sub.kind == "array" and not sub.wrapped and sub.item else sub.name) or prop
             plan.elements[prop] = (name, sub)
             plan.by_element[name] = prop
+    plan.properties = frozenset(plan.attributes) | frozenset(plan.elements)
+    plan.writes = tuple(
+        (prop, name, sub, f"<{name}>", f"</{name}>",
+         _ARRAY if sub.kind == "array" else _TEXT if sub.kind == "scalar" and sub.type == "string" else
+         _SCALAR_ELEMENT if sub.kind == "scalar" else _OBJECT)
+        for prop, (name, sub) in plan.elements.items()
+    )
     return plan
 
 
@@ -143,14 +173,20 @@ class XmlCodec:
     # --- writing ---------------------------------------------------------------------------
 
     def encode(self, value: Any, schema: Mapping[str, Any] | None = None) -> bytes:
+        return self.encode_read(value, schema)[0]
+
+    def encode_read(self, value: Any, schema: Mapping[str, Any] | None) -> tuple[bytes, Any]:
+        """The document of `value`, and what decoding it gives (`decode(document, schema)`), worked
+        out while writing instead of by parsing."""
         if schema is None:
             raise ValueError("an XML body is written from its schema")
         plan = self.plan(schema)
         if plan.name is None:
             raise ValueError("the schema of an XML document names its root element (xml.name)")
         parts: list[str] = []
-        _write(parts, plan.name, value, plan, plan.namespace)
-        return DECLARATION + "".join(parts).encode("utf-8")
+        read = _write(parts, plan.name, value, plan, plan.namespace)
+        document = DECLARATION + "".join(parts).encode("utf-8")
+        return document, (self.decode(document, schema) if read is _UNREAD else read)
 
 
 def _parse(raw: bytes) -> Element:
@@ -199,7 +235,7 @@ def _read(element: Element, plan: _Plan, namespace: str | None) -> Any:
     if plan.kind == "scalar":
         return _generic(element) if len(element) else plan.scalar(element.text or "")
     if plan.kind == "array":
-        item = plan.item or _Plan("scalar")
+        item = plan.item or _SCALAR
         return [_read(child, item, namespace) for child in element]
     text = _text_content(element)
     if text:
@@ -220,7 +256,7 @@ def _read(element: Element, plan: _Plan, namespace: str | None) -> Any:
         if sub.kind != "array" or sub.wrapped:
             _add(out, prop, _read(child, sub, namespace))
         else:
-            out.setdefault(prop, []).append(_read(child, sub.item or _Plan("scalar"), namespace))
+            out.setdefault(prop, []).append(_read(child, sub.item or _SCALAR, namespace))
     return out
 
 
@@ -240,10 +276,29 @@ def _generic(element: Element) -> Any:
 
 
 def _text(value: Any) -> str:
-    if isinstance(value, bool):
+    """A scalar as the text a reader gets (characters XML cannot carry replaced)."""
+    if value is True or value is False:
         return "true" if value else "false"
-    text = value if isinstance(value, str) else str(value)
-    return _NOT_XML.sub("\ufffd", text)
+    text = value if type(value) is str else str(value)
+    return _NOT_XML.sub("\ufffd", text) if _NOT_XML.search(text) else text
+
+
+def _plain(text: str) -> bool:
+    """True when `text` is written as it is: nothing to escape or replace."""
+    if text in _PLAIN_SEEN:
+        return True
+    if _UNPLAIN.search(text) is not None:
+        return False
+    if len(_PLAIN_SEEN) >= _PLAIN_SEEN_MAX:
+        _PLAIN_SEEN.clear()
+    _PLAIN_SEEN[text] = None
+    return True
+
+
+def _escaped(value: Any) -> str:
+    """A scalar as element content or a double-quoted attribute value; most text needs no change."""
+    text = value if type(value) is str else _text(value)
+    return text if _plain(text) else _text(text).translate(_ESCAPES)
 
 
 def _write_plain(parts: list[str], name: str, value: Any) -> None:
@@ -256,49 +311,105 @@ def _write_plain(parts: list[str], name: str, value: Any) -> None:
         for item in value:
             _write_plain(parts, name, item)
     else:
-        parts.append(f"<{name}>{escape(_text(value))}</{name}>")
+        parts.append(f"<{name}>{_escaped(value)}</{name}>")
 
 
-def _write(parts: list[str], name: str, value: Any, plan: _Plan, namespace: str | None = None) -> None:
-    if plan.kind != "object" or not isinstance(value, Mapping):
+# What `_write` answers for an element whose reading only a parser can tell (parts no schema describes).
+_UNREAD: Any = object()
+# A property that is written as nothing (an empty unwrapped array), so a reader finds none.
+_ABSENT: Any = object()
+
+
+def _scalar_read(value: Any, plan: _Plan) -> Any:
+    """What a reader gets of a scalar written as text: the value itself where it reads back unchanged."""
+    kind = type(value)
+    if kind is str:
+        return value if plan.type == "string" and _NOT_XML.search(value) is None else plan.scalar(_text(value))
+    if (kind is int and plan.type in _NUMERIC) or (kind is float and plan.type == "number"):
+        return value
+    return plan.scalar(_text(value)) if kind in _PLAIN_TYPES else _UNREAD
+
+
+def _write(parts: list[str], name: str, value: Any, plan: _Plan, namespace: str | None = None) -> Any:
+    """Write the element of `value`; answer what a reader of it gets: `value` itself where all of it
+    reads back unchanged (the common case, so no copy is made), else a changed copy, or `_UNREAD`."""
+    if plan.kind != "object" or not (type(value) is dict or isinstance(value, Mapping)):
         _write_plain(parts, name, value)
-        return
+        return _scalar_read(value, plan) if plan.kind == "scalar" else _UNREAD
+    changes: dict[str, Any] | None = None  # properties a reader gets otherwise than given
     head = f"<{name}"
     if namespace:
-        head += f" xmlns={quoteattr(namespace)}"
-    for prop, (attribute, _sub) in plan.attributes.items():
+        head += f' xmlns="{_escaped(namespace)}"'
+    for prop, (attribute, sub) in plan.attributes.items():
         attribute_value = value.get(prop)
-        if attribute_value is not None:
-            head += f" {attribute}={quoteattr(_text(attribute_value))}"
+        if attribute_value is None:
+            continue
+        head += f' {attribute}="{_escaped(attribute_value)}"'
+        read = _scalar_read(attribute_value, sub)
+        if read is not attribute_value:
+            changes = changes or {}
+            changes[prop] = read
     start = len(parts)
     parts.append(head)
-    for prop, (element_name, sub) in plan.elements.items():
+    for prop, element_name, sub, start_tag, end_tag, how in plan.writes:
         child = value.get(prop)
         if child is None:
             continue
-        if sub.kind == "array":
-            item = sub.item or _Plan("scalar")
-            item_name = item.name or element_name
-            entries = child if isinstance(child, list) else [child]
+        kind = type(child)
+        if how == _TEXT and kind is str:
+            # The commonest element, inline: text that needs no escaping reads back as itself.
+            if _plain(child):
+                parts.append(start_tag + child + end_tag)
+                continue
+            text = _text(child)
+            parts.append(start_tag + text.translate(_ESCAPES) + end_tag)
+            read: Any = text
+        elif how == _ARRAY:
+            item = sub.item or _SCALAR
+            entries = child if kind is list else [child]
             if sub.wrapped:
-                parts.append(f"<{element_name}>")
-                for entry in entries:
-                    _write(parts, item_name, entry, item)
-                parts.append(f"</{element_name}>")
+                parts.append(start_tag)
+                items = [_write(parts, item.name or element_name, entry, item) for entry in entries]
+                parts.append(end_tag)
             else:
-                for entry in entries:
-                    _write(parts, element_name, entry, item)
+                items = [_write(parts, element_name, entry, item) for entry in entries]
+            if not entries and not sub.wrapped:
+                read = _ABSENT  # nothing written, nothing read
+            elif any(read is _UNREAD for read in items):
+                read = _UNREAD
+            elif entries is child and all(read is entry for read, entry in zip(items, entries, strict=True)):
+                continue
+            else:
+                read = items
+        elif how != _OBJECT and kind in _PLAIN_TYPES:
+            text = _text(child)
+            if kind is str and _UNPLAIN.search(child) is not None:
+                text = text.translate(_ESCAPES)
+            parts.append(start_tag + text + end_tag)
+            read = _scalar_read(child, sub)
         else:
-            _write(parts, element_name, child, sub, sub.namespace if sub.namespace != namespace else None)
-    for key, child in value.items():
-        # What the schema does not describe is written as plain elements, for the schema to refuse.
-        if key not in plan.elements and key not in plan.attributes and child is not None:
-            _write_plain(parts, key, child)
+            read = _write(parts, element_name, child, sub, sub.namespace if sub.namespace != namespace else None)
+        if read is not child:
+            changes = changes or {}
+            changes[prop] = read
+    undescribed = not plan.covers(value)
+    if undescribed:
+        for key, child in value.items():
+            # What the schema does not describe is written as plain elements, for the schema to refuse.
+            if key not in plan.properties and child is not None:
+                _write_plain(parts, key, child)
     if len(parts) == start + 1:
         parts[start] = head + "/>"
     else:
         parts[start] = head + ">"
         parts.append(f"</{name}>")
+    if undescribed or (changes is not None and _UNREAD in changes.values()):
+        return _UNREAD
+    if changes is None and None not in value.values():
+        return value
+    # A property given as None is not written, so not read.
+    read_back = {key: (changes or {}).get(key, child) for key, child in value.items() if child is not None}
+    return {key: child for key, child in read_back.items() if child is not _ABSENT}
 
 
 XML = XmlCodec()

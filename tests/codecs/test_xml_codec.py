@@ -86,3 +86,19 @@ def test_entities_doctypes_and_deep_nesting_are_unsafe(raw: bytes) -> None:
 def test_xml_media_types_share_the_codec() -> None:
     assert codec_for("application/xml") is codec_for("text/xml") is codec_for("application/atom+xml") is XML
     assert XML.content_type == "application/xml; charset=utf-8"
+
+
+@pytest.mark.parametrize("value", [
+    {"session": "abc", "total": 2, "Item": [{"id": "1", "sku": "4012", "quantity": 2, "price": 24.95, "gift": False}]},
+    {"total": 0, "Item": [], "Tags": [], "note": ""},
+    {"session": None, "note": "tab\there, line\nthere & <b> \"quoted\" \x01 bell", "Tags": ["a\x02", "b"]},
+    {"total": "7", "Item": [{"quantity": "3", "price": "1.50", "gift": "true", "id": 5}]},
+    {"total": True, "Item": [{"price": 25.0, "quantity": 1.0}], "note": 12},
+    {"Item": [{"sku": "x", "colour": "red"}], "extra": {"nested": [1, 2]}},
+    {"note": {"not": "text"}, "Item": {"sku": "one item, not a list"}},
+    {"Tags": "red"},
+])
+def test_what_a_writer_says_is_read_is_what_a_reader_reads(value: Any) -> None:
+    document, read = XML.encode_read(value, DOCUMENT)
+    assert document == XML.encode(value, DOCUMENT)
+    assert read == XML.decode(document, DOCUMENT)
