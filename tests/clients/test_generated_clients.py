@@ -75,7 +75,8 @@ def _tsconfig(folder: Path, include: list[str], emit: bool) -> None:
 def test_openapi_typescript_types_compile_and_the_flow_runs(tools: Path, contract: str) -> None:
     _skip_if_unsupported("openapi-typescript", contract)
     folder = _fresh(contract, "openapi-typescript")
-    run([tools / "openapi-typescript", CONTRACTS[contract], "-o", folder / "api.d.ts"], cwd=REPO)
+    # From its own folder: openapi-typescript would read the project's redocly.yaml in the root.
+    run([tools / "openapi-typescript", CONTRACTS[contract], "-o", folder / "api.d.ts"], cwd=folder)
     flow = EXAMPLES / "typescript" / f"{contract}.ts"
     if flow.exists():
         shutil.copy(flow, folder / "flow.ts")
