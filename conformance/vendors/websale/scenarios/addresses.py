@@ -42,7 +42,10 @@ def address_book(ctx: WebsaleContext) -> None:
         sent["custom"] = {custom_names[0]: "123"}
     first = ctx.ok("createAddress", "a valid address", credential=session, body={"address": sent})["address"]
     for name, value in sent.items():
-        ctx.expect(first.get(name) == value, "address_stored_as_sent",
+        stored = first.get(name)
+        if name == "custom" and isinstance(stored, dict):  # every free field of the shop is listed
+            stored = {key: stored.get(key) for key in value}
+        ctx.expect(stored == value, "address_stored_as_sent",
                    f"createAddress stored {name}={first.get(name)!r}, sent {value!r}", operation_id="createAddress")
     ctx.expect(all(name in first and first[name] is None for name in ("company", "fax", "taxId")),
                "address_stored_as_sent", "fields that were not sent do not read as null", operation_id="createAddress")
