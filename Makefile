@@ -9,10 +9,14 @@ PORT ?= 8080
 CONTRACT ?= websale
 # Every contract once: contracts/websale.yaml is a link to openapi.yaml.
 CONTRACTS := openapi.yaml $(filter-out contracts/websale.yaml,$(wildcard contracts/*.yaml))
-REDOCLY_VERSION ?= 2.77.0
-REDOCLY := .tools/node_modules/.bin/redocly
+# Node tools (Redocly, Spectral, client generators, TypeScript) at the versions of
+# .tools/package-lock.json; Python tools (openapi-python-client) of .tools/requirements.txt in their
+# own environment, apart from the project's.
+NODE_TOOLS := .tools/node_modules/.installed
+PYTHON_TOOLS := .tools/python/.installed
+NODE_BIN := .tools/node_modules/.bin
 
-.PHONY: install serve test lint conformance fuzz bench clean
+.PHONY: install tools serve test lint clients conformance fuzz bench clean
 
 install: $(STAMP)
 
@@ -25,16 +29,32 @@ $(STAMP): pyproject.toml
 serve: install
 	$(BIN)/storefront-kit serve --contract $(CONTRACT) --host $(HOST) --port $(PORT)
 
+# The client-compatibility suite (tests/clients) runs in `make clients`.
 test: install
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest --ignore=tests/clients
 
-$(REDOCLY):
-	mkdir -p .tools
-	npm install --silent --no-audit --no-fund --prefix .tools @redocly/cli@$(REDOCLY_VERSION)
+$(NODE_TOOLS): .tools/package.json .tools/package-lock.json
+	npm ci --silent --no-audit --no-fund --prefix .tools
+	touch $(NODE_TOOLS)
 
-lint: install $(REDOCLY)
+$(PYTHON_TOOLS): .tools/requirements.txt
+	$(PYTHON) -m venv .tools/python
+	.tools/python/bin/pip install --quiet -r .tools/requirements.txt
+	touch $(PYTHON_TOOLS)
+
+tools: $(NODE_TOOLS) $(PYTHON_TOOLS)
+
+# Spectral and Redocly report no problem on any contract (accepted ones are listed, with their
+# reasons, in .spectral.yaml and redocly.yaml).
+lint: install $(NODE_TOOLS)
 	$(BIN)/openapi-spec-validator --validation-errors all $(CONTRACTS) mock_server/controls.yaml
-	$(REDOCLY) lint --config redocly.yaml $(CONTRACTS)
+	$(NODE_BIN)/redocly lint --config redocly.yaml --max-problems 50 $(CONTRACTS)
+	$(NODE_BIN)/spectral lint --ruleset .spectral.yaml --fail-severity hint --quiet $(CONTRACTS)
+
+# The client-compatibility suite: what frontend teams generate from each contract compiles under
+# `tsc --strict`, and the generated clients' flows (examples/) run against the mock.
+clients: install tools
+	$(BIN)/python -m pytest tests/clients
 
 # Starts the bundled mock of $(CONTRACT) on a free loopback port, runs `storefront-kit check` against
 # it with the bundled target file, and stops it.

@@ -4,11 +4,16 @@ from __future__ import annotations
 
 import contextlib
 import copy
+import warnings
 from collections.abc import AsyncIterator, Callable, Iterable
 from pathlib import Path
 from typing import Any
 
-from connexion import AsyncApp
+# Connexion 3.3 imports starlette.testclient for its own test_client(), which the mock never uses;
+# Starlette warns there about the httpx that the project depends on for other reasons.
+warnings.filterwarnings("ignore", message="Using `httpx` with `starlette.testclient` is deprecated")
+
+from connexion import AsyncApp  # noqa: E402
 from connexion.datastructures import MediaTypeDict
 from connexion.decorators.parameter import pythonic
 from connexion.middleware import MiddlewarePosition

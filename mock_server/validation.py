@@ -366,11 +366,28 @@ class CachedParameterValidator(ParameterValidator):  # type: ignore[misc]
             try:
                 _parameter_validator(param).validate(value)
             except ValidationError as exception:
-                return str(exception)
+                return f"{param['name']}: {exception.message}."
             return None
         if param.get("required"):
-            return f"Missing {parameter_type} parameter '{param['name']}'"
+            return f"{param['name']}: the {parameter_type} parameter is required."
         return None
+
+    def validate_request(self, request: Any) -> None:
+        """Connexion's checks in Connexion's order; a refused parameter is named, also as `field`."""
+        if self.strict_validation:
+            super().validate_request(request)
+            return
+        checks = {
+            "query": self.validate_query_parameter,
+            "path": self.validate_path_parameter,
+            "header": self.validate_header_parameter,
+            "cookie": self.validate_cookie_parameter,
+        }
+        for location, check in checks.items():
+            for param in self.parameters.get(location, []):
+                error = check(param, request)
+                if error:
+                    raise ApiError.of("badRequest", error, param["name"])
 
 
 # --- verdicts for the fast path (`mock_server.fast_path`) ---------------------------------------

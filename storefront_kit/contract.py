@@ -118,7 +118,7 @@ class Contract:
         pointer = errors.get("codeAt")
         self.error_format = ErrorFormat(
             errors.get("mediaType", "application/json"),
-            errors["schema"],
+            schema_name(errors["schema"]) or "",
             tuple(part for part in pointer.split("/") if part) if pointer else None,
             errors["body"],
         )
@@ -174,7 +174,7 @@ class Contract:
 
     def settings_schema(self) -> dict[str, Any] | None:
         """The schema of the backend's settings (`info.x-settings-schema`), None if it has none."""
-        name = self.raw["info"].get("x-settings-schema")
+        name = schema_name(self.raw["info"].get("x-settings-schema"))
         return self.schema(name) if name else None
 
     def security_schemes(self) -> dict[str, dict[str, Any]]:
@@ -243,11 +243,35 @@ class Contract:
         if self.error_format.code_at is None:
             return
         schema = response.get("content", {}).get(self.error_format.media_type, {}).get("schema", {})
-        for part in schema.get("allOf", [schema]):
-            node: Any = part
-            for step in self.error_format.code_at:
-                node = node.get("properties", {}).get(step, {}) if isinstance(node, Mapping) else {}
+        nodes: list[Any] = [schema]
+        for step in self.error_format.code_at:
+            nodes = [part.get("properties", {}).get(step, {}) for part in _all_of(nodes)]
+        for node in _all_of(nodes):
             yield from node.get("enum", ())
+
+
+def _all_of(nodes: Iterable[Any]) -> list[Mapping[str, Any]]:
+    """`nodes` with the parts of their `allOf`, at any depth: the schemas a value must satisfy."""
+    found: list[Mapping[str, Any]] = []
+    for node in nodes:
+        if isinstance(node, Mapping):
+            found.append(node)
+            found.extend(_all_of(node.get("allOf", ())))
+    return found
+
+
+def schema_name(reference: Any) -> str | None:
+    """The components schema an `x-` key names: by name, or as `{$ref: '#/components/schemas/Name'}`.
+
+    The `$ref` form lets linters see the schema used (fixtures and target files use it, no operation).
+    """
+    if isinstance(reference, Mapping):
+        reference = reference.get("$ref", "")
+        prefix = "#/components/schemas/"
+        if not reference.startswith(prefix):
+            raise ContractError(f"{reference!r} is not a reference to a components schema")
+        return str(reference[len(prefix):])
+    return str(reference) if reference else None
 
 
 def error_code_for_failure(

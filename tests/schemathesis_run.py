@@ -34,18 +34,18 @@ FUZZ_SETTINGS: dict[str, Any] = {
 
 
 def schemathesis_config(contract: Contract) -> str:
-    """Per-operation settings: where a settings-dependent 400 is documented, 400 is expected too.
+    """Per-operation settings: where a settings-dependent code is a 400, 400 is expected too.
 
-    `missingEmail` and `missingPasswordAuth` (marked `settingsDependent` in the contract's
-    catalog) answer schema-VALID bodies with 400: the vendor documents them as depending on the
-    shop's settings, so the contract cannot make those fields required. positive_data_acceptance
-    would flag them; for the operations that document them 400 is added to the statuses it
-    accepts. Every other operation, and every other check, keeps Schemathesis' defaults.
+    A code marked `settingsDependent` in the catalog can answer a schema-VALID body (a field the
+    schema calls optional that the backend's settings require); positive_data_acceptance flags
+    such a 400. WEBSALE answers its two (`missingEmail`, `missingPasswordAuth`) with 403, so a
+    default run needs nothing here; a contract that answers one with 400 gets 400 accepted for
+    the operations that document it. Every other check keeps Schemathesis' defaults.
     """
     dependent = {code for code, entry in contract.catalog.items() if entry.settings_dependent}
     blocks = []
     for operation in contract.operations.values():
-        if operation.error_codes & dependent:
+        if operation.codes_by_status.get(400, frozenset()) & dependent:
             blocks.append(
                 f'[[operations]]\ninclude-operation-id = "{operation.operation_id}"\n'
                 'checks.positive_data_acceptance.expected-statuses = ["2xx", "3xx", "400", "401", "403", "404", "409", "429", "5xx"]\n'

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+import pytest
+
 from mock_api import Api, assert_error
 
 
@@ -37,13 +39,42 @@ def test_get_address_answers_one_address(api: Api, demo: str) -> None:
     assert api.call("getAddress", session=demo, params={"addressId": first["id"]}).json() == {"address": first}
 
 
-def test_create_address_stores_missing_fields_empty(api: Api, demo: str) -> None:
+def test_create_address_answers_fields_not_sent_as_null(api: Api, demo: str) -> None:
     response = api.call("createAddress", session=demo, json={"address": {"firstName": "Kim", "country": "DE", "custom": {"packstation": "123"}}})
     assert response.status_code == 200
     address = response.json()["address"]
-    assert address["firstName"] == "Kim" and address["city"] == "" and address["custom"] == {"packstation": "123"}
+    assert address["firstName"] == "Kim" and address["city"] is None
     assert address["isMain"] is False
     assert _addresses(api, demo)[-1] == address
+
+
+def test_a_new_address_lists_every_free_field_as_fixture_addresses_do(api: Api, demo: str) -> None:
+    address = api.call("createAddress", session=demo, json={"address": {"custom": {"packstation": "123"}}}).json()["address"]
+    assert address["custom"] == {"packstation": "123", "deliveryNote": None}
+    assert all(set(listed["custom"]) == set(address["custom"]) for listed in _addresses(api, demo))
+
+
+def test_no_address_reads_an_empty_string(api: Api, demo: str) -> None:
+    for address in _addresses(api, demo):
+        values = [value for name, value in address.items() if name != "custom"] + list(address["custom"].values())
+        assert "" not in values, address
+
+
+def test_an_address_read_can_be_written_back_unchanged(api: Api, demo: str) -> None:
+    for address in _addresses(api, demo):
+        fields = {name: value for name, value in address.items() if name not in ("id", "isMain")}
+        response = api.call("updateAddress", session=demo, json={"addressId": address["id"], "address": fields})
+        assert response.status_code == 200, response.text
+        assert response.json()["address"] == address
+
+
+@pytest.mark.parametrize("cleared", [None, ""], ids=["null", "empty"])
+@pytest.mark.parametrize("field", ["country", "dateOfBirth", "company"])
+def test_null_or_an_empty_string_clears_a_field(api: Api, demo: str, field: str, cleared: str | None) -> None:
+    created = api.call("createAddress", session=demo, json={"address": {"country": "DE", "dateOfBirth": "1988-04-02", "company": "ACME"}}).json()["address"]
+    response = api.call("updateAddress", session=demo, json={"addressId": created["id"], "address": {field: cleared}})
+    assert response.status_code == 200, response.text
+    assert response.json()["address"] == {**created, field: None}
 
 
 def test_first_address_of_an_account_becomes_main(api: Api) -> None:

@@ -36,7 +36,7 @@ def test_change_password_checks_the_policy_before_the_shops_requirements(api: Ap
 
 def test_change_password_checks_email_before_current_password(api: Api, demo: str) -> None:
     api.change_settings(passwordChange={"requireEmail": True})
-    assert_error(api.call("changePassword", session=demo, json={"newPassword": NEW_PASSWORD}), 400, "missingEmail")
+    assert_error(api.call("changePassword", session=demo, json={"newPassword": NEW_PASSWORD}), 403, "missingEmail")
     body = {"newPassword": NEW_PASSWORD, "email": "someone@example.com"}
     assert_error(api.call("changePassword", session=demo, json=body), 403, "emailMismatch")
 

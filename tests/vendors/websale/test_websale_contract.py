@@ -47,11 +47,11 @@ VENDOR_CODES: dict[str, dict[str, int]] = {
     "updateEmail": {"emailCheckFailed": 400, "accountAlreadyExists": 409},
     "verifyEmail": {"actionNotAllowed": 403},
     "changePassword": {
-        "notLoggedIn": 401, "emailMismatch": 403, "missingEmail": 400,
-        "failedPasswordAuth": 403, "missingPasswordAuth": 400, "passwordCheckFailed": 400,
+        "notLoggedIn": 401, "emailMismatch": 403, "missingEmail": 403,
+        "failedPasswordAuth": 403, "missingPasswordAuth": 403, "passwordCheckFailed": 400,
     },
     "requestPasswordReset": {"emailCheckFailed": 400, "passwordRecoveryFailed": 404},
-    "resetPassword": {"notLoggedIn": 401, "emailMismatch": 403, "missingEmail": 400, "passwordCheckFailed": 400},
+    "resetPassword": {"notLoggedIn": 401, "emailMismatch": 403, "missingEmail": 403, "passwordCheckFailed": 400},
 }
 
 # Which documented code a broken syntactic rule must produce: (operation, body, code).
@@ -148,7 +148,9 @@ def test_login_is_required_exactly_where_an_anonymous_session_cannot_succeed() -
             assert "notLoggedIn" in operation.codes_by_status[401]
 
 
-def test_settings_dependent_codes_are_400s_no_schema_rule_produces() -> None:
+def test_settings_dependent_codes_are_403s_no_schema_rule_produces() -> None:
+    """A field the schema calls optional and the shop requires is refused as a setting refuses
+    (403), so a schema-valid request never gets a 400 (Schemathesis' positive_data_acceptance)."""
     dependent = {code for code, entry in CONTRACT.catalog.items() if entry.settings_dependent}
     assert dependent == {"missingEmail", "missingPasswordAuth"}
     mapped = set()
@@ -157,4 +159,4 @@ def test_settings_dependent_codes_are_400s_no_schema_rule_produces() -> None:
             rule = node["x-error-code"]
             mapped.update([rule] if isinstance(rule, str) else rule.values())
     assert not dependent & mapped
-    assert all(CONTRACT.catalog[code].status == 400 for code in dependent)
+    assert all(CONTRACT.catalog[code].status == 403 for code in dependent)

@@ -2,6 +2,8 @@
 
 Each address is its own record (without `isMain`); a small index per account keeps the ids in
 creation order and names the main one, so a change writes one record and the index, never the book.
+Records keep a field without a value as an empty string (as stores written before always had it);
+answers show it as null, and list every free field of the shop, so what is read can be written back.
 """
 
 from __future__ import annotations
@@ -34,13 +36,22 @@ def standard_fields(address_input_schema: Mapping[str, Any]) -> list[dict[str, A
     return [
         {
             "name": name,
-            "type": "date" if schema.get("format") == "date" else "string",
+            "type": "date" if _is_date(schema) else "string",
             "maxLength": int(schema["maxLength"]),
             "custom": False,
         }
         for name, schema in address_input_schema["properties"].items()
         if name != "custom"
     ]
+
+
+def _is_date(schema: Mapping[str, Any]) -> bool:
+    return any(part.get("format") == "date" for part in (schema, *schema.get("anyOf", ())))
+
+
+def _stored(fields: Mapping[str, Any]) -> dict[str, Any]:
+    """Sent fields as a record keeps them: a cleared field (null) as an empty string."""
+    return {name: "" if value is None else value for name, value in fields.items()}
 
 
 def _invalid_id(address_id: str) -> ApiError:
@@ -51,9 +62,15 @@ def _record_key(owner: str, address_id: str) -> str:
     return f"{RECORD_PREFIX}{owner}:{address_id}"
 
 
-def _view(record: dict[str, Any], main: str | None) -> dict[str, Any]:
-    """The contract's `Address`: `isMain` goes right after `id`, as stored books always had it."""
-    return {"id": record["id"], "isMain": record["id"] == main, **record}
+def _view(record: dict[str, Any], main: str | None, custom_names: list[str]) -> dict[str, Any]:
+    """The contract's `Address`: `isMain` right after `id`, as stored books always had it; a field
+    without a value is null, and every free field of the shop is listed."""
+    view: dict[str, Any] = {"id": record["id"], "isMain": record["id"] == main}
+    view.update({name: value or None for name, value in record.items() if name not in ("id", "custom")})
+    custom = {name: None for name in custom_names}
+    custom.update({name: value or None for name, value in record.get("custom", {}).items()})
+    view["custom"] = custom
+    return view
 
 
 def _has(index: Index | None, address_id: str) -> TypeGuard[Index]:
@@ -108,6 +125,9 @@ class AddressService:
     async def _owner(self, visit: Visit) -> str:
         return str((await self._records.current(visit))["id"])
 
+    async def _custom_names(self) -> list[str]:
+        return list((await self._settings.get())["customAddressFields"])
+
     async def list(self, visit: Visit) -> dict[str, Any]:
         owner = await self._owner(visit)
         for _ in range(LIST_ATTEMPTS):
@@ -120,7 +140,8 @@ class AddressService:
             # the index has moved on: reading it again avoids answering a book without a main.
             if None not in records:
                 break
-        return {"addresses": [_view(record, main) for record in records if record is not None]}
+        custom_names = await self._custom_names()
+        return {"addresses": [_view(record, main, custom_names) for record in records if record is not None]}
 
     async def get(self, visit: Visit, address_id: str) -> dict[str, Any]:
         owner = await self._owner(visit)
@@ -130,13 +151,13 @@ class AddressService:
         record = await self._store.get(_record_key(owner, address_id))
         if record is None:
             raise _invalid_id(address_id)  # deleted since the index was read
-        return {"address": _view(record, index["main"])}
+        return {"address": _view(record, index["main"], await self._custom_names())}
 
     async def create(self, visit: Visit, fields: dict[str, Any]) -> dict[str, Any]:
         owner = await self._owner(visit)
         address_id = str(await self._store.update(ADDRESS_SEQUENCE, lambda n: ((n or 0) + 1, (n or 0) + 1)))
-        record = {"id": address_id, **self._blank, **{k: v for k, v in fields.items() if k != "custom"}}
-        record["custom"] = dict(fields.get("custom", {}))
+        record = {"id": address_id, **self._blank, **_stored({k: v for k, v in fields.items() if k != "custom"})}
+        record["custom"] = _stored(fields.get("custom", {}))
         # The record first: an id in the index always has its record.
         await self._store.put(_record_key(owner, address_id), record)
 
@@ -146,7 +167,7 @@ class AddressService:
             return {"ids": [*index["ids"], address_id], "main": index["main"]}, index["main"]
 
         main = await self._store.update(ADDRESSES_PREFIX + owner, append)
-        return {"address": _view(record, main)}
+        return {"address": _view(record, main, await self._custom_names())}
 
     async def update(self, visit: Visit, address_id: str, fields: dict[str, Any]) -> dict[str, Any]:
         owner = await self._owner(visit)
@@ -157,14 +178,14 @@ class AddressService:
         def merge(record: dict[str, Any] | None) -> tuple[dict[str, Any] | None, dict[str, Any] | None]:
             if record is None:
                 return None, None  # deleted since the index was read
-            record.update({k: v for k, v in fields.items() if k != "custom"})
-            record["custom"] = {**record.get("custom", {}), **fields.get("custom", {})}
+            record.update(_stored({k: v for k, v in fields.items() if k != "custom"}))
+            record["custom"] = {**record.get("custom", {}), **_stored(fields.get("custom", {}))}
             return record, record
 
         updated = await self._store.update(_record_key(owner, address_id), merge)
         if updated is None:
             raise _invalid_id(address_id)
-        return {"address": _view(updated, index["main"])}
+        return {"address": _view(updated, index["main"], await self._custom_names())}
 
     async def set_main(self, visit: Visit, address_id: str) -> dict[str, Any]:
         owner = await self._owner(visit)
@@ -178,7 +199,7 @@ class AddressService:
         record = await self._store.get(_record_key(owner, address_id)) if marked else None
         if record is None:
             raise _invalid_id(address_id)
-        return {"address": _view(record, address_id)}
+        return {"address": _view(record, address_id, await self._custom_names())}
 
     async def delete(self, visit: Visit, address_id: str) -> dict[str, Any]:
         owner = await self._owner(visit)
