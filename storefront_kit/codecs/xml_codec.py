@@ -97,7 +97,9 @@ def _merged(schema: Mapping[str, Any]) -> Mapping[str, Any]:
         return schema
     merged: dict[str, Any] = {"properties": {}}
     for part in [*map(_merged, schema["allOf"]), schema]:
-        merged["properties"].update(part.get("properties", {}))
+        for name, sub in part.get("properties", {}).items():
+            # A part narrowing a property (an enum of codes) keeps what the others say of it (its xml).
+            merged["properties"][name] = {**merged["properties"].get(name, {}), **sub}
         for key in ("type", "xml", "items"):
             if key in part and (key not in merged or part is schema):
                 merged[key] = part[key]
