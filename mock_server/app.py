@@ -158,7 +158,7 @@ def create_app(config: ServerConfig | None = None, *, on_ready: Callable[[], Non
         allow_origins=list(config.cors_origins),
         allow_methods=sorted({op.method.upper() for contract in contracts for op in contract.operations.values()} | {"OPTIONS"}),
         allow_headers=sorted(set(_request_headers(contracts)) | {"content-type", *MOCK_HEADERS}),
-        expose_headers=sorted(set(_exposed_headers(contracts))),
+        expose_headers=sorted(set(_exposed_headers(contracts)) | {"x-mock-refused"}),
         # A browser sends a contract's session cookie cross-origin only to a server that allows it.
         allow_credentials=any(_takes_cookies(contract) for contract in contracts),
         max_age=600,

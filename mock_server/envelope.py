@@ -29,6 +29,10 @@ logger = logging.getLogger("mock_server")
 MAX_TEXT = 1000
 _STORAGE_FAILURES = {"refused": "storageRefused", "unreachable": "storageUnreachable"}
 Answer = tuple[int, list[tuple[bytes, bytes]], bytes]
+# Why the `X-Mock-*` controls of a request were not applied (`mock_server.middleware.MockControls`):
+# kept in the request's extensions, sent as a header with every answer to it.
+REFUSED_CONTROL = "storefront_refused_control"
+REFUSED_HEADER = b"x-mock-refused"
 
 
 def server_fault() -> ApiError:
@@ -65,6 +69,9 @@ class Envelopes:
         headers = [(b"content-length", str(len(body)).encode()), (b"content-type", codec.content_type.encode())]
         if error.retry_after is not None:
             headers.append((b"retry-after", str(error.retry_after).encode()))
+        refused = scope.get("extensions", {}).get(REFUSED_CONTROL)
+        if refused:
+            headers.append((REFUSED_HEADER, refused.encode("ascii", "replace")))
         headers += [(name.lower().encode(), value.encode()) for name, value in (extra_headers or {}).items()]
         return entry.status, headers, body
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import hmac
+import logging
 import re
 from typing import TYPE_CHECKING
 
@@ -11,7 +12,7 @@ from starlette.datastructures import Headers
 from starlette.middleware.cors import CORSMiddleware
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from mock_server.envelope import Envelopes
+from mock_server.envelope import REFUSED_CONTROL, REFUSED_HEADER, Envelopes
 from mock_server.errors import ApiError
 from mock_server.mounts import Mounts
 from storefront_kit.contract import Contract, Operation
@@ -19,6 +20,7 @@ from storefront_kit.contract import Contract, Operation
 if TYPE_CHECKING:  # the runtime imports the vendor packages, which use this module
     from mock_server.runtime import Runtime
 
+logger = logging.getLogger("mock_server")
 MAX_DELAY_MS = 30_000
 # ASCII digits only: str.isdigit() also accepts characters such as "²" that int() refuses.
 _DIGITS = re.compile(r"[0-9]{1,15}")
@@ -217,24 +219,45 @@ class MockControls:
         if operation is None or self.controls is None or (forced is None and delay is None):
             await self.app(scope, receive, send)
             return
-        if not self._authorised(headers):
-            raise ApiError.of("badRequest", "X-Mock-Error and X-Mock-Delay need the mock's control token as X-Mock-Token.")
+        refusal = _refusal(operation, forced, delay, self._authorised(headers))
+        if refusal is not None:
+            # The operation answers as if no control were sent: an answer outside the operation's
+            # documented statuses would break the clients generated from the contract.
+            logger.warning("%s %s: %s", scope.get("method"), scope.get("path"), refusal)
+            # Error answers are sent from outside this layer: the envelope adds the header from here.
+            scope.setdefault("extensions", {})[REFUSED_CONTROL] = refusal
+            await self.app(scope, receive, _with_header(send, REFUSED_HEADER, refusal.encode("ascii", "replace")))
+            return
         if delay is not None:
-            if not _DIGITS.fullmatch(delay.strip()) or int(delay) > MAX_DELAY_MS:
-                raise ApiError.of("badRequest", f"X-Mock-Delay must be a whole number of milliseconds from 0 to {MAX_DELAY_MS}.")
             await asyncio.sleep(int(delay) / 1000)
         if forced is not None:
-            raise _forced_error(contract, operation, forced.strip())
+            raise _forced_error(contract, forced.strip())
         await self.app(scope, receive, send)
 
 
-def _forced_error(contract: Contract, operation: Operation, code: str) -> ApiError:
-    documented = sorted(operation.error_codes)
-    if code not in documented:
-        return ApiError.of(
-            "badRequest",
-            f"X-Mock-Error {code!r} is not documented for this operation; use one of: {', '.join(documented)}."[:1000],
-        )
+def _refusal(operation: Operation, forced: str | None, delay: str | None, authorised: bool) -> str | None:
+    """Why the controls a request sends cannot be applied, None when they can."""
+    if not authorised:
+        return "X-Mock-Error and X-Mock-Delay need the mock's control token as X-Mock-Token; ignored."
+    if delay is not None and (not _DIGITS.fullmatch(delay.strip()) or int(delay) > MAX_DELAY_MS):
+        return f"X-Mock-Delay must be a whole number of milliseconds from 0 to {MAX_DELAY_MS}; ignored."
+    if forced is not None and forced.strip() not in operation.error_codes:
+        documented = ", ".join(sorted(operation.error_codes))
+        return ascii(f"X-Mock-Error {forced.strip()[:100]!r} is not documented for this operation "
+                     f"(documented: {documented}); ignored.")[1:-1]
+    return None
+
+
+def _with_header(send: Send, name: bytes, value: bytes) -> Send:
+    async def sending(message: Message) -> None:
+        if message["type"] == "http.response.start" and all(key != name for key, _ in message.get("headers", [])):
+            message = {**message, "headers": [*message.get("headers", []), (name, value)]}
+        await send(message)
+
+    return sending
+
+
+def _forced_error(contract: Contract, code: str) -> ApiError:
     entry = contract.catalog[code]
     retry_after = FORCED_RETRY_AFTER_SECONDS if entry.status == 429 else None
     return ApiError(code, f"{entry.description} (forced by X-Mock-Error)", retry_after=retry_after)

@@ -76,7 +76,8 @@ def test_the_controls_token_opens_the_controls(guarded: MockProcess) -> None:
 
 def test_the_mock_headers_need_the_controls_token_too(guarded: MockProcess) -> None:
     url = f"{guarded.api_url}/session/create"
-    assert _error(httpx.post(url, headers={"X-Mock-Error": "redisServiceNotFound"}, timeout=5)) == (400, "invalidRequest")
+    unguarded = httpx.post(url, headers={"X-Mock-Error": "redisServiceNotFound"}, timeout=5)
+    assert unguarded.status_code == 200 and "X-Mock-Token" in unguarded.headers["X-Mock-Refused"]
     forced = httpx.post(url, headers={"X-Mock-Error": "redisServiceNotFound", "X-Mock-Token": TOKEN}, timeout=5)
     assert _error(forced) == (503, "redisServiceNotFound")
 
