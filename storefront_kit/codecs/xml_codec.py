@@ -70,6 +70,7 @@ class _Plan:
     properties: frozenset[str] = frozenset()
     # For writing, per element property: (property, name, plan, its start and end tags, how it is written)
     writes: tuple[tuple[str, str, _Plan, str, str, int], ...] = ()
+    attribute_writes: tuple[tuple[str, str, _Plan], ...] = ()  # (property, ` name="`, plan)
 
     def covers(self, value: Mapping[str, Any]) -> bool:
         """True when every key of `value` is a property of this object."""
@@ -87,8 +88,17 @@ class _Plan:
 
 
 _SCALAR = _Plan("scalar")
-# How an element property is written (`_Plan.writes`).
-_ARRAY, _TEXT, _SCALAR_ELEMENT, _OBJECT = range(4)
+# How an element property is written (`_Plan.writes`): an array, text, a number that may be whole
+# (`integer` or `number`), a decimal number, another scalar, an object.
+_ARRAY, _TEXT, _WHOLE, _DECIMAL, _SCALAR_ELEMENT, _OBJECT = range(6)
+
+
+def _how(plan: _Plan) -> int:
+    if plan.kind == "array":
+        return _ARRAY
+    if plan.kind != "scalar":
+        return _OBJECT
+    return {"string": _TEXT, "integer": _WHOLE, "number": _DECIMAL}.get(plan.type or "", _SCALAR_ELEMENT)
 
 
 def _merged(schema: Mapping[str, Any]) -> Mapping[str, Any]:
@@ -130,12 +140,8 @@ def _plan(schema: Mapping[str, Any]) -> _Plan:
             plan.elements[prop] = (name, sub)
             plan.by_element[name] = prop
     plan.properties = frozenset(plan.attributes) | frozenset(plan.elements)
-    plan.writes = tuple(
-        (prop, name, sub, f"<{name}>", f"</{name}>",
-         _ARRAY if sub.kind == "array" else _TEXT if sub.kind == "scalar" and sub.type == "string" else
-         _SCALAR_ELEMENT if sub.kind == "scalar" else _OBJECT)
-        for prop, (name, sub) in plan.elements.items()
-    )
+    plan.writes = tuple((prop, name, sub, f"<{name}>", f"</{name}>", _how(sub)) for prop, (name, sub) in plan.elements.items())
+    plan.attribute_writes = tuple((prop, f' {name}="', sub) for prop, (name, sub) in plan.attributes.items())
     return plan
 
 
@@ -327,7 +333,7 @@ def _scalar_read(value: Any, plan: _Plan) -> Any:
     kind = type(value)
     if kind is str:
         return value if plan.type == "string" and _NOT_XML.search(value) is None else plan.scalar(_text(value))
-    if (kind is int and plan.type in _NUMERIC) or (kind is float and plan.type == "number"):
+    if (kind is int and plan.type in _NUMERIC) or (kind is float and plan.type == "number" and -1e300 < value < 1e300):
         return value
     return plan.scalar(_text(value)) if kind in _PLAIN_TYPES else _UNREAD
 
@@ -342,11 +348,16 @@ def _write(parts: list[str], name: str, value: Any, plan: _Plan, namespace: str 
     head = f"<{name}"
     if namespace:
         head += f' xmlns="{_escaped(namespace)}"'
-    for prop, (attribute, sub) in plan.attributes.items():
+    for prop, attribute_start, sub in plan.attribute_writes:
         attribute_value = value.get(prop)
         if attribute_value is None:
             continue
-        head += f' {attribute}="{_escaped(attribute_value)}"'
+        kind = type(attribute_value)
+        if (kind is str and sub.type == "string" and attribute_value in _PLAIN_SEEN) or (
+                kind is int and sub.type in _NUMERIC):
+            head += attribute_start + str(attribute_value) + '"'  # the common cases: read back as themselves
+            continue
+        head += attribute_start + _escaped(attribute_value) + '"'
         read = _scalar_read(attribute_value, sub)
         if read is not attribute_value:
             changes = changes or {}
@@ -360,7 +371,7 @@ def _write(parts: list[str], name: str, value: Any, plan: _Plan, namespace: str 
         kind = type(child)
         if how == _TEXT and kind is str:
             # The commonest element, inline: text that needs no escaping reads back as itself.
-            if _plain(child):
+            if child in _PLAIN_SEEN or _plain(child):
                 parts.append(start_tag + child + end_tag)
                 continue
             text = _text(child)
@@ -383,6 +394,9 @@ def _write(parts: list[str], name: str, value: Any, plan: _Plan, namespace: str 
                 continue
             else:
                 read = items
+        elif (kind is int and how == _WHOLE) or (kind is float and how == _DECIMAL and -1e300 < child < 1e300):
+            parts.append(start_tag + repr(child) + end_tag)  # a number reads back as itself
+            continue
         elif how != _OBJECT and kind in _PLAIN_TYPES:
             text = _text(child)
             if kind is str and _UNPLAIN.search(child) is not None:

@@ -97,6 +97,7 @@ def test_xml_media_types_share_the_codec() -> None:
     {"Item": [{"sku": "x", "colour": "red"}], "extra": {"nested": [1, 2]}},
     {"note": {"not": "text"}, "Item": {"sku": "one item, not a list"}},
     {"Tags": "red"},
+    {"total": 3, "Item": [{"price": float("nan"), "quantity": 2**40}, {"price": 1e-7}, {"price": float("inf")}]},
 ])
 def test_what_a_writer_says_is_read_is_what_a_reader_reads(value: Any) -> None:
     document, read = XML.encode_read(value, DOCUMENT)
