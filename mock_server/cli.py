@@ -114,9 +114,7 @@ def main(argv: Sequence[str] | None = None, prog: str = "storefront-kit serve") 
             file=sys.stderr,
         )
         return 2
-    logging.basicConfig(level=config.log_level.upper(), format="%(levelname)s %(name)s: %(message)s")
-    # Connexion imports Starlette's test client at start-up, which only warns about itself.
-    warnings.filterwarnings("ignore", message=".*starlette.testclient.*")
+    _configure_logging(config.log_level)
 
     with _built_objects_frozen():
         import uvicorn
@@ -195,9 +193,7 @@ def worker_app() -> Any:
         **data, "fixtures": None if fixtures is None else Path(fixtures), "cors_origins": tuple(data["cors_origins"]),
         "contracts": tuple(data["contracts"]),
     })
-    logging.basicConfig(level=config.log_level.upper(), format="%(levelname)s %(name)s: %(message)s")
-    # Connexion imports Starlette's test client at start-up, which only warns about itself.
-    warnings.filterwarnings("ignore", message=".*starlette.testclient.*")
+    _configure_logging(config.log_level)
     with _built_objects_frozen():
         from mock_server.app import create_app
 
@@ -206,3 +202,12 @@ def worker_app() -> Any:
 
 if __name__ == "__main__":
     raise SystemExit(main())
+
+
+def _configure_logging(level: str) -> None:
+    logging.basicConfig(level=level.upper(), format="%(levelname)s %(name)s: %(message)s")
+    # Connexion imports Starlette's test client at start-up, which only warns about itself.
+    warnings.filterwarnings("ignore", message=".*starlette.testclient.*")
+    # Connexion notes on every request that a body may come in several media types (an XML body
+    # as `application/xml` or `text/xml`): a fact of the contract, not news.
+    logging.getLogger("connexion.operations.openapi3").setLevel(logging.ERROR)
