@@ -52,7 +52,8 @@ logger = logging.getLogger("mock_server")
 # left to it.
 _CANONICAL_INTEGER = re.compile(r"-?(?:0|[1-9][0-9]{0,17})")
 _JSON_HEADERS = (b"content-type", b"application/json")
-_NO_BODY = re.compile(b"(?!)")
+# An operation without a body ignores whatever Content-Type comes (as the ContentTypes middleware does).
+_ANY_MEDIA_TYPE = re.compile(b".*", re.DOTALL)
 
 
 def _media_types(names: list[str]) -> re.Pattern[bytes]:
@@ -229,7 +230,7 @@ def _route(
         else:
             (path if where == "path" else query)[parameter.name] = parameter
     body_schema = None
-    body_media_types = _NO_BODY
+    body_media_types = _ANY_MEDIA_TYPE
     body_media_type = ""
     if operation.has_body:
         body = spec["requestBody"]["content"]
