@@ -9,7 +9,9 @@ from __future__ import annotations
 import argparse
 import os
 import sys
+import tempfile
 from collections.abc import Sequence
+from pathlib import Path
 
 from conformance.errors import ConfigError
 from conformance.reporting import (
@@ -60,6 +62,25 @@ def build_parser(prog: str = "storefront-kit check") -> argparse.ArgumentParser:
     return parser
 
 
+def check_output_path(option: str, location: str) -> None:
+    """Fail before the run when an output file cannot be written: its folder missing or not writable,
+    or the path a folder."""
+    path = Path(location)
+    folder = path.parent
+    if path.is_dir():
+        raise ConfigError(f"{option} {location}: is a folder; give a file name")
+    if not folder.is_dir():
+        raise ConfigError(f"{option} {location}: the folder {folder} does not exist; create it first")
+    try:
+        with tempfile.TemporaryFile(dir=folder):
+            pass
+        if path.exists():
+            with path.open("ab"):
+                pass
+    except OSError as exc:
+        raise ConfigError(f"{option} {location}: cannot write there ({exc.strerror})") from None
+
+
 def main(argv: Sequence[str] | None = None, *, prog: str = "storefront-kit check") -> int:
     """Run the check; returns the exit code."""
     parser = build_parser(prog)
@@ -79,6 +100,9 @@ def main(argv: Sequence[str] | None = None, *, prog: str = "storefront-kit check
             raise ConfigError("--max-examples must be at least 1")
         if args.report:
             report_format(args.report)
+        for option, location in (("--junit", args.junit), ("--report", args.report)):
+            if location:
+                check_output_path(option, location)
         target = load_target(args.target, contract)
         phases = PHASES if args.phase == "all" else (args.phase,)
         progress = None
@@ -97,8 +121,12 @@ def main(argv: Sequence[str] | None = None, *, prog: str = "storefront-kit check
         print("storefront-kit check: interrupted", file=sys.stderr)
         return EXIT_INTERRUPTED
     print(summary(result))
-    if args.junit:
-        write_junit(result, args.junit)
-    if args.report:
-        write_report(result, args.report)
+    try:
+        if args.junit:
+            write_junit(result, args.junit)
+        if args.report:
+            write_report(result, args.report)
+    except OSError as exc:  # checked before the run; the file system changed since
+        print(f"storefront-kit check: error: cannot write {exc.filename}: {exc.strerror}", file=sys.stderr)
+        return EXIT_USAGE
     return EXIT_UNREACHABLE if result.unreachable else result.exit_code
