@@ -7,10 +7,12 @@ not be reached or kept failing at the network level.
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import os
+import re
 import sys
 import tempfile
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 from conformance.errors import ConfigError
@@ -47,6 +49,9 @@ def build_parser(prog: str = "storefront-kit check") -> argparse.ArgumentParser:
     parser.add_argument("--target", default=os.environ.get(TARGET_ENV),
                         help=f"target file (YAML) describing the backend; default: ${TARGET_ENV}, else the "
                              f"bundled mock's ({BUNDLED_MOCK_TARGET})")
+    parser.add_argument("--header", metavar="'NAME: VALUE'", action="append", default=[],
+                        help="a header sent on every request to the backend, e.g. a gateway key or Basic auth "
+                             "(repeatable; added to the target file's headers, its value masked in reports)")
     parser.add_argument("--junit", metavar="FILE", help="write JUnit XML (one test case per scenario and per "
                                                         "fuzzed operation)")
     parser.add_argument("--report", metavar="FILE", help="write a report with the coverage matrix and every "
@@ -60,6 +65,23 @@ def build_parser(prog: str = "storefront-kit check") -> argparse.ArgumentParser:
                         help="check only these operation ids (repeatable)")
     parser.add_argument("--no-progress", action="store_true", help="no progress lines, only the summary")
     return parser
+
+
+_HEADER = re.compile(r"^([A-Za-z0-9-]+):[ \t]*(.*)$")
+
+
+def merged_headers(configured: Mapping[str, str], options: Sequence[str]) -> dict[str, str]:
+    """The target file's headers with those of `--header 'Name: value'` added; an option replaces a
+    header of the same name (names compared case-blind)."""
+    merged = dict(configured)
+    for option in options:
+        match = _HEADER.match(option)
+        if match is None or not match.group(2).strip():
+            raise ConfigError(f"--header {option!r}: give it as 'Name: value', e.g. 'X-Gateway-Key: abc123'")
+        name, value = match.group(1), match.group(2).strip()
+        merged = {key: old for key, old in merged.items() if key.lower() != name.lower()}
+        merged[name] = value
+    return merged
 
 
 def check_output_path(option: str, location: str) -> None:
@@ -104,6 +126,8 @@ def main(argv: Sequence[str] | None = None, *, prog: str = "storefront-kit check
             if location:
                 check_output_path(option, location)
         target = load_target(args.target, contract)
+        if args.header:
+            target = dataclasses.replace(target, headers=merged_headers(target.headers, args.header))
         phases = PHASES if args.phase == "all" else (args.phase,)
         progress = None
         if not args.no_progress:

@@ -19,6 +19,7 @@ from conformance.http import (
     ApiClient,
     Exchange,
     error_codes_of,
+    mask,
     read_answer,
     shown_headers,
 )
@@ -52,6 +53,7 @@ class _FuzzState:
     labels: dict[str, str]
     checks: frozenset[str]  # the names of the checks this run makes
     shown: frozenset[str]  # request headers an exchange shows
+    secrets: tuple[str, ...] = ()  # values shown masked
 
 
 def _settings_refusals(contract: Contract) -> list[str]:
@@ -82,14 +84,14 @@ def _exchange(state: _FuzzState, response: Any, operation_id: str | None) -> Exc
     request = response.request
     body = request.body
     text = body.decode("utf-8", "replace") if isinstance(body, bytes) else body
-    headers = {key: value for key, value in request.headers.items() if key.lower() in state.shown}
+    headers = {key: mask(value, state.secrets) for key, value in request.headers.items() if key.lower() in state.shown}
     status = int(response.status_code)
     answer, problem = read_answer(state.contract, operation_id, status, _content_type(response), response.content or b"")
     return Exchange(
         method=str(request.method),
-        url=str(request.url),
+        url=mask(str(request.url), state.secrets),
         request_headers=headers,
-        request_body=text,
+        request_body=mask(text, state.secrets) if text else text,
         status=int(response.status_code),
         response_headers={key: (value[0] if isinstance(value, list) else value)
                           for key, value in response.headers.items()},
@@ -154,9 +156,9 @@ def run_fuzz(
     _register_checks(checks)
     deserializers.register()
     labels = _label_map(contract)
-    extra_headers = [header for header in (target.client_address_header,) if header]
+    extra_headers = [header for header in (target.client_address_header, *target.headers) if header]
     state = _FuzzState(contract, labels, frozenset(check.__name__ for check in checks),
-                       shown_headers(contract, extra_headers))
+                       shown_headers(contract, extra_headers), target.secrets)
     auth = profile.fuzz_auth(client, target, seed, run_id)
     config = schemathesis.Config.from_dict({
         "seed": seed,
@@ -166,6 +168,8 @@ def run_fuzz(
         "color": False,
         "generation": {"database": "none", "max-examples": max_examples, "no-shrink": True},
         "warnings": False,
+        # The target's own headers (a gateway key, Basic auth) go with every generated case.
+        "headers": dict(target.headers),
         "checks": {"use_after_free": {"enabled": not _deletes_keep_resources(contract)}},
         # Per-operation settings. Operations left out are disabled here: `schema.include()` is
         # ignored by Schemathesis once the configuration has per-operation entries.
@@ -291,6 +295,7 @@ def _fold(event: events.ScenarioFinished, state: _FuzzState, fuzzed: dict[str, F
             if failure.message:
                 message += f" - {failure.message.strip()}"
             message += f" (fuzz {event.phase.name.lower()} phase; reproduce: {check.failure_info.code_sample})"
+            message = mask(message, state.secrets)
             fuzzed[operation_id].failures.append(Failure(check.name, message, operation_id=operation_id,
                                                          exchanges=exchanges))
 
@@ -302,13 +307,13 @@ def _recorded_exchange(state: _FuzzState, interaction: Any, operation_id: str) -
         text: str | None = body.decode("utf-8", "replace")
     else:
         text = body
-    headers = {key: (value[0] if isinstance(value, list) else str(value)) for key, value in request.headers.items()
-               if key.lower() in state.shown}
+    headers = {key: mask(value[0] if isinstance(value, list) else str(value), state.secrets)
+               for key, value in request.headers.items() if key.lower() in state.shown}
     return Exchange(
         method=request.method,
-        url=request.uri,
+        url=mask(request.uri, state.secrets),
         request_headers=headers,
-        request_body=text,
+        request_body=mask(text, state.secrets) if text else text,
         status=response.status_code,
         response_headers={key: (value[0] if isinstance(value, list) else str(value))
                           for key, value in response.headers.items()},

@@ -64,6 +64,11 @@ def target_schema(contract: Contract, test_data: Mapping[str, Any] | None = None
                 "properties": {"header": _HEADER_NAME},
             },
             "clientAddressHeader": _HEADER_NAME,
+            "headers": {
+                "type": "object",
+                "propertyNames": _HEADER_NAME,
+                "additionalProperties": {"type": "string"},
+            },
             "expiry": {
                 "type": "object",
                 "additionalProperties": False,
@@ -104,6 +109,12 @@ class Target:
     oversized_body_bytes: int
     request_timeout: float
     source: str = ""
+    headers: Mapping[str, str] = field(default_factory=dict)  # sent on every request to the backend
+
+    @property
+    def secrets(self) -> tuple[str, ...]:
+        """Values reports and reproductions show masked: those of the configured headers."""
+        return tuple(value for value in self.headers.values() if value)
 
     def setting(self, dotted: str) -> Any:
         return _lookup(self.settings, dotted)
@@ -176,4 +187,5 @@ def parse_target(raw: Any, contract: Contract, source: str = "target", test_data
         oversized_body_bytes=limits.get("oversizedBodyBytes", 1_048_576),
         request_timeout=limits.get("requestTimeoutSeconds", 10.0),
         source=source,
+        headers=raw.get("headers", {}),
     )
