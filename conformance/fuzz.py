@@ -170,6 +170,9 @@ def run_fuzz(
         "warnings": False,
         # The target's own headers (a gateway key, Basic auth) go with every generated case.
         "headers": dict(target.headers),
+        # Reproductions carry the test sessions, tokens and passwords as sent, so that they can be pasted;
+        # the kit itself masks the target's own secrets (its headers, the values it marks).
+        "output": {"sanitization": {"enabled": False}},
         "checks": {"use_after_free": {"enabled": not _deletes_keep_resources(contract)}},
         # Per-operation settings. Operations left out are disabled here: `schema.include()` is
         # ignored by Schemathesis once the configuration has per-operation entries.

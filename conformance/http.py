@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import base64
+import binascii
 import json
+import re
 import time
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
@@ -78,11 +81,25 @@ class Exchange:
         return "\n".join(lines)
 
 
+_BASIC = re.compile(r"(Basic\s+)([A-Za-z0-9+/]+=*)")
+
+
 def mask(text: str, secrets: Iterable[str]) -> str:
-    """`text` with every secret value in it replaced by `***`."""
+    """`text` with every secret value in it replaced by `***`, also inside HTTP Basic credentials."""
+    secrets = [secret for secret in secrets if secret]
+    if not secrets:
+        return text
+
+    def basic(match: re.Match[str]) -> str:
+        try:
+            decoded = base64.b64decode(match.group(2), validate=True).decode("utf-8", "replace")
+        except (binascii.Error, ValueError):
+            return match.group(0)
+        return match.group(1) + MASK if any(secret in decoded for secret in secrets) else match.group(0)
+
+    text = _BASIC.sub(basic, text)
     for secret in secrets:
-        if secret:
-            text = text.replace(secret, MASK)
+        text = text.replace(secret, MASK)
     return text
 
 

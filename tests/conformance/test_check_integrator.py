@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import base64
 import dataclasses
 import json
+import re
 from pathlib import Path
 from typing import Any
 
 import pytest
-from kit_helpers import mock_app, run_check, serve
+import yaml
+from kit_helpers import Answer, answer_mutant, mock_app, run_check, serve
 
 from conformance import TargetError, load_target, run
 from conformance.reporting import write_report
@@ -102,3 +105,48 @@ def test_target_file_headers_are_validated(tmp_path: Path) -> None:
         load_target(path, "websale")
     path.write_text(raw + "\nheaders: {X-Gateway-Key: abc}\n", "utf-8")
     assert load_target(path, "websale").headers == {"X-Gateway-Key": "abc"}
+
+
+def _teapot(answer: Answer) -> None:
+    if answer.status == 200:
+        answer.status = 418
+
+
+def test_a_fuzz_reproduction_carries_the_test_session_it_sent(tmp_path: Path) -> None:
+    app = answer_mutant("websale", "getAccount", _teapot)(mock_app("websale"), pytest.MonkeyPatch())
+    result = run(load_target(None, "websale"), "http://testserver/api/v1", contract="websale",
+                 operations=["getAccount"], phases=["fuzz"], max_examples=3, app=app)
+    messages = "\n".join(failure.message for failure in result.failures)
+    assert "reproduce: curl" in messages
+    assert "[Filtered]" not in messages
+    assert re.search(r"x-session: [0-9a-f]{64}", messages), messages
+
+
+def test_secrets_the_target_marks_are_masked_and_the_kits_own_test_values_shown(tmp_path: Path) -> None:
+    raw = yaml.safe_load(bundled_mock_target(registry.contract("websale")).read_text("utf-8"))
+    raw["secrets"] = ["accountWithOrders.password"]
+    path = tmp_path / "target.yaml"
+    path.write_text(yaml.safe_dump(raw), "utf-8")
+    target = load_target(path, "websale")
+    assert target.secrets == ("Demo-Password-1",)
+    app = answer_mutant("websale", "login", _teapot)(mock_app("websale"), pytest.MonkeyPatch())
+    result = run(target, "http://testserver/api/v1", contract="websale", operations=["login", "listOrders"],
+                 phases=["scenarios"], app=app)
+    report = tmp_path / "report.md"
+    write_report(result, report)
+    shown = report.read_text("utf-8")
+    assert "Demo-Password-1" not in shown
+    assert '"password":"***"' in shown.replace(" ", "")  # orders.order_history's login to the target's account
+    assert re.search(r'"password": ?"Pw-[0-9a-f]+', shown), "the passwords the kit made up are shown as sent"
+
+    path.write_text(yaml.safe_dump({**raw, "secrets": ["accountWithOrders.nothing"]}), "utf-8")
+    with pytest.raises(TargetError, match="accountWithOrders.nothing"):
+        load_target(path, "websale")
+
+
+def test_a_marked_secret_is_masked_inside_basic_credentials() -> None:
+    from conformance.http import mask
+
+    sent = "Authorization: Basic " + base64.b64encode(b"client:t0p-secret").decode()
+    assert mask(sent, ["t0p-secret"]) == "Authorization: Basic ***"
+    assert mask(sent, ["other"]) == sent
