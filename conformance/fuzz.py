@@ -36,6 +36,8 @@ _FUZZ_CHECKS = ("error_body_shape", "status_matches_code", "error_code_documente
 _ANY_METHOD_CHECKS = ("error_body_shape", "status_matches_code")
 # Repeated transport errors mean the target is gone, not that it broke the contract.
 _MAX_TRANSPORT_ERRORS = 3
+# Schemathesis' notes that say nothing about the backend: a contract without links has no stateful phase.
+_QUIET_ERRORS = frozenset({"NoLinksFound"})
 _TRANSPORT_ERRORS = (requests.ConnectionError, requests.Timeout, ConnectionError, TimeoutError)
 
 # Schemathesis's default for positive_data_acceptance, to which 400 is added where a setting
@@ -227,7 +229,7 @@ def run_fuzz(
                     transport_errors += 1
                     if transport_errors >= _MAX_TRANSPORT_ERRORS:
                         raise TargetUnreachable(f"fuzz phase: {event.label}: {event.value}")
-                else:
+                elif name not in _QUIET_ERRORS:
                     result.notes.append(f"fuzz: {event.label}: {type(event.value).__name__}: {event.value}")
             elif isinstance(event, events.FatalError):
                 raise TargetUnreachable(f"fuzz phase stopped: {event.exception}")

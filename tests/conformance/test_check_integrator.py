@@ -14,7 +14,7 @@ import yaml
 from kit_helpers import Answer, answer_mutant, mock_app, run_check, serve
 
 from conformance import TargetError, load_target, run
-from conformance.reporting import write_report
+from conformance.reporting import summary, write_report
 from conformance.target import bundled_mock_target
 from storefront_kit import registry
 
@@ -150,3 +150,16 @@ def test_a_marked_secret_is_masked_inside_basic_credentials() -> None:
     sent = "Authorization: Basic " + base64.b64encode(b"client:t0p-secret").decode()
     assert mask(sent, ["t0p-secret"]) == "Authorization: Basic ***"
     assert mask(sent, ["other"]) == sent
+
+
+def test_the_summary_speaks_plainly_and_the_report_needs_no_emoji_font(tmp_path: Path) -> None:
+    result = run(load_target(None, "websale"), "http://testserver/api/v1", contract="websale",
+                 operations=["createSession"], max_examples=2, app=mock_app("websale"))
+    text = summary(result)
+    assert re.search(r"^Fuzz: 1 operation, \d+ cases?, 0 failed$", text, re.MULTILINE), text
+    assert "NoLinksFound" not in text and not any("NoLinksFound" in note for note in result.notes)
+    for name in ("report.html", "report.md"):
+        write_report(result, tmp_path / name)
+        shown = (tmp_path / name).read_text("utf-8")
+        assert not [char for char in shown if ord(char) >= 0x2190], name  # no arrows, symbols or emoji
+        assert "OK" in shown
