@@ -163,3 +163,20 @@ def test_the_summary_speaks_plainly_and_the_report_needs_no_emoji_font(tmp_path:
         shown = (tmp_path / name).read_text("utf-8")
         assert not [char for char in shown if ord(char) >= 0x2190], name  # no arrows, symbols or emoji
         assert "OK" in shown
+
+
+def _undocumented_code(answer: Answer) -> None:
+    if isinstance(answer.body, dict) and answer.body.get("error", {}).get("code") == "invalidCredentials":
+        answer.status = 400
+        answer.body["error"]["code"] = "passwordCheckFailed"
+
+
+def test_an_undocumented_code_is_reported_with_the_code_its_cause_should_answer(tmp_path: Path) -> None:
+    app = answer_mutant("websale", "login", _undocumented_code)(mock_app("websale"), pytest.MonkeyPatch())
+    result = run(load_target(None, "websale"), "http://testserver/api/v1", contract="websale",
+                 operations=["login"], phases=["scenarios"], app=app)
+    messages = [failure.message for failure in result.failures if failure.rule == "error_code_documented_for_operation"]
+    assert messages, [failure.message for failure in result.failures]
+    assert re.match(r"login answered HTTP 400 passwordCheckFailed; expected HTTP 401 invalidCredentials \(.+\); "
+                    r"documented for this status: emailCheckFailed, invalidRequest$", messages[0]), messages[0]
+    assert "expected HTTP 401 invalidCredentials" in summary(result)
