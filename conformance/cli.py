@@ -7,9 +7,13 @@ not be reached or kept failing at the network level.
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import os
+import re
 import sys
-from collections.abc import Sequence
+import tempfile
+from collections.abc import Mapping, Sequence
+from pathlib import Path
 
 from conformance.errors import ConfigError
 from conformance.reporting import (
@@ -45,6 +49,9 @@ def build_parser(prog: str = "storefront-kit check") -> argparse.ArgumentParser:
     parser.add_argument("--target", default=os.environ.get(TARGET_ENV),
                         help=f"target file (YAML) describing the backend; default: ${TARGET_ENV}, else the "
                              f"bundled mock's ({BUNDLED_MOCK_TARGET})")
+    parser.add_argument("--header", metavar="'NAME: VALUE'", action="append", default=[],
+                        help="a header sent on every request to the backend, e.g. a gateway key or Basic auth "
+                             "(repeatable; added to the target file's headers, its value masked in reports)")
     parser.add_argument("--junit", metavar="FILE", help="write JUnit XML (one test case per scenario and per "
                                                         "fuzzed operation)")
     parser.add_argument("--report", metavar="FILE", help="write a report with the coverage matrix and every "
@@ -58,6 +65,42 @@ def build_parser(prog: str = "storefront-kit check") -> argparse.ArgumentParser:
                         help="check only these operation ids (repeatable)")
     parser.add_argument("--no-progress", action="store_true", help="no progress lines, only the summary")
     return parser
+
+
+_HEADER = re.compile(r"^([A-Za-z0-9-]+):[ \t]*(.*)$")
+
+
+def merged_headers(configured: Mapping[str, str], options: Sequence[str]) -> dict[str, str]:
+    """The target file's headers with those of `--header 'Name: value'` added; an option replaces a
+    header of the same name (names compared case-blind)."""
+    merged = dict(configured)
+    for option in options:
+        match = _HEADER.match(option)
+        if match is None or not match.group(2).strip():
+            raise ConfigError(f"--header {option!r}: give it as 'Name: value', e.g. 'X-Gateway-Key: abc123'")
+        name, value = match.group(1), match.group(2).strip()
+        merged = {key: old for key, old in merged.items() if key.lower() != name.lower()}
+        merged[name] = value
+    return merged
+
+
+def check_output_path(option: str, location: str) -> None:
+    """Fail before the run when an output file cannot be written: its folder missing or not writable,
+    or the path a folder."""
+    path = Path(location)
+    folder = path.parent
+    if path.is_dir():
+        raise ConfigError(f"{option} {location}: is a folder; give a file name")
+    if not folder.is_dir():
+        raise ConfigError(f"{option} {location}: the folder {folder} does not exist; create it first")
+    try:
+        with tempfile.TemporaryFile(dir=folder):
+            pass
+        if path.exists():
+            with path.open("ab"):
+                pass
+    except OSError as exc:
+        raise ConfigError(f"{option} {location}: cannot write there ({exc.strerror})") from None
 
 
 def main(argv: Sequence[str] | None = None, *, prog: str = "storefront-kit check") -> int:
@@ -79,7 +122,12 @@ def main(argv: Sequence[str] | None = None, *, prog: str = "storefront-kit check
             raise ConfigError("--max-examples must be at least 1")
         if args.report:
             report_format(args.report)
+        for option, location in (("--junit", args.junit), ("--report", args.report)):
+            if location:
+                check_output_path(option, location)
         target = load_target(args.target, contract)
+        if args.header:
+            target = dataclasses.replace(target, headers=merged_headers(target.headers, args.header))
         phases = PHASES if args.phase == "all" else (args.phase,)
         progress = None
         if not args.no_progress:
@@ -97,8 +145,12 @@ def main(argv: Sequence[str] | None = None, *, prog: str = "storefront-kit check
         print("storefront-kit check: interrupted", file=sys.stderr)
         return EXIT_INTERRUPTED
     print(summary(result))
-    if args.junit:
-        write_junit(result, args.junit)
-    if args.report:
-        write_report(result, args.report)
+    try:
+        if args.junit:
+            write_junit(result, args.junit)
+        if args.report:
+            write_report(result, args.report)
+    except OSError as exc:  # checked before the run; the file system changed since
+        print(f"storefront-kit check: error: cannot write {exc.filename}: {exc.strerror}", file=sys.stderr)
+        return EXIT_USAGE
     return EXIT_UNREACHABLE if result.unreachable else result.exit_code

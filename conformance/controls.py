@@ -76,6 +76,8 @@ class SettingsControl:
             raise TargetError(
                 f"the target file declares `settingsControl: mock` but GET {self.url} answered HTTP "
                 f"{exchange.status}; remove settingsControl or point --base-url at the mock"
+                + ("; if a gateway or Basic auth guards the backend, give its header with --header 'Name: value' "
+                   "or `headers:` in the target file" if exchange.status in (401, 403) else "")
             )
         if self.original is None:
             self.original = body

@@ -19,6 +19,7 @@ from conformance.http import (
     ApiClient,
     Exchange,
     error_codes_of,
+    mask,
     read_answer,
     shown_headers,
 )
@@ -35,6 +36,8 @@ _FUZZ_CHECKS = ("error_body_shape", "status_matches_code", "error_code_documente
 _ANY_METHOD_CHECKS = ("error_body_shape", "status_matches_code")
 # Repeated transport errors mean the target is gone, not that it broke the contract.
 _MAX_TRANSPORT_ERRORS = 3
+# Schemathesis' notes that say nothing about the backend: a contract without links has no stateful phase.
+_QUIET_ERRORS = frozenset({"NoLinksFound"})
 _TRANSPORT_ERRORS = (requests.ConnectionError, requests.Timeout, ConnectionError, TimeoutError)
 
 # Schemathesis's default for positive_data_acceptance, to which 400 is added where a setting
@@ -52,6 +55,7 @@ class _FuzzState:
     labels: dict[str, str]
     checks: frozenset[str]  # the names of the checks this run makes
     shown: frozenset[str]  # request headers an exchange shows
+    secrets: tuple[str, ...] = ()  # values shown masked
 
 
 def _settings_refusals(contract: Contract) -> list[str]:
@@ -82,14 +86,14 @@ def _exchange(state: _FuzzState, response: Any, operation_id: str | None) -> Exc
     request = response.request
     body = request.body
     text = body.decode("utf-8", "replace") if isinstance(body, bytes) else body
-    headers = {key: value for key, value in request.headers.items() if key.lower() in state.shown}
+    headers = {key: mask(value, state.secrets) for key, value in request.headers.items() if key.lower() in state.shown}
     status = int(response.status_code)
     answer, problem = read_answer(state.contract, operation_id, status, _content_type(response), response.content or b"")
     return Exchange(
         method=str(request.method),
-        url=str(request.url),
+        url=mask(str(request.url), state.secrets),
         request_headers=headers,
-        request_body=text,
+        request_body=mask(text, state.secrets) if text else text,
         status=int(response.status_code),
         response_headers={key: (value[0] if isinstance(value, list) else value)
                           for key, value in response.headers.items()},
@@ -154,9 +158,9 @@ def run_fuzz(
     _register_checks(checks)
     deserializers.register()
     labels = _label_map(contract)
-    extra_headers = [header for header in (target.client_address_header,) if header]
+    extra_headers = [header for header in (target.client_address_header, *target.headers) if header]
     state = _FuzzState(contract, labels, frozenset(check.__name__ for check in checks),
-                       shown_headers(contract, extra_headers))
+                       shown_headers(contract, extra_headers), target.secrets)
     auth = profile.fuzz_auth(client, target, seed, run_id)
     config = schemathesis.Config.from_dict({
         "seed": seed,
@@ -166,6 +170,11 @@ def run_fuzz(
         "color": False,
         "generation": {"database": "none", "max-examples": max_examples, "no-shrink": True},
         "warnings": False,
+        # The target's own headers (a gateway key, Basic auth) go with every generated case.
+        "headers": dict(target.headers),
+        # Reproductions carry the test sessions, tokens and passwords as sent, so that they can be pasted;
+        # the kit itself masks the target's own secrets (its headers, the values it marks).
+        "output": {"sanitization": {"enabled": False}},
         "checks": {"use_after_free": {"enabled": not _deletes_keep_resources(contract)}},
         # Per-operation settings. Operations left out are disabled here: `schema.include()` is
         # ignored by Schemathesis once the configuration has per-operation entries.
@@ -220,7 +229,7 @@ def run_fuzz(
                     transport_errors += 1
                     if transport_errors >= _MAX_TRANSPORT_ERRORS:
                         raise TargetUnreachable(f"fuzz phase: {event.label}: {event.value}")
-                else:
+                elif name not in _QUIET_ERRORS:
                     result.notes.append(f"fuzz: {event.label}: {type(event.value).__name__}: {event.value}")
             elif isinstance(event, events.FatalError):
                 raise TargetUnreachable(f"fuzz phase stopped: {event.exception}")
@@ -291,6 +300,7 @@ def _fold(event: events.ScenarioFinished, state: _FuzzState, fuzzed: dict[str, F
             if failure.message:
                 message += f" - {failure.message.strip()}"
             message += f" (fuzz {event.phase.name.lower()} phase; reproduce: {check.failure_info.code_sample})"
+            message = mask(message, state.secrets)
             fuzzed[operation_id].failures.append(Failure(check.name, message, operation_id=operation_id,
                                                          exchanges=exchanges))
 
@@ -302,13 +312,13 @@ def _recorded_exchange(state: _FuzzState, interaction: Any, operation_id: str) -
         text: str | None = body.decode("utf-8", "replace")
     else:
         text = body
-    headers = {key: (value[0] if isinstance(value, list) else str(value)) for key, value in request.headers.items()
-               if key.lower() in state.shown}
+    headers = {key: mask(value[0] if isinstance(value, list) else str(value), state.secrets)
+               for key, value in request.headers.items() if key.lower() in state.shown}
     return Exchange(
         method=request.method,
-        url=request.uri,
+        url=mask(request.uri, state.secrets),
         request_headers=headers,
-        request_body=text,
+        request_body=mask(text, state.secrets) if text else text,
         status=response.status_code,
         response_headers={key: (value[0] if isinstance(value, list) else str(value))
                           for key, value in response.headers.items()},

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import base64
+import binascii
 import json
+import re
 import time
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
@@ -16,6 +19,7 @@ from storefront_kit.codecs import JSON, BodyError, codec_for, matches_template
 from storefront_kit.contract import Contract
 
 _SHOWN_BODY_CHARS = 2000
+MASK = "***"
 _MISSING: Any = object()
 
 
@@ -75,6 +79,36 @@ class Exchange:
         if self.response_body:
             lines += ["", _shorten(self.response_body)]
         return "\n".join(lines)
+
+
+_BASIC = re.compile(r"(Basic\s+)([A-Za-z0-9+/]+=*)")
+
+
+def mask(text: str, secrets: Iterable[str]) -> str:
+    """`text` with every secret value in it replaced by `***`, also inside HTTP Basic credentials."""
+    secrets = [secret for secret in secrets if secret]
+    if not secrets:
+        return text
+
+    def basic(match: re.Match[str]) -> str:
+        try:
+            decoded = base64.b64decode(match.group(2), validate=True).decode("utf-8", "replace")
+        except (binascii.Error, ValueError):
+            return match.group(0)
+        return match.group(1) + MASK if any(secret in decoded for secret in secrets) else match.group(0)
+
+    text = _BASIC.sub(basic, text)
+    for secret in secrets:
+        text = text.replace(secret, MASK)
+    return text
+
+
+def with_headers(sent: Mapping[str, str], extra: Mapping[str, str]) -> dict[str, str]:
+    """`sent` with the configured `extra` headers it does not set itself (names compared case-blind)."""
+    merged = dict(sent)
+    names = {name.lower() for name in merged}
+    merged.update({name: value for name, value in extra.items() if name.lower() not in names})
+    return merged
 
 
 def _shorten(text: str) -> str:
@@ -195,6 +229,8 @@ class ApiClient:
     forced_error_header: str | None = None
     connect_retries: int = 2
     transport: httpx.BaseTransport | None = None
+    headers: Mapping[str, str] = field(default_factory=dict)  # the target's own, sent on every request to it
+    secrets: tuple[str, ...] = ()  # values shown masked
     requests_sent: int = 0
     _client: httpx.Client | None = None
     _shown: frozenset[str] = frozenset()
@@ -202,7 +238,8 @@ class ApiClient:
     def __post_init__(self) -> None:
         self.base_url = self.base_url.rstrip("/")
         self._client = httpx.Client(timeout=self.timeout, transport=self.transport, follow_redirects=False)
-        self._shown = shown_headers(self.contract, [h for h in (self.client_address_header, self.forced_error_header) if h])
+        self._shown = shown_headers(self.contract, [h for h in (self.client_address_header, self.forced_error_header,
+                                                                *self.headers) if h])
 
     @property
     def origin(self) -> str:
@@ -283,6 +320,8 @@ class ApiClient:
         if json_body is not _MISSING:
             content = json.dumps(json_body).encode()
             sent.setdefault("content-type", "application/json")
+        if self.headers and urlsplit(self.resolve(url)).netloc == urlsplit(self.base_url).netloc:
+            sent = with_headers(sent, self.headers)
         attempt = 0
         while True:
             started = time.monotonic()
@@ -297,17 +336,18 @@ class ApiClient:
                 time.sleep(0.3 * attempt)
             except httpx.TransportError as exc:
                 raise TargetUnreachable(f"{method} {url}: {type(exc).__name__} ({exc})") from exc
-        shown = {k: v for k, v in sent.items() if k.lower() in self._shown}
+        shown = {k: mask(v, self.secrets) for k, v in sent.items() if k.lower() in self._shown}
         request_text: str | None = None
         if content:
             request_text = content[:_SHOWN_BODY_CHARS * 2].decode("utf-8", "replace")
             if len(content) > _SHOWN_BODY_CHARS * 2:
                 request_text = f"{request_text[:_SHOWN_BODY_CHARS]}... ({len(content)} bytes in all)"
+            request_text = mask(request_text, self.secrets)
         answer, problem = read_answer(self.contract, operation_id, response.status_code,
                                       response.headers.get("content-type"), response.content)
         exchange = Exchange(
             method=method,
-            url=str(response.request.url),
+            url=mask(str(response.request.url), self.secrets),
             request_headers=shown,
             request_body=request_text,
             status=response.status_code,

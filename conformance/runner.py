@@ -87,6 +87,7 @@ def run(
     client = ApiClient(base_url, contract, timeout=target.request_timeout,
                        client_address_header=target.client_address_header,
                        forced_error_header=target.forced_error_header,
+                       headers=target.headers, secrets=target.secrets,
                        transport=AsgiTransport(app) if app is not None else None)
     control = SettingsControl(client, target)
     run_id = run_id or os.urandom(2).hex()

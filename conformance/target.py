@@ -64,6 +64,12 @@ def target_schema(contract: Contract, test_data: Mapping[str, Any] | None = None
                 "properties": {"header": _HEADER_NAME},
             },
             "clientAddressHeader": _HEADER_NAME,
+            "secrets": {"type": "array", "items": {"type": "string", "minLength": 1}, "uniqueItems": True},
+            "headers": {
+                "type": "object",
+                "propertyNames": _HEADER_NAME,
+                "additionalProperties": {"type": "string"},
+            },
             "expiry": {
                 "type": "object",
                 "additionalProperties": False,
@@ -104,6 +110,13 @@ class Target:
     oversized_body_bytes: int
     request_timeout: float
     source: str = ""
+    headers: Mapping[str, str] = field(default_factory=dict)  # sent on every request to the backend
+    marked: tuple[str, ...] = ()  # the `testData` values the file's `secrets` names
+
+    @property
+    def secrets(self) -> tuple[str, ...]:
+        """Values reports and reproductions show masked: the configured headers' and the marked ones."""
+        return tuple(value for value in (*self.headers.values(), *self.marked) if value)
 
     def setting(self, dotted: str) -> Any:
         return _lookup(self.settings, dotted)
@@ -164,6 +177,13 @@ def parse_target(raw: Any, contract: Contract, source: str = "target", test_data
     if mailbox["type"] == "mock-outbox":
         mailbox_url = mailbox_url or "/__mock/outbox"
     limits = raw.get("limits", {})
+    marked = []
+    for dotted in raw.get("secrets", ()):
+        value = _lookup(raw.get("testData", {}), dotted)
+        if not isinstance(value, str):
+            raise TargetError(f"{source}: secrets: {dotted!r} names no text in testData; give dotted keys of "
+                              "testData values, e.g. customer.password")
+        marked.append(value)
     return Target(
         name=raw.get("name", source),
         settings=with_defaults(contract.settings_schema() or {}, raw.get("settings", {})),
@@ -176,4 +196,6 @@ def parse_target(raw: Any, contract: Contract, source: str = "target", test_data
         oversized_body_bytes=limits.get("oversizedBodyBytes", 1_048_576),
         request_timeout=limits.get("requestTimeoutSeconds", 10.0),
         source=source,
+        headers=raw.get("headers", {}),
+        marked=tuple(marked),
     )

@@ -81,14 +81,18 @@ class RichProgress:
             self.progress.stop()
 
 
+def _count(number: int, noun: str) -> str:
+    return f"{number} {noun}" + ("" if number == 1 else "s")
+
+
 def _pct(pair: tuple[int, int]) -> str:
     return f"{pair[0]}/{pair[1]} ({RunResult.percent(pair):.1f}%)"
 
 
 def summary(result: RunResult, *, limit: int = 20) -> str:
     """The closing summary: outcomes, both coverage percentages, failures, and gaps."""
-    lines = [f"storefront-kit check --contract {result.contract} {result.base_url}  seed {result.seed}  "
-             f"phases {'+'.join(result.phases)}  {result.duration:.1f}s  {result.requests} kit requests"]
+    lines = [(f"storefront-kit check --contract {result.contract} {result.base_url}  seed {result.seed}  "
+              f"phases {'+'.join(result.phases)}  {result.duration:.1f}s  {result.requests} kit requests")]
     if result.scenarios:
         counts = {outcome: sum(1 for s in result.scenarios if s.outcome is outcome) for outcome in Outcome}
         lines.append(f"Scenarios: {counts[Outcome.PASSED]} passed, {counts[Outcome.FAILED]} failed, "
@@ -96,7 +100,7 @@ def summary(result: RunResult, *, limit: int = 20) -> str:
     if result.fuzz:
         cases = sum(item.cases for item in result.fuzz)
         failed = sum(1 for item in result.fuzz if item.outcome is Outcome.FAILED)
-        lines.append(f"Fuzz: {len(result.fuzz)} operations, {cases} cases, {failed} operations failed")
+        lines.append(f"Fuzz: {_count(len(result.fuzz), 'operation')}, {_count(cases, 'case')}, {failed} failed")
     lines.append(f"Coverage: operations {_pct(result.operations_covered)}, "
                  f"documented error codes {_pct(result.codes_covered)}")
     failures = result.failures
@@ -109,7 +113,7 @@ def summary(result: RunResult, *, limit: int = 20) -> str:
             lines.append(f"  ... and {len(failures) - limit} more (see --report)")
     gaps = [cell for cell in result.cells.values() if cell.outcome is Outcome.NOT_COVERED]
     if gaps and not result.unreachable:
-        lines.append(f"Not covered ({len(gaps)} codes):")
+        lines.append(f"Not covered ({_count(len(gaps), 'code')}):")
         for cell in gaps[:limit]:
             lines.append(f"  {cell.operation_id} {cell.code}: {cell.reason}")
         if len(gaps) > limit:

@@ -10,7 +10,8 @@ from conformance.errors import ConfigError
 from conformance.results import Outcome, RunResult
 
 REPORT_FORMATS = {".md": "markdown", ".markdown": "markdown", ".html": "html", ".htm": "html"}
-_SYMBOL = {Outcome.PASSED: "✅", Outcome.FAILED: "❌", Outcome.NOT_COVERED: "➖"}
+# Plain text, readable without emoji fonts (headless browsers, terminals, printouts).
+_SYMBOL = {Outcome.PASSED: "OK", Outcome.FAILED: "FAIL", Outcome.NOT_COVERED: "--"}
 
 
 def report_format(path: str | Path) -> str:
@@ -56,7 +57,7 @@ def _markdown(result: RunResult) -> str:
     out = ["# Storefront contract conformance report", ""]
     out += ["| | |", "|---|---|"] + [f"| {key} | {_md_cell(value)} |" for key, value in _headline(result)]
     out += ["", "## Coverage matrix", "",
-            "Each documented error code of each operation: ✅ passed, ❌ failed, ➖ not covered.", "",
+            "Each documented error code of each operation: OK passed, FAIL failed, -- not covered.", "",
             "| Operation | Success path | Error codes |", "|---|---|---|"]
     for op in result.operations.values():
         cells = [cell for cell in result.cells.values() if cell.operation_id == op.operation_id]
@@ -96,7 +97,8 @@ def _markdown(result: RunResult) -> str:
 
 _CSS = """body{font-family:system-ui,sans-serif;margin:2em;color:#222}table{border-collapse:collapse;margin:1em 0}
 td,th{border:1px solid #ccc;padding:3px 6px;font-size:13px;vertical-align:top}th{background:#f3f3f3}
-.passed{background:#d9f2d9}.failed{background:#f7c6c6}.not-covered{background:#fbeec2}.none{background:#fafafa}
+.passed{background:#d9f2d9}.failed{background:#f7c6c6;font-weight:bold}.not-covered{background:#fbeec2}
+.none{background:#fafafa}td.mark{text-align:center;font-family:monospace}
 pre{background:#f6f6f6;padding:8px;overflow-x:auto;font-size:12px}th.code{writing-mode:vertical-rl;transform:rotate(180deg)}"""
 
 
@@ -110,22 +112,22 @@ def _html(result: RunResult) -> str:
            f"<style>{_CSS}</style></head><body><h1>Storefront contract conformance report</h1><table>"]
     out += [f"<tr><th>{e(key)}</th><td>{e(value)}</td></tr>" for key, value in _headline(result)]
     out.append("</table><h2>Coverage matrix</h2><p>Rows are operations, columns are error codes; a cell is "
-               "passed, failed or not covered (hover for the reason); grey cells are codes the operation does not "
-               "document.</p>")
+               "OK passed, FAIL failed or -- not covered (hover for the reason); grey cells are codes the operation does "
+               "not document.</p>")
     codes = sorted({cell.code for cell in result.cells.values()},
                    key=lambda code: (min(c.status for c in result.cells.values() if c.code == code), code))
     out.append("<table><tr><th>Operation</th><th>Success path</th>"
                + "".join(f"<th class='code'>{e(code)}</th>" for code in codes) + "</tr>")
     for op in result.operations.values():
-        row = [f"<tr><td><code>{e(op.operation_id)}</code></td>"
-               f"<td class='{_cls(op.outcome)}' title='{e(op.reason)}'>{e(op.outcome.value)}</td>"]
+        row = [(f"<tr><td><code>{e(op.operation_id)}</code></td>"
+                f"<td class='{_cls(op.outcome)}' title='{e(op.reason)}'>{e(op.outcome.value)}</td>")]
         for code in codes:
             cell = result.cells.get((op.operation_id, code))
             if cell is None:
                 row.append("<td class='none'></td>")
             else:
                 tip = cell.reason if cell.outcome is not Outcome.PASSED else f"by {cell.scenario}"
-                row.append(f"<td class='{_cls(cell.outcome)}' title='{e(tip or '')}'>{_SYMBOL[cell.outcome]}</td>")
+                row.append(f"<td class='mark {_cls(cell.outcome)}' title='{e(tip or '')}'>{_SYMBOL[cell.outcome]}</td>")
         out.append("".join(row) + "</tr>")
     out.append("</table>")
     gaps = [cell for cell in result.cells.values() if cell.outcome is not Outcome.PASSED]

@@ -148,7 +148,12 @@ class ScenarioContext:
                     f"{operation_id}: {cause} must answer HTTP {expected} {code}; it answered HTTP {exchange.status}",
                     operation_id=operation_id, code=code, exchanges=[exchange],
                 )
-            check_response(self.contract, operation_id, exchange, self.checks)
+            try:
+                check_response(self.contract, operation_id, exchange, self.checks)
+            except Failure as broken:
+                # A generic rule broke; the scenario knows what the cause should have answered.
+                raise Failure(broken.rule, with_expectation(broken.message, f"expected HTTP {expected} {code} ({cause})"),
+                              operation_id=operation_id, code=code, exchanges=broken.exchanges) from None
             if code not in exchange.error_codes:
                 raise Failure(
                     rule,
@@ -207,6 +212,13 @@ class ScenarioContext:
 
     def cleanup(self) -> None:
         """Remove what the scenario created on the target (best effort); the vendor's context knows how."""
+
+def with_expectation(message: str, expectation: str) -> str:
+    """`message` with `expectation` after its first clause: `X answered ...; expected ...; the rest`."""
+    first, newline, rest = message.partition("\n")
+    head, sep, tail = first.partition("; ")
+    return f"{head}; {expectation}{sep}{tail}{newline}{rest}"
+
 
 def as_received(contract: Contract, operation_id: str, body: Any) -> Any:
     """`body` as a server reads it once written in the operation's media type (XML keeps no types:

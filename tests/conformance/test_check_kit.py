@@ -9,10 +9,11 @@ import subprocess
 import sys
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 import yaml
-from kit_helpers import API, run_check
+from kit_helpers import API, run_check, serve
 
 from conformance.bundled_mock import free_port, wait_until_up
 from conformance.cli import BASE_URL_ENV, TARGET_ENV
@@ -109,6 +110,36 @@ def test_usage_errors_exit_2_with_a_hint(tmp_path: Path, capsys: pytest.CaptureF
     assert ".md or .html" in capsys.readouterr().err
     assert main(["--base-url", "http://127.0.0.1:9/api/v1", "--operation", "noSuchOperation"]) in (2, 3)
     assert main(["--phase", "everything"]) == 2
+
+
+@pytest.mark.parametrize("option", ["--junit", "--report"])
+@pytest.mark.parametrize("where", ["missing-folder", "a-folder", "under-a-file"])
+def test_an_output_path_that_cannot_be_written_exits_2_before_any_request(
+        option: str, where: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    from conformance.cli import main
+
+    requests: list[str] = []
+
+    async def backend(scope: dict[str, Any], receive: Any, send: Any) -> None:
+        if scope["type"] == "lifespan":
+            while (await receive())["type"] != "lifespan.shutdown":
+                await send({"type": "lifespan.startup.complete"})
+            await send({"type": "lifespan.shutdown.complete"})
+            return
+        requests.append(scope["path"])
+        await send({"type": "http.response.start", "status": 200, "headers": []})
+        await send({"type": "http.response.body", "body": b""})
+
+    (tmp_path / "file").write_text("", "utf-8")
+    location = {"missing-folder": tmp_path / "nowhere" / "out.html", "a-folder": tmp_path,
+                "under-a-file": tmp_path / "file" / "out.html"}[where]
+    with serve(backend) as url:
+        code = main(["--base-url", url, "--no-progress", option, str(location)])
+    captured = capsys.readouterr()
+    assert code == 2, captured
+    assert not requests
+    assert f"{option} {location}" in captured.err and "Traceback" not in captured.err
+    assert "CONFORMS" not in captured.out
 
 
 def test_a_target_that_contradicts_the_backend_is_a_usage_error(mock_url: str, tmp_path: Path,
