@@ -107,7 +107,10 @@ def test_usage_errors_exit_2_with_a_hint(tmp_path: Path, capsys: pytest.CaptureF
 
     assert main(["--base-url", "http://127.0.0.1:9/api/v1", "--report", str(tmp_path / "r.pdf")]) == 2
     assert ".md or .html" in capsys.readouterr().err
-    assert main(["--base-url", "http://127.0.0.1:9/api/v1", "--operation", "noSuchOperation"]) in (2, 3)
+    # An unknown operation is refused before the backend is asked anything: nothing listens on
+    # port 9, and the answer is the usage error, not the unreachable target.
+    assert main(["--base-url", "http://127.0.0.1:9/api/v1", "--operation", "noSuchOperation"]) == 2
+    assert "unknown operation id noSuchOperation" in capsys.readouterr().err
     assert main(["--phase", "everything"]) == 2
 
 
