@@ -157,8 +157,21 @@ def test_the_pytest_suite_skips_without_a_backend(tmp_path: Path) -> None:
     assert " passed" not in done.stdout
 
 
+def test_the_pytest_plugin_loads_next_to_pytest_base_url(tmp_path: Path) -> None:
+    # pytest-base-url (pulled in by pytest-playwright) owns --base-url; a second owner is an error.
+    (tmp_path / "owns_base_url.py").write_text(
+        "def pytest_addoption(parser):\n    parser.addoption('--base-url', default=None)\n", "utf-8")
+    env = {key: value for key, value in os.environ.items() if key not in (BASE_URL_ENV, TARGET_ENV)}
+    env["PYTHONPATH"] = os.pathsep.join([str(tmp_path), *filter(None, [env.get("PYTHONPATH")])])
+    done = subprocess.run([sys.executable, "-m", "pytest", "-p", "owns_base_url", "-p", "conformance.pytest_plugin",
+                           "-p", "no:cacheprovider", "--help"], cwd=tmp_path, env=env, capture_output=True,
+                          text=True, timeout=120, check=False)
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "--storefront-base-url" in done.stdout
+
+
 def test_the_pytest_suite_runs_against_the_mock(mock_url: str, tmp_path: Path) -> None:
-    done = _pytest("--base-url", mock_url, "--target", str(BUNDLED_MOCK_PATH), "--conformance-phase", "scenarios",
+    done = _pytest("--storefront-base-url", mock_url, "--target", str(BUNDLED_MOCK_PATH), "--conformance-phase", "scenarios",
                    cwd=tmp_path)
     assert done.returncode == 0, done.stdout + done.stderr
     assert f"{len(SCENARIOS)} passed" in done.stdout
