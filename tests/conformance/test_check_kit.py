@@ -3,6 +3,8 @@ exit codes that tell a broken contract from an unreachable target or a bad targe
 
 from __future__ import annotations
 
+import copy
+import gc
 import os
 import re
 import subprocess
@@ -199,3 +201,22 @@ def test_the_kit_never_imports_the_mock() -> None:
         "sys.exit(any(name.split('.')[0] == 'mock_server' for name in sys.modules))"
     )
     assert subprocess.run([sys.executable, "-c", code], timeout=60).returncode == 0
+
+
+
+def test_the_kits_validators_are_kept_per_contract_object() -> None:
+    from conformance import checks
+    from storefront_kit.contract import Contract
+
+    before = len(checks._VALIDATORS)
+    base = registry.contract(registry.default_contract())
+    for _ in range(3):
+        contract = Contract(copy.deepcopy(base.raw), base.path, base.name)
+        operation_id = next(iter(contract.operations))
+        first = checks.response_validator(contract, operation_id, 200)
+        assert first is not None
+        assert checks.response_validator(contract, operation_id, 200) is first
+        assert len(checks._VALIDATORS) == before + 1
+        del contract, first
+        gc.collect()
+        assert len(checks._VALIDATORS) == before
