@@ -11,6 +11,7 @@ import subprocess
 import sys
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 import yaml
@@ -220,3 +221,29 @@ def test_the_kits_validators_are_kept_per_contract_object() -> None:
         del contract, first
         gc.collect()
         assert len(checks._VALIDATORS) == before
+
+
+def test_a_fuzz_run_leaves_schemathesis_check_registry_as_it_was(mock_url: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    from schemathesis.checks import CHECKS
+
+    from conformance import fuzz
+    from conformance.runner import run
+    from conformance.target import load_target
+
+    seen_during: list[str] = []
+    original = fuzz._fuzz
+
+    def spying(*args: Any, **kwargs: Any) -> None:
+        seen_during.extend(CHECKS.get_all_names())
+        original(*args, **kwargs)
+
+    before = CHECKS.get_all_names()
+    monkeypatch.setattr(fuzz, "_fuzz", spying)
+    result = run(load_target(BUNDLED_MOCK_PATH, CONTRACT), mock_url, contract=CONTRACT, phases=("fuzz",),
+                 operations=["createSession"], max_examples=2)
+    assert result.unreachable is None
+    assert set(fuzz._FUZZ_CHECKS) <= set(seen_during) - set(before)  # the kit's checks, for the run
+    # Schemathesis registers its own OpenAPI checks when it first loads a schema; nothing else stays.
+    added = [CHECKS.get_one(name) for name in CHECKS.get_all_names() if name not in before]
+    assert all(check.__module__.startswith("schemathesis.") for check in added), added
+    assert not set(fuzz._FUZZ_CHECKS) & set(CHECKS.get_all_names())
