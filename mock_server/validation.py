@@ -27,33 +27,16 @@ from connexion.validators import (
     MultiPartFormDataValidator,
     ParameterValidator,
 )
-from jsonschema import Draft4Validator, FormatChecker
+from jsonschema import Draft4Validator
 from jsonschema.exceptions import ValidationError, best_match
 from starlette.types import Scope
 
 from mock_server.errors import ApiError
+from mock_server.formats import FORMAT_CHECKER, STRICT_FORMATS
 from storefront_kit.codecs import XML, BodyError, codec_for
 from storefront_kit.contract import error_code_for_failure
 
 _MAX_MESSAGE = 300
-_STRICT_FORMATS = ("email", "date", "date-time", "uri")
-
-
-def _strict_format_checker() -> FormatChecker:
-    """Formats judged as Schemathesis and the conformance kit judge them (jsonschema-rs).
-
-    The pure-Python defaults are lax (an e-mail only needs an `@`) or silently skipped when an
-    optional package is missing, so the mock would accept and echo values its own contract calls
-    invalid.
-    """
-    checker = FormatChecker(formats=[name for name in Draft4Validator.FORMAT_CHECKER.checkers if name not in _STRICT_FORMATS])
-    for name in _STRICT_FORMATS:
-        validator = jsonschema_rs.Draft4Validator({"type": "string", "format": name}, validate_formats=True)
-        checker.checks(name)(lambda value, _v=validator: not isinstance(value, str) or bool(_v.is_valid(value)))
-    return checker
-
-
-FORMAT_CHECKER = _strict_format_checker()
 
 # Keywords whose Draft 4 meaning Connexion's validators change (`writeOnly`) or whose
 # regular-expression keys jsonschema-rs would read differently: a schema using one is judged by
@@ -116,7 +99,7 @@ def _compiled_schema(node: Any, formats: dict[str, Callable[[str], bool]], nulla
             raise _NotCompilable from None
         checks.append({"format": "x-python-pattern:" + pattern})
     name = out.get("format")
-    if isinstance(name, str) and name not in _STRICT_FORMATS and name in FORMAT_CHECKER.checkers:
+    if isinstance(name, str) and name not in STRICT_FORMATS and name in FORMAT_CHECKER.checkers:
         del out["format"]
         formats["x-python-format:" + name] = _python_format(name)
         checks.append({"format": "x-python-format:" + name})
@@ -199,7 +182,7 @@ class SchemaJudges:
         of the definition for every parameter of every request)."""
         entry = self.parameters.get(id(param))
         if entry is None or entry[0] is not param:
-            entry = (param, Draft4Validator(param.get("schema", param), format_checker=Draft4Validator.FORMAT_CHECKER))
+            entry = (param, Draft4Validator(param.get("schema", param), format_checker=FORMAT_CHECKER))
             self.parameters[id(param)] = entry
         return entry[1]
 
