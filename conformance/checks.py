@@ -8,6 +8,7 @@ own rule names.
 
 from __future__ import annotations
 
+import weakref
 from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
@@ -60,7 +61,17 @@ def _fail(rule: str, message: str, operation_id: str, exchange: Exchange, code: 
     return Failure(rule, message, operation_id=operation_id, code=code, exchanges=[exchange])
 
 
-_VALIDATORS: dict[tuple[int, str, int], OAS30Validator | None] = {}
+# Each contract object's validators, built once and dropped with the contract.
+_VALIDATORS: weakref.WeakKeyDictionary[Contract, dict[tuple[str, int], OAS30Validator | None]] = (
+    weakref.WeakKeyDictionary()
+)
+
+
+def _validators(contract: Contract) -> dict[tuple[str, int], OAS30Validator | None]:
+    found = _VALIDATORS.get(contract)
+    if found is None:
+        found = _VALIDATORS[contract] = {}
+    return found
 
 
 def documented_response(contract: Contract, operation_id: str, status: int) -> dict[str, Any] | None:
@@ -70,14 +81,15 @@ def documented_response(contract: Contract, operation_id: str, status: int) -> d
 
 def response_validator(contract: Contract, operation_id: str, status: int) -> OAS30Validator | None:
     """A validator for the documented body of this status, `None` when none is documented."""
-    key = (id(contract), operation_id, status)
-    if key not in _VALIDATORS:
+    validators = _validators(contract)
+    key = (operation_id, status)
+    if key not in validators:
         content = (documented_response(contract, operation_id, status) or {}).get("content", {})
         schema = next(iter(content.values()), {}).get("schema") if content else None
-        _VALIDATORS[key] = (
+        validators[key] = (
             OAS30Validator(schema, format_checker=OAS30Validator.FORMAT_CHECKER) if schema else None
         )
-    return _VALIDATORS[key]
+    return validators[key]
 
 
 def _error_validator(contract: Contract, operation_id: str, status: int) -> OAS30Validator:
@@ -88,10 +100,11 @@ def _error_validator(contract: Contract, operation_id: str, status: int) -> OAS3
         if documented is not None:
             return documented
     # Built once per contract: the shape check runs on every error answer the kit sees.
-    key = (id(contract), contract.error_format.schema, 0)
-    if key not in _VALIDATORS:
-        _VALIDATORS[key] = OAS30Validator(contract.schema(contract.error_format.schema))
-    validator = _VALIDATORS[key]
+    validators = _validators(contract)
+    key = (contract.error_format.schema, 0)
+    if key not in validators:
+        validators[key] = OAS30Validator(contract.schema(contract.error_format.schema))
+    validator = validators[key]
     assert validator is not None
     return validator
 

@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
+import threading
 import time
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 import requests
 import schemathesis
+from schemathesis.checks import CHECKS
 from schemathesis.engine import StopReason, events, from_schema
 
 from conformance import deserializers
@@ -106,36 +109,57 @@ def _exchange(state: _FuzzState, response: Any, operation_id: str | None) -> Exc
     )
 
 
-_REGISTERED: set[str] = set()
+# Schemathesis reads its checks from one registry per process. The kit's are there only while a
+# kit run is: registered when the first run starts, taken out when the last one ends (`_LENDS`
+# counts the runs in progress that use each), so a host process's own Schemathesis runs and
+# registry stay as they were.
+_LENDS: dict[str, int] = {}
+_LENDS_LOCK = threading.Lock()
 
 
-def _register_checks(checks: Sequence[Check]) -> None:
-    """Make the kit's response checks Schemathesis checks; each acts only during a kit run that makes it."""
-    for kit_check in checks:
-        if kit_check.__name__ in _REGISTERED:
-            continue
-        _REGISTERED.add(kit_check.__name__)
+@contextlib.contextmanager
+def _checks_registered(checks: Sequence[Check]) -> Iterator[None]:
+    """The kit's response checks as Schemathesis checks for the time of a run."""
+    names = [kit_check.__name__ for kit_check in checks]
+    with _LENDS_LOCK:
+        for kit_check in checks:
+            if not _LENDS.get(kit_check.__name__):
+                schemathesis.check(_as_schemathesis_check(kit_check))
+            _LENDS[kit_check.__name__] = _LENDS.get(kit_check.__name__, 0) + 1
+    try:
+        yield
+    finally:
+        with _LENDS_LOCK:
+            for name in names:
+                _LENDS[name] -= 1
+                if not _LENDS[name]:
+                    del _LENDS[name]
+                    CHECKS.unregister(name)
 
-        def wrapper(ctx: Any, response: Any, case: Any, _check: Any = kit_check) -> bool | None:
-            if not _ACTIVE:
-                return None
-            state = _ACTIVE[-1]
-            operation_id = state.labels.get(case.operation.label)
-            if operation_id is None or _check.__name__ not in state.checks:
-                return None
-            exchange = _exchange(state, response, operation_id)
-            if exchange.method.upper() != state.contract.operation(operation_id).method.upper() and \
-                    _check.__name__ not in _ANY_METHOD_CHECKS:
-                return None  # a probe with a method the path does not have (405): not this operation's answer
-            try:
-                _check(state.contract, operation_id, exchange)
-            except Failure as failure:
-                raise AssertionError(failure.message) from None
+
+def _as_schemathesis_check(kit_check: Check) -> Any:
+    """A kit check as a Schemathesis check; it acts only during a kit run that makes it."""
+
+    def wrapper(ctx: Any, response: Any, case: Any, _check: Any = kit_check) -> bool | None:
+        if not _ACTIVE:
             return None
+        state = _ACTIVE[-1]
+        operation_id = state.labels.get(case.operation.label)
+        if operation_id is None or _check.__name__ not in state.checks:
+            return None
+        exchange = _exchange(state, response, operation_id)
+        if exchange.method.upper() != state.contract.operation(operation_id).method.upper() and \
+                _check.__name__ not in _ANY_METHOD_CHECKS:
+            return None  # a probe with a method the path does not have (405): not this operation's answer
+        try:
+            _check(state.contract, operation_id, exchange)
+        except Failure as failure:
+            raise AssertionError(failure.message) from None
+        return None
 
-        wrapper.__name__ = wrapper.__qualname__ = kit_check.__name__
-        wrapper.__doc__ = kit_check.__doc__
-        schemathesis.check(wrapper)
+    wrapper.__name__ = wrapper.__qualname__ = kit_check.__name__
+    wrapper.__doc__ = kit_check.__doc__
+    return wrapper
 
 
 def run_fuzz(
@@ -155,7 +179,26 @@ def run_fuzz(
     """Run Schemathesis against the target and fold what it finds into `result`; `app`: an ASGI app in-process."""
     checks = [check for check in RESPONSE_CHECKS if check.__name__ in _FUZZ_CHECKS]
     checks += [check for check in profile.checks if check.__name__ in profile.fuzz_checks]
-    _register_checks(checks)
+    with _checks_registered(checks):
+        _fuzz(contract, profile, target, client, result, checks, seed=seed, max_examples=max_examples,
+              operations=operations, listener=listener, run_id=run_id, app=app)
+
+
+def _fuzz(
+    contract: Contract,
+    profile: KitProfile,
+    target: Target,
+    client: ApiClient,
+    result: RunResult,
+    checks: Sequence[Check],
+    *,
+    seed: int,
+    max_examples: int,
+    operations: Sequence[str],
+    listener: Any,
+    run_id: str,
+    app: Any,
+) -> None:
     deserializers.register()
     labels = _label_map(contract)
     extra_headers = [header for header in (target.client_address_header, *target.headers) if header]

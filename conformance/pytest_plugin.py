@@ -1,7 +1,8 @@
-"""The conformance suite as plain pytest: `pytest --pyargs conformance --base-url URL [--contract NAME] [--target FILE]`.
+"""The conformance suite as plain pytest: `pytest --pyargs conformance --storefront-base-url URL [--contract NAME] [--target FILE]`.
 
 Loaded by `conformance/conftest.py` when pytest collects the package; `-p conformance.pytest_plugin`
 loads it explicitly. Without a base URL (option or `STOREFRONT_BASE_URL`) every test skips.
+The option is not `--base-url`, which pytest-base-url (pulled in by pytest-playwright) registers.
 """
 
 from __future__ import annotations
@@ -29,7 +30,7 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     group = parser.getgroup("storefront conformance")
     group.addoption("--contract", dest="storefront_contract", default=None,
                     help=f"the contract to check against (default: ${CONTRACT_ENV}, else {registry.default_contract()})")
-    group.addoption("--base-url", dest="storefront_base_url", default=None,
+    group.addoption("--storefront-base-url", dest="storefront_base_url", default=None,
                     help=f"API base URL of the backend to check (default: ${BASE_URL_ENV})")
     group.addoption("--target", dest="storefront_target", default=None,
                     help=f"target file describing the backend (default: ${TARGET_ENV}, else the bundled mock's)")
@@ -46,7 +47,7 @@ def conformance_result(request: pytest.FixtureRequest) -> RunResult:
     config = request.config
     base_url = config.getoption("storefront_base_url", None) or os.environ.get(BASE_URL_ENV)
     if not base_url:
-        pytest.skip(f"no backend to check: give --base-url URL (or set {BASE_URL_ENV}) and --target FILE "
+        pytest.skip(f"no backend to check: give --storefront-base-url URL (or set {BASE_URL_ENV}) and --target FILE "
                     f"(or {TARGET_ENV})")
     location = config.getoption("storefront_target", None) or os.environ.get(TARGET_ENV)
     phase = config.getoption("conformance_phase", "all")

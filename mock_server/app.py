@@ -14,7 +14,6 @@ from typing import Any
 warnings.filterwarnings("ignore", message="Using `httpx` with `starlette.testclient` is deprecated")
 
 from connexion import AsyncApp  # noqa: E402
-from connexion.datastructures import MediaTypeDict
 from connexion.decorators.parameter import pythonic
 from connexion.middleware import MiddlewarePosition
 from connexion.options import SwaggerUIOptions
@@ -35,15 +34,7 @@ from mock_server.mounts import Mounts
 from mock_server.resolver import TagResolver
 from mock_server.runtime import Runtime
 from mock_server.security import SECURITY_MAP, RefusedCredentials, with_check_functions
-from mock_server.validation import (
-    CachedParameterValidator,
-    ContractBodyValidator,
-    ContractFormValidator,
-    ContractMultiPartValidator,
-    ContractXmlBodyValidator,
-    StrictResponseBodyValidator,
-    StrictXmlResponseValidator,
-)
+from mock_server.validation import SchemaJudges
 from mock_server.vendor import MockVendor
 from storefront_kit import registry
 from storefront_kit.contract import Contract, load_contract
@@ -53,21 +44,12 @@ CONTROLS_HANDLERS = "mock_server"
 MOCK_HEADERS = ("x-mock-error", "x-mock-delay", "x-mock-token")
 
 
-def _api_options(config: ServerConfig) -> dict[str, Any]:
+def _api_options(config: ServerConfig, judges: SchemaJudges) -> dict[str, Any]:
     return {
         "validate_responses": config.validate_responses,
         "strict_validation": False,
         "pythonic_params": True,
-        "validator_map": {
-            "parameter": CachedParameterValidator,
-            "body": MediaTypeDict({
-                "*/*json": ContractBodyValidator,
-                "*/*xml": ContractXmlBodyValidator,
-                "application/x-www-form-urlencoded": ContractFormValidator,
-                "multipart/form-data": ContractMultiPartValidator,
-            }),
-            "response": MediaTypeDict({"*/*json": StrictResponseBodyValidator, "*/*xml": StrictXmlResponseValidator}),
-        },
+        "validator_map": judges.validator_map(),
         "security_map": SECURITY_MAP,
         "swagger_ui_options": SwaggerUIOptions(swagger_ui=True),
     }
@@ -132,13 +114,13 @@ def create_app(config: ServerConfig | None = None, *, on_ready: Callable[[], Non
         if contract is controls:
             app.add_api(
                 copy.deepcopy(contract.raw), base_path=contract.base_path,
-                resolver=TagResolver(CONTROLS_HANDLERS, contract), name="controls", **_api_options(config),
+                resolver=TagResolver(CONTROLS_HANDLERS, contract), name="controls", **_api_options(config, runtime.judges),
             )
             continue
         vendor, _ = vendors[contract.name]
         app.add_api(
             with_check_functions(contract, vendor.security), base_path=contract.base_path,
-            resolver=TagResolver(vendor.handlers, contract), name=contract.name, **_api_options(config),
+            resolver=TagResolver(vendor.handlers, contract), name=contract.name, **_api_options(config, runtime.judges),
         )
     envelopes.install(app)
     inner: ASGIApp = app.middleware
@@ -146,7 +128,8 @@ def create_app(config: ServerConfig | None = None, *, on_ready: Callable[[], Non
         routes: list[FastRoute] = []
         for vendor, contract in vendors.values():
             # `pythonic` is the argument naming Connexion applies with `pythonic_params`.
-            routes += fast_routes(contract, TagResolver(vendor.handlers, contract).function, pythonic, vendor.security)
+            routes += fast_routes(contract, TagResolver(vendor.handlers, contract).function, pythonic, vendor.security,
+                                  runtime.judges)
         inner = FastPath(
             inner, routes=routes, runtime=runtime, envelopes=envelopes,
             validate_responses=config.validate_responses, max_body_bytes=config.max_body_bytes,

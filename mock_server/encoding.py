@@ -1,7 +1,8 @@
-"""The one JSON encoding of every answer the mock sends, whichever path answers: compact UTF-8.
+"""The one JSON encoding of the mock's JSON answers, whichever path answers: compact UTF-8.
 
-Connexion encodes handler results through its `jsonifier` hook and the fast path calls the codec
-directly, so both send the same bytes.
+Connexion encodes handler results through its `jsonifier` hook; the fast path and the error
+envelope call the codec directly, so all send the same bytes. XML answers go through the XML
+codec, and the OpenAPI documents and Swagger UI that Connexion serves are encoded by Connexion.
 """
 
 from __future__ import annotations

@@ -33,13 +33,7 @@ from mock_server.middleware import declared_length, read_body, replay, send_answ
 from mock_server.mounts import ROUTING
 from mock_server.resolver import answer_parts
 from mock_server.security import SchemeCheck, scheme_checks
-from mock_server.validation import (
-    cookie_values,
-    parameter_passes,
-    parse_body,
-    request_body_passes,
-    response_body_passes,
-)
+from mock_server.validation import SchemaJudges, cookie_values, parse_body
 from storefront_kit.codecs import Codec, codec_for
 from storefront_kit.contract import Contract, Operation
 
@@ -74,6 +68,7 @@ class _Parameter:
     required: bool
     default: Any
     schema: Mapping[str, Any]
+    judges: SchemaJudges  # the app's compiled validators
 
     def convert(self, text: str) -> Any:
         if not self.integer:
@@ -85,7 +80,7 @@ class _Parameter:
     def value(self, text: str) -> Any:
         """The checked value of `text`; declines what the validators refuse."""
         value = self.convert(text)
-        if not parameter_passes(self.schema, value):
+        if not self.judges.parameter_passes(self.schema, value):
             raise _Decline
         return value
 
@@ -111,6 +106,7 @@ class FastRoute:
     success: int  # the one documented 2xx status
     response_schema: Mapping[str, Any] | None  # None: the success answer has no body
     codec: Codec  # writes the success answer
+    judges: SchemaJudges  # the app's compiled validators
 
     def path_texts(self, path: str) -> dict[str, str]:
         """The path parameters as sent, by name (what Connexion's routing puts in `path_params`)."""
@@ -181,14 +177,15 @@ class FastRoute:
         return arguments
 
 
-def _parameter(spec: Mapping[str, Any], accepted: Mapping[str, Any], sanitize: Callable[[str], str]) -> _Parameter | None:
+def _parameter(spec: Mapping[str, Any], accepted: Mapping[str, Any], sanitize: Callable[[str], str],
+               judges: SchemaJudges) -> _Parameter | None:
     schema = spec.get("schema", {})
     if schema.get("type") not in ("string", "integer") or "style" in spec or "content" in spec:
         return None
     argument = sanitize(spec["name"])
     return _Parameter(
         spec["name"], argument if argument in accepted else None, schema["type"] == "integer",
-        bool(spec.get("required")), schema.get("default"), schema,
+        bool(spec.get("required")), schema.get("default"), schema, judges,
     )
 
 
@@ -198,6 +195,7 @@ def _route(
     handler: Callable[..., Any],
     sanitize: Callable[[str], str],
     security: Mapping[str, Callable[..., Any]],
+    judges: SchemaJudges,
 ) -> FastRoute | None:
     """The operation's fast route, or None when it has a feature the fast path leaves to Connexion."""
     spec = contract.operation_spec(operation.operation_id)
@@ -219,7 +217,7 @@ def _route(
     headers: dict[bytes, _Parameter] = {}
     cookies: dict[str, _Parameter] = {}
     for parameter_spec in spec.get("parameters", ()):
-        parameter = _parameter(parameter_spec, accepted, sanitize)
+        parameter = _parameter(parameter_spec, accepted, sanitize, judges)
         where = parameter_spec["in"]
         if parameter is None or where not in ("path", "query", "header", "cookie"):
             return None
@@ -253,7 +251,7 @@ def _route(
     return FastRoute(
         contract, operation, handler, pattern, path, query, headers, body_schema, body_media_types, body_media_type,
         "body" in accepted, checks, cookies, frozenset({"user", "token_info"} & set(accepted)), int(successes[0]),
-        answer.get("schema"), codec_for(answer_media_type),
+        answer.get("schema"), codec_for(answer_media_type), judges,
     )
 
 
@@ -270,11 +268,12 @@ def fast_routes(
     handler_for: Callable[[str], Any],
     sanitize: Callable[[str], str],
     security: Mapping[str, Callable[..., Any]],
+    judges: SchemaJudges,
 ) -> list[FastRoute]:
-    """Every operation of `contract` the fast path can take."""
+    """Every operation of `contract` the fast path can take, judged by the app's validators."""
     routes = []
     for operation in contract.operations.values():
-        route = _route(contract, operation, handler_for(operation.operation_id), sanitize, security)
+        route = _route(contract, operation, handler_for(operation.operation_id), sanitize, security, judges)
         if route is not None:
             routes.append(route)
     return routes
@@ -386,7 +385,7 @@ class FastPath:
                     body = parse_body(raw, route.body_media_type, route.body_schema)
                 except ApiError:
                     raise _Decline from None
-                if not request_body_passes(route.body_schema, body):
+                if not route.judges.request_body_passes(route.body_schema, body):
                     raise _Decline
                 if route.body_argument:
                     arguments["body"] = body
@@ -427,7 +426,7 @@ class FastPath:
             codec = route.codec
             if self.validate_responses:
                 payload, sent = codec.encode_read(body, route.response_schema)
-                conforms = response_body_passes(route.response_schema, sent)
+                conforms = route.judges.response_body_passes(route.response_schema, sent)
             else:
                 payload, conforms = codec.encode(body, route.response_schema), True
         except Exception as exc:  # every failure answers in the contract's error format

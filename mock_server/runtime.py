@@ -10,6 +10,7 @@ from starlette.types import Scope
 from mock_server.config import ServerConfig
 from mock_server.context import bind_request
 from mock_server.store import Store, open_store
+from mock_server.validation import SchemaJudges
 from mock_server.vendor import MockVendor, StateContext, VendorState
 from storefront_kit.contract import Contract
 
@@ -26,6 +27,7 @@ class Runtime:
     def __init__(self, config: ServerConfig, vendors: Mapping[str, tuple[MockVendor, Contract]]) -> None:
         self.config = config
         self.store: Store = open_store(config.state)
+        self.judges = SchemaJudges()  # this app's compiled validators
         self.states: dict[str, VendorState] = {
             name: vendor.state(
                 StateContext(

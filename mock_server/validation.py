@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import jsonschema_rs
+from connexion.datastructures import MediaTypeDict
 from connexion.exceptions import NonConformingResponseBody
 from connexion.json_schema import Draft4RequestValidator, Draft4ResponseValidator
 from connexion.utils import is_null, is_nullable
@@ -26,33 +27,16 @@ from connexion.validators import (
     MultiPartFormDataValidator,
     ParameterValidator,
 )
-from jsonschema import Draft4Validator, FormatChecker
+from jsonschema import Draft4Validator
 from jsonschema.exceptions import ValidationError, best_match
 from starlette.types import Scope
 
 from mock_server.errors import ApiError
+from mock_server.formats import FORMAT_CHECKER, STRICT_FORMATS
 from storefront_kit.codecs import XML, BodyError, codec_for
 from storefront_kit.contract import error_code_for_failure
 
 _MAX_MESSAGE = 300
-_STRICT_FORMATS = ("email", "date", "date-time", "uri")
-
-
-def _strict_format_checker() -> FormatChecker:
-    """Formats judged as Schemathesis and the conformance kit judge them (jsonschema-rs).
-
-    The pure-Python defaults are lax (an e-mail only needs an `@`) or silently skipped when an
-    optional package is missing, so the mock would accept and echo values its own contract calls
-    invalid.
-    """
-    checker = FormatChecker(formats=[name for name in Draft4Validator.FORMAT_CHECKER.checkers if name not in _STRICT_FORMATS])
-    for name in _STRICT_FORMATS:
-        validator = jsonschema_rs.Draft4Validator({"type": "string", "format": name}, validate_formats=True)
-        checker.checks(name)(lambda value, _v=validator: not isinstance(value, str) or bool(_v.is_valid(value)))
-    return checker
-
-
-FORMAT_CHECKER = _strict_format_checker()
 
 # Keywords whose Draft 4 meaning Connexion's validators change (`writeOnly`) or whose
 # regular-expression keys jsonschema-rs would read differently: a schema using one is judged by
@@ -115,7 +99,7 @@ def _compiled_schema(node: Any, formats: dict[str, Callable[[str], bool]], nulla
             raise _NotCompilable from None
         checks.append({"format": "x-python-pattern:" + pattern})
     name = out.get("format")
-    if isinstance(name, str) and name not in _STRICT_FORMATS and name in FORMAT_CHECKER.checkers:
+    if isinstance(name, str) and name not in STRICT_FORMATS and name in FORMAT_CHECKER.checkers:
         del out["format"]
         formats["x-python-format:" + name] = _python_format(name)
         checks.append({"format": "x-python-format:" + name})
@@ -135,7 +119,7 @@ def _nullable(node: dict[str, Any]) -> None:
         node["enum"] = [*node["enum"], None]
 
 
-@dataclass(slots=True)
+@dataclass(slots=True, weakref_slot=True)
 class _Judges:
     """The validators of one schema: the compiled fast path (None: Python only) and Python's."""
 
@@ -169,11 +153,72 @@ def _passes_fast(judges: _Judges, body: Any) -> bool:
         return False
 
 
-# Connexion builds a validator object per request and per response; the schemas it hands them
-# are the same objects every time, so the compiled validators are kept by schema identity (a few
-# dozen per app built in the process).
-_REQUEST_JUDGES: dict[int, _Judges] = {}
-_RESPONSE_JUDGES: dict[int, _Judges] = {}
+class SchemaJudges:
+    """One app's validators, each built once per schema object it is asked about.
+
+    Connexion builds a validator object per request and per response; the schemas it hands them
+    are the same objects every time, so the compiled validators are kept by schema identity. They
+    belong to the app (its `Runtime`): an app dropped takes its validators with it, and building
+    many apps in one process keeps no more than the live apps' worth.
+    """
+
+    def __init__(self) -> None:
+        self.requests: dict[int, _Judges] = {}
+        self.responses: dict[int, _Judges] = {}
+        self.queries: dict[int, _Judges] = {}
+        self.parameters: dict[int, tuple[Mapping[str, Any], Draft4Validator]] = {}
+
+    def __len__(self) -> int:
+        return len(self.requests) + len(self.responses) + len(self.queries) + len(self.parameters)
+
+    def request(self, schema: Mapping[str, Any]) -> _Judges:
+        return _judges(self.requests, schema, Draft4RequestValidator)
+
+    def response(self, schema: Mapping[str, Any]) -> _Judges:
+        return _judges(self.responses, schema, Draft4ResponseValidator)
+
+    def parameter(self, param: Mapping[str, Any]) -> Draft4Validator:
+        """The validator of one parameter definition (Connexion's own builds one from a deep copy
+        of the definition for every parameter of every request)."""
+        entry = self.parameters.get(id(param))
+        if entry is None or entry[0] is not param:
+            entry = (param, Draft4Validator(param.get("schema", param), format_checker=FORMAT_CHECKER))
+            self.parameters[id(param)] = entry
+        return entry[1]
+
+    # The fast path's (`mock_server.fast_path`) and the security checks' verdicts.
+
+    def request_body_passes(self, schema: Mapping[str, Any], body: Any) -> bool:
+        """True when the compiled validator accepts `body`; False leaves the verdict to Connexion."""
+        return _passes_fast(self.request(schema), body)
+
+    def parameter_passes(self, schema: Mapping[str, Any], value: Any) -> bool:
+        """True when the compiled validator accepts a parameter's converted value."""
+        return _passes_fast(_judges(self.queries, schema, Draft4Validator), value)
+
+    def response_body_passes(self, schema: Mapping[str, Any], body: Any) -> bool:
+        """The response validator's verdict on `body`: compiled first, Python when that refuses."""
+        judges = self.response(schema)
+        return _passes_fast(judges, body) or judges.python.is_valid(body)
+
+    def validator_map(self) -> dict[str, Any]:
+        """Connexion's `validator_map` with validators that keep their compiled forms here."""
+        bound = {"judges": self}
+
+        def bind(cls: type) -> type:
+            return type(cls.__name__, (cls,), bound)
+
+        return {
+            "parameter": bind(CachedParameterValidator),
+            "body": MediaTypeDict({
+                "*/*json": bind(ContractBodyValidator),
+                "*/*xml": bind(ContractXmlBodyValidator),
+                "application/x-www-form-urlencoded": ContractFormValidator,
+                "multipart/form-data": ContractMultiPartValidator,
+            }),
+            "response": MediaTypeDict({"*/*json": bind(StrictResponseBodyValidator),
+                                       "*/*xml": bind(StrictXmlResponseValidator)}),
+        }
 
 # An absent body (no bytes), told apart from JSON `null` and from whitespace, which are refused.
 _NO_BODY = object()
@@ -234,11 +279,16 @@ def parse_body(raw: bytes, media_type: str = "application/json", schema: Mapping
 
 
 class ContractBodyValidator(JSONRequestBodyValidator):
-    """Connexion's JSON body validator, answering the contract's codes instead of problem+json."""
+    """Connexion's JSON body validator, answering the contract's codes instead of problem+json.
+
+    Served through `SchemaJudges.validator_map`, which binds `judges` to the app's.
+    """
+
+    judges: SchemaJudges
 
     @property
     def _validator(self) -> Any:
-        return _judges(_REQUEST_JUDGES, self._schema, Draft4RequestValidator).python
+        return self.judges.request(self._schema).python
 
     async def _parse(self, stream: AsyncGenerator[bytes, None], scope: Scope) -> Any:
         raw = b"".join([chunk async for chunk in stream])
@@ -251,7 +301,7 @@ class ContractBodyValidator(JSONRequestBodyValidator):
             if self._required:
                 raise ApiError.of("badRequest", f"A {self._kind} request body is required.")
             return None
-        judges = _judges(_REQUEST_JUDGES, self._schema, Draft4RequestValidator)
+        judges = self.judges.request(self._schema)
         if _passes_fast(judges, body):
             return None
         error = best_match(judges.python.iter_errors(body))
@@ -291,12 +341,14 @@ class ContractMultiPartValidator(MultiPartFormDataValidator):
 class StrictResponseBodyValidator(JSONResponseBodyValidator):
     """Response validation with the same format rules as request validation."""
 
+    judges: SchemaJudges
+
     @property
     def validator(self) -> Any:
-        return _judges(_RESPONSE_JUDGES, self._schema, Draft4ResponseValidator).python
+        return self.judges.response(self._schema).python
 
     def _validate(self, body: Any) -> None:
-        if _passes_fast(_judges(_RESPONSE_JUDGES, self._schema, Draft4ResponseValidator), body):
+        if _passes_fast(self.judges.response(self._schema), body):
             return
         super()._validate(body)
 
@@ -312,20 +364,6 @@ class StrictXmlResponseValidator(StrictResponseBodyValidator):
             return XML.decode(raw, self._schema)
         except BodyError as exc:
             raise NonConformingResponseBody(str(exc)) from None
-
-
-# One validator per parameter definition (Connexion's own builds one from a deep copy of the
-# definition for every parameter of every request); the same definitions, the same format checker.
-_PARAMETER_VALIDATORS: dict[int, tuple[Mapping[str, Any], Draft4Validator]] = {}
-
-
-def _parameter_validator(param: Mapping[str, Any]) -> Draft4Validator:
-    entry = _PARAMETER_VALIDATORS.get(id(param))
-    if entry is None or entry[0] is not param:
-        schema = param.get("schema", param)
-        entry = (param, Draft4Validator(schema, format_checker=Draft4Validator.FORMAT_CHECKER))
-        _PARAMETER_VALIDATORS[id(param)] = entry
-    return entry[1]
 
 
 def cookie_values(header: str | None, name: str) -> list[str]:
@@ -345,7 +383,7 @@ def cookie_values(header: str | None, name: str) -> list[str]:
 
 
 class CachedParameterValidator(ParameterValidator):  # type: ignore[misc]
-    """Connexion's parameter validation, with each parameter's validator built once.
+    """Connexion's parameter validation, with each parameter's validator built once (in `judges`).
 
     A cookie sent twice under one name has each of its values checked: a client that sends an
     invalid value is refused whichever value a parser keeps.
@@ -358,13 +396,16 @@ class CachedParameterValidator(ParameterValidator):  # type: ignore[misc]
                 return error
         return super().validate_cookie_parameter(param, request)  # type: ignore[no-any-return]
 
-    @staticmethod
-    def validate_parameter(parameter_type: str, value: Any, param: Mapping[str, Any], param_name: str | None = None) -> str | None:
+    judges: SchemaJudges
+
+    @classmethod
+    def validate_parameter(cls, parameter_type: str, value: Any, param: Mapping[str, Any],
+                           param_name: str | None = None) -> str | None:
         if is_nullable(param) and is_null(value):
             return None
         if value is not None:
             try:
-                _parameter_validator(param).validate(value)
+                cls.judges.parameter(param).validate(value)
             except ValidationError as exception:
                 return f"{param['name']}: {exception.message}."
             return None
@@ -388,25 +429,3 @@ class CachedParameterValidator(ParameterValidator):  # type: ignore[misc]
                 error = check(param, request)
                 if error:
                     raise ApiError.of("badRequest", error, param["name"])
-
-
-# --- verdicts for the fast path (`mock_server.fast_path`) ---------------------------------------
-# The same compiled validators, kept under the same schemas, as the Connexion validators above.
-
-_QUERY_JUDGES: dict[int, _Judges] = {}
-
-
-def request_body_passes(schema: Mapping[str, Any], body: Any) -> bool:
-    """True when the compiled validator accepts `body`; False leaves the verdict to Connexion."""
-    return _passes_fast(_judges(_REQUEST_JUDGES, schema, Draft4RequestValidator), body)
-
-
-def parameter_passes(schema: Mapping[str, Any], value: Any) -> bool:
-    """True when the compiled validator accepts a parameter's converted value."""
-    return _passes_fast(_judges(_QUERY_JUDGES, schema, Draft4Validator), value)
-
-
-def response_body_passes(schema: Mapping[str, Any], body: Any) -> bool:
-    """The response validator's verdict on `body`: compiled first, Python when that refuses."""
-    judges = _judges(_RESPONSE_JUDGES, schema, Draft4ResponseValidator)
-    return _passes_fast(judges, body) or judges.python.is_valid(body)

@@ -14,6 +14,7 @@ import jsonschema
 import yaml
 from faker import Faker
 
+from mock_server.formats import FORMAT_CHECKER
 from storefront_kit.schemas import with_defaults
 
 __all__ = [
@@ -75,15 +76,6 @@ def read_fixture_file(file: Path) -> dict[str, Any]:
     return document
 
 
-_FORMATS = jsonschema.FormatChecker()
-
-
-@_FORMATS.checks("uri", raises=ValueError)
-def _is_uri(value: object) -> bool:
-    # jsonschema checks `uri` only with an optional package installed; a scheme and a host suffice here.
-    return not isinstance(value, str) or bool(re.match(r"^[A-Za-z][A-Za-z0-9+.-]*://[^\s/?#]+[^\s]*$", value))
-
-
 _FORMAT_HINTS = {
     "date": "write it as YYYY-MM-DD",
     "email": "write an e-mail address such as name@example.com",
@@ -93,7 +85,7 @@ _FORMAT_HINTS = {
 
 def validate_fixture(document: Any, schema: Mapping[str, Any], file: Path) -> None:
     # The contract is OpenAPI 3.0, whose schema objects are close to draft 4.
-    validator = jsonschema.Draft4Validator(schema, format_checker=_FORMATS)
+    validator = jsonschema.Draft4Validator(schema, format_checker=FORMAT_CHECKER)
     errors = sorted(validator.iter_errors(document), key=lambda e: [str(p) for p in e.absolute_path])
     if not errors:
         return

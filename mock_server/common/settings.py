@@ -10,6 +10,7 @@ from jsonschema import Draft4Validator
 from jsonschema.exceptions import best_match
 
 from mock_server.errors import ApiError
+from mock_server.formats import FORMAT_CHECKER
 from mock_server.store import Store, StoreUnavailable
 from storefront_kit.schemas import with_defaults
 
@@ -19,7 +20,7 @@ MAX_SECONDS_OR_COUNT = 2**31 - 1
 
 def validate_settings(schema: Mapping[str, Any], value: Any) -> dict[str, Any]:
     """Check `value` against the settings schema and answer it with defaults applied."""
-    error = best_match(Draft4Validator(schema, format_checker=Draft4Validator.FORMAT_CHECKER).iter_errors(value))
+    error = best_match(Draft4Validator(schema, format_checker=FORMAT_CHECKER).iter_errors(value))
     if error is not None:
         field = ".".join(str(part) for part in error.absolute_path) or None
         raise ApiError.of("badRequest", f"settings{'.' + field if field else ''}: {error.message}"[:300], field)

@@ -3,6 +3,8 @@ exit codes that tell a broken contract from an unreachable target or a bad targe
 
 from __future__ import annotations
 
+import copy
+import gc
 import os
 import re
 import subprocess
@@ -108,7 +110,10 @@ def test_usage_errors_exit_2_with_a_hint(tmp_path: Path, capsys: pytest.CaptureF
 
     assert main(["--base-url", "http://127.0.0.1:9/api/v1", "--report", str(tmp_path / "r.pdf")]) == 2
     assert ".md or .html" in capsys.readouterr().err
-    assert main(["--base-url", "http://127.0.0.1:9/api/v1", "--operation", "noSuchOperation"]) in (2, 3)
+    # An unknown operation is refused before the backend is asked anything: nothing listens on
+    # port 9, and the answer is the usage error, not the unreachable target.
+    assert main(["--base-url", "http://127.0.0.1:9/api/v1", "--operation", "noSuchOperation"]) == 2
+    assert "unknown operation id noSuchOperation" in capsys.readouterr().err
     assert main(["--phase", "everything"]) == 2
 
 
@@ -185,8 +190,21 @@ def test_the_pytest_suite_skips_without_a_backend(tmp_path: Path) -> None:
     assert " passed" not in done.stdout
 
 
+def test_the_pytest_plugin_loads_next_to_pytest_base_url(tmp_path: Path) -> None:
+    # pytest-base-url (pulled in by pytest-playwright) owns --base-url; a second owner is an error.
+    (tmp_path / "owns_base_url.py").write_text(
+        "def pytest_addoption(parser):\n    parser.addoption('--base-url', default=None)\n", "utf-8")
+    env = {key: value for key, value in os.environ.items() if key not in (BASE_URL_ENV, TARGET_ENV)}
+    env["PYTHONPATH"] = os.pathsep.join([str(tmp_path), *filter(None, [env.get("PYTHONPATH")])])
+    done = subprocess.run([sys.executable, "-m", "pytest", "-p", "owns_base_url", "-p", "conformance.pytest_plugin",
+                           "-p", "no:cacheprovider", "--help"], cwd=tmp_path, env=env, capture_output=True,
+                          text=True, timeout=120, check=False)
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "--storefront-base-url" in done.stdout
+
+
 def test_the_pytest_suite_runs_against_the_mock(mock_url: str, tmp_path: Path) -> None:
-    done = _pytest("--base-url", mock_url, "--target", str(BUNDLED_MOCK_PATH), "--conformance-phase", "scenarios",
+    done = _pytest("--storefront-base-url", mock_url, "--target", str(BUNDLED_MOCK_PATH), "--conformance-phase", "scenarios",
                    cwd=tmp_path)
     assert done.returncode == 0, done.stdout + done.stderr
     assert f"{len(SCENARIOS)} passed" in done.stdout
@@ -214,3 +232,48 @@ def test_the_kit_never_imports_the_mock() -> None:
         "sys.exit(any(name.split('.')[0] == 'mock_server' for name in sys.modules))"
     )
     assert subprocess.run([sys.executable, "-c", code], timeout=60).returncode == 0
+
+
+
+def test_the_kits_validators_are_kept_per_contract_object() -> None:
+    from conformance import checks
+    from storefront_kit.contract import Contract
+
+    before = len(checks._VALIDATORS)
+    base = registry.contract(registry.default_contract())
+    for _ in range(3):
+        contract = Contract(copy.deepcopy(base.raw), base.path, base.name)
+        operation_id = next(iter(contract.operations))
+        first = checks.response_validator(contract, operation_id, 200)
+        assert first is not None
+        assert checks.response_validator(contract, operation_id, 200) is first
+        assert len(checks._VALIDATORS) == before + 1
+        del contract, first
+        gc.collect()
+        assert len(checks._VALIDATORS) == before
+
+
+def test_a_fuzz_run_leaves_schemathesis_check_registry_as_it_was(mock_url: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    from schemathesis.checks import CHECKS
+
+    from conformance import fuzz
+    from conformance.runner import run
+    from conformance.target import load_target
+
+    seen_during: list[str] = []
+    original = fuzz._fuzz
+
+    def spying(*args: Any, **kwargs: Any) -> None:
+        seen_during.extend(CHECKS.get_all_names())
+        original(*args, **kwargs)
+
+    before = CHECKS.get_all_names()
+    monkeypatch.setattr(fuzz, "_fuzz", spying)
+    result = run(load_target(BUNDLED_MOCK_PATH, CONTRACT), mock_url, contract=CONTRACT, phases=("fuzz",),
+                 operations=["createSession"], max_examples=2)
+    assert result.unreachable is None
+    assert set(fuzz._FUZZ_CHECKS) <= set(seen_during) - set(before)  # the kit's checks, for the run
+    # Schemathesis registers its own OpenAPI checks when it first loads a schema; nothing else stays.
+    added = [CHECKS.get_one(name) for name in CHECKS.get_all_names() if name not in before]
+    assert all(check.__module__.startswith("schemathesis.") for check in added), added
+    assert not set(fuzz._FUZZ_CHECKS) & set(CHECKS.get_all_names())

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import copy
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -119,3 +120,25 @@ def test_nullable_is_judged_as_connexion_judges_it(keyword: str, python_cls: Any
     for body in bodies:
         assert _passes_fast(judges, body) == judges.python.is_valid(body), (body, python_cls)
     assert judges.python.is_valid({"a": None}) == (python_cls is not Draft4Validator)
+
+
+@pytest.mark.parametrize("value", ["not a uri", "/relative", "https://shop example"])
+def test_a_bad_uri_is_refused_alike_in_bodies_parameters_settings_and_fixtures(value: str, tmp_path: Path) -> None:
+    from mock_server.common.fixtures import FixtureError, validate_fixture
+    from mock_server.common.settings import validate_settings
+    from mock_server.errors import ApiError
+    from mock_server.validation import CachedParameterValidator, SchemaJudges
+
+    schema = {"type": "object", "properties": {"url": {"type": "string", "format": "uri"}}}
+    judges = SchemaJudges()
+    assert not judges.request(schema).python.is_valid({"url": value})
+    assert not judges.request_body_passes(schema, {"url": value})
+    parameter = {"name": "url", "in": "query", "schema": schema["properties"]["url"]}
+    validator = type("Bound", (CachedParameterValidator,), {"judges": judges})
+    assert validator.validate_parameter("query", value, parameter) is not None
+    assert validator.validate_parameter("query", "https://shop.example/x", parameter) is None
+    with pytest.raises(ApiError):
+        validate_settings(schema, {"url": value})
+    assert validate_settings(schema, {"url": "https://shop.example"}) == {"url": "https://shop.example"}
+    with pytest.raises(FixtureError):
+        validate_fixture({"url": value}, schema, tmp_path / "fixtures.yaml")

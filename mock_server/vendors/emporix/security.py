@@ -11,7 +11,7 @@ from typing import Any
 
 from connexion.lifecycle import ConnexionRequest
 
-from mock_server.validation import parameter_passes
+from mock_server.context import current_runtime
 from mock_server.vendors.emporix.context import domain, tenant_parameter
 from mock_server.vendors.emporix.domain.errors import invalid_access_token
 from mock_server.vendors.emporix.domain.tokens import Token, check_tenant
@@ -19,7 +19,7 @@ from mock_server.vendors.emporix.domain.tokens import Token, check_tenant
 
 def _token_info(grant: Token, request: ConnexionRequest) -> dict[str, Any]:
     path_tenant = request.scope.get("path_params", {}).get("tenant")
-    if path_tenant not in (None, grant.tenant) and parameter_passes(tenant_parameter(), path_tenant):
+    if path_tenant not in (None, grant.tenant) and current_runtime().judges.parameter_passes(tenant_parameter(), path_tenant):
         check_tenant(grant, path_tenant)
     return {"sub": grant.customer_id or grant.client_id, "scope": grant.scope, "grant": grant}
 
