@@ -16,6 +16,7 @@ from openapi_schema_validator import OAS30Validator
 
 from conformance.http import Exchange
 from storefront_kit.contract import Contract
+from storefront_kit.formats import OPENAPI_FORMAT_CHECKER
 
 
 class Failure(Exception):
@@ -87,7 +88,7 @@ def response_validator(contract: Contract, operation_id: str, status: int) -> OA
         content = (documented_response(contract, operation_id, status) or {}).get("content", {})
         schema = next(iter(content.values()), {}).get("schema") if content else None
         validators[key] = (
-            OAS30Validator(schema, format_checker=OAS30Validator.FORMAT_CHECKER) if schema else None
+            OAS30Validator(schema, format_checker=OPENAPI_FORMAT_CHECKER) if schema else None
         )
     return validators[key]
 

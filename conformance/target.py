@@ -14,6 +14,7 @@ import yaml
 from conformance.errors import TargetError
 from storefront_kit import registry
 from storefront_kit.contract import Contract
+from storefront_kit.formats import FORMAT_CHECKER
 from storefront_kit.schemas import with_defaults
 
 BUNDLED_MOCK_TARGET = "bundled-mock"
@@ -165,7 +166,7 @@ def parse_target(raw: Any, contract: Contract, source: str = "target", test_data
     """Validate a target file's content and turn it into a `Target`."""
     if not isinstance(raw, dict):
         raise TargetError(f"{source}: the file must hold a YAML mapping with at least `settings:`")
-    validator = jsonschema.Draft7Validator(target_schema(contract, test_data), format_checker=jsonschema.FormatChecker())
+    validator = jsonschema.Draft7Validator(target_schema(contract, test_data), format_checker=FORMAT_CHECKER)
     problems = sorted(validator.iter_errors(raw), key=lambda error: list(error.absolute_path))
     if problems:
         lines = [f"  - {'.'.join(map(str, error.absolute_path)) or '(top level)'}: {error.message}"

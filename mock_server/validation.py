@@ -32,9 +32,9 @@ from jsonschema.exceptions import ValidationError, best_match
 from starlette.types import Scope
 
 from mock_server.errors import ApiError
-from mock_server.formats import FORMAT_CHECKER, STRICT_FORMATS
 from storefront_kit.codecs import XML, BodyError, codec_for
 from storefront_kit.contract import error_code_for_failure
+from storefront_kit.formats import FORMAT_CHECKER, STRICT_FORMATS
 
 _MAX_MESSAGE = 300
 

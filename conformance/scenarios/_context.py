@@ -20,6 +20,7 @@ from conformance.results import Outcome, RunResult
 from conformance.target import Target
 from storefront_kit.codecs import JSON, codec_for
 from storefront_kit.contract import Contract, Operation
+from storefront_kit.formats import OPENAPI_FORMAT_CHECKER
 
 DEFAULT_RULE = "documented_cause_answers_code"
 
@@ -238,7 +239,7 @@ def schema_code(contract: Contract, operation_id: str, body: Any) -> str:
     schema = contract.request_body_schema(operation_id)
     assert schema is not None, f"{operation_id} takes no body"
     body = as_received(contract, operation_id, body)
-    errors = list(OAS30Validator(schema, format_checker=OAS30Validator.FORMAT_CHECKER).iter_errors(body))
+    errors = list(OAS30Validator(schema, format_checker=OPENAPI_FORMAT_CHECKER).iter_errors(body))
     codes = set()
     for error in errors:
         missing = None

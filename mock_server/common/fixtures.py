@@ -14,7 +14,7 @@ import jsonschema
 import yaml
 from faker import Faker
 
-from mock_server.formats import FORMAT_CHECKER
+from storefront_kit.formats import FORMAT_CHECKER
 from storefront_kit.schemas import with_defaults
 
 __all__ = [

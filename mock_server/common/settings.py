@@ -10,8 +10,8 @@ from jsonschema import Draft4Validator
 from jsonschema.exceptions import best_match
 
 from mock_server.errors import ApiError
-from mock_server.formats import FORMAT_CHECKER
 from mock_server.store import Store, StoreUnavailable
+from storefront_kit.formats import FORMAT_CHECKER
 from storefront_kit.schemas import with_defaults
 
 # The schema sets no upper bounds; lifetimes past ~68 years only overflow clocks and stores.

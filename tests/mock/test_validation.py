@@ -142,3 +142,18 @@ def test_a_bad_uri_is_refused_alike_in_bodies_parameters_settings_and_fixtures(v
     assert validate_settings(schema, {"url": "https://shop.example"}) == {"url": "https://shop.example"}
     with pytest.raises(FixtureError):
         validate_fixture({"url": value}, schema, tmp_path / "fixtures.yaml")
+
+
+@pytest.mark.parametrize("value", ["not a uri", "/relative", "https://shop example"])
+def test_the_kit_refuses_an_answer_with_a_bad_uri_whatever_optional_packages_are_installed(value: str) -> None:
+    from openapi_schema_validator import OAS30Validator
+
+    from conformance.checks import _errors
+    from storefront_kit.formats import OPENAPI_FORMAT_CHECKER
+
+    schema = {"type": "object", "properties": {"url": {"type": "string", "format": "uri"},
+                                               "count": {"type": "integer", "format": "int32"}}}
+    validator = OAS30Validator(schema, format_checker=OPENAPI_FORMAT_CHECKER)
+    assert _errors(validator, {"url": value})
+    assert not _errors(validator, {"url": "https://shop.example/a", "count": 3})
+    assert _errors(validator, {"count": 2**40}), "OpenAPI's own formats (int32) are still judged"
