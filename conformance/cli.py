@@ -62,7 +62,11 @@ def build_parser(prog: str = "storefront-kit check") -> argparse.ArgumentParser:
                         help=f"fuzz cases per operation and phase (default {DEFAULT_MAX_EXAMPLES})")
     parser.add_argument("--phase", choices=(*PHASES, "all"), default="all", help="what to run (default all)")
     parser.add_argument("--operation", metavar="ID", nargs="+", action="extend",
-                        help="check only these operation ids (repeatable)")
+                        help="check only these operation ids, for a backend that has only these (repeatable): "
+                             "a scenario that needs another operation is not covered, and nothing is sent to it")
+    parser.add_argument("--focus", metavar="ID", nargs="+", action="extend",
+                        help="check only these operation ids' scenarios and fuzz cases, on a backend that has "
+                             "the others too: they may be called to set the flows up (repeatable)")
     parser.add_argument("--no-progress", action="store_true", help="no progress lines, only the summary")
     return parser
 
@@ -134,7 +138,7 @@ def main(argv: Sequence[str] | None = None, *, prog: str = "storefront-kit check
             progress = RichProgress(sys.stderr) if sys.stderr.isatty() else PlainProgress(sys.stderr)
         try:
             result = run(target, args.base_url, contract=contract, seed=args.seed, phases=phases,
-                         operations=args.operation, max_examples=args.max_examples, listener=progress)
+                         operations=args.operation, focus=args.focus, max_examples=args.max_examples, listener=progress)
         finally:
             if isinstance(progress, RichProgress):
                 progress.close()

@@ -1,4 +1,4 @@
-"""The two error families: the tool misused, and the target not reachable.
+"""The two error families: the tool misused, and the target not reachable; and why a check could not run.
 
 Contract breaks found in the target are `conformance.checks.Failure`, never these.
 """
@@ -16,3 +16,15 @@ class TargetError(ConfigError):
 
 class TargetUnreachable(Exception):
     """The target could not be reached, or kept failing at the network level."""
+
+
+class NotCovered(Exception):
+    """A check cannot go on against this target; the message says why. Not a failure."""
+
+
+class NotSelected(NotCovered):
+    """A call to an operation the run does not check (left out of `--operation`): never sent."""
+
+    def __init__(self, operation_id: str) -> None:
+        super().__init__(f"needs {operation_id} (not selected)")
+        self.operation_id = operation_id

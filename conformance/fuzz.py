@@ -17,7 +17,7 @@ from schemathesis.engine import StopReason, events, from_schema
 
 from conformance import deserializers
 from conformance.checks import RESPONSE_CHECKS, Check, Failure
-from conformance.errors import TargetUnreachable
+from conformance.errors import NotCovered, TargetUnreachable
 from conformance.http import (
     ApiClient,
     Exchange,
@@ -236,11 +236,18 @@ def _fuzz(
 
     header = target.client_address_header
     addresses = _Addresses()
+    # Operations whose credential needs an operation the backend does not have (left out of --operation): why.
+    blocked: dict[str, str] = {}
 
     @schema.auth(refresh_interval=None, retry_on=[])
     class _KitAuth:
         def get(self, case: Any, ctx: Any) -> Any:
-            return auth.for_operation(labels.get(case.operation.label, ""))
+            operation_id = labels.get(case.operation.label, "")
+            try:
+                return auth.for_operation(operation_id)
+            except NotCovered as exc:
+                blocked.setdefault(operation_id, str(exc))
+                raise
 
         def set(self, case: Any, data: Any, ctx: Any) -> None:
             # Schemathesis applies the auth to each case it generates: the vendor may send another body.
@@ -272,6 +279,8 @@ def _fuzz(
                     transport_errors += 1
                     if transport_errors >= _MAX_TRANSPORT_ERRORS:
                         raise TargetUnreachable(f"fuzz phase: {event.label}: {event.value}")
+                elif isinstance(event.value, NotCovered) or event.label in _blocked_labels(blocked, labels):
+                    continue  # a case that could not get its credential: its operation is not covered
                 elif name not in _QUIET_ERRORS:
                     result.notes.append(f"fuzz: {event.label}: {type(event.value).__name__}: {event.value}")
             elif isinstance(event, events.FatalError):
@@ -288,6 +297,8 @@ def _fuzz(
             item.duration = elapsed / max(1, len(fuzzed))
         try:
             result.notes += [f"fuzz cleanup: {note}" for note in auth.cleanup()]
+        except NotCovered as exc:
+            result.notes.append(f"fuzz cleanup: stopped: it {exc}")
         except TargetUnreachable:
             result.notes.append("fuzz cleanup: the target became unreachable; what the phase changed on it "
                                 "may not be undone")
@@ -299,6 +310,9 @@ def _fuzz(
             item.outcome = Outcome.PASSED
             if item.successes:
                 result.record_operation(item.operation_id, Outcome.PASSED)
+        elif item.operation_id in blocked:
+            item.reason = blocked[item.operation_id]
+            result.record_operation(item.operation_id, Outcome.NOT_COVERED, item.reason)
         else:
             item.reason = "Schemathesis generated no case for it"
         detail = item.failures[0].message if item.failures else f"{item.cases} cases"
@@ -386,6 +400,11 @@ def _text(response: Any) -> str:
     if isinstance(body, bytes):
         return body.decode("utf-8", "replace")
     return json.dumps(body) if body is not None else ""
+
+
+def _blocked_labels(blocked: dict[str, str], labels: dict[str, str]) -> set[str]:
+    """The Schemathesis labels (`GET /path`) of the blocked operations."""
+    return {label for label, operation_id in labels.items() if operation_id in blocked}
 
 
 class _Addresses:

@@ -14,7 +14,7 @@ from urllib.parse import quote, urlencode, urlsplit
 
 import httpx
 
-from conformance.errors import TargetUnreachable
+from conformance.errors import NotSelected, TargetUnreachable
 from storefront_kit.codecs import JSON, BodyError, codec_for, matches_template
 from storefront_kit.contract import Contract
 
@@ -232,6 +232,8 @@ class ApiClient:
     headers: Mapping[str, str] = field(default_factory=dict)  # the target's own, sent on every request to it
     secrets: tuple[str, ...] = ()  # values shown masked
     requests_sent: int = 0
+    # The operations this run checks (--operation); a call to another raises `NotSelected`, unsent.
+    selected: frozenset[str] | None = None
     _client: httpx.Client | None = None
     _shown: frozenset[str] = frozenset()
 
@@ -277,6 +279,8 @@ class ApiClient:
         parameters. `body` is sent as JSON, `form` as a form; `raw_body` with `content_type` sends
         bytes as they are.
         """
+        if self.selected is not None and operation_id not in self.selected:
+            raise NotSelected(operation_id)
         op = self.contract.operation(operation_id)
         sent: dict[str, str] = dict(headers or {})
         params: dict[str, Any] = dict(query or {})

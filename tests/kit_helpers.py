@@ -189,7 +189,7 @@ def answer_mutant(contract: str, operation_id: str, change: Callable[[Answer], N
 
 def check_mutant(app: Any, contract: str, operations: tuple[str, ...], *, wait_for_expiry: bool, tmp_path: Path,
                  capsys: pytest.CaptureFixture[str]) -> CheckRun:
-    """The scenarios of `operations` against a mutated mock of `contract`, with the bundled target file.
+    """The scenarios of `operations` (`--focus`) against a mutated mock of `contract`, with the bundled target file.
 
     Without `wait_for_expiry` the kit waits for no lifetime (its expiry scenarios are then reported
     as not covered), so that a bug elsewhere costs no waiting.
@@ -201,7 +201,7 @@ def check_mutant(app: Any, contract: str, operations: tuple[str, ...], *, wait_f
         target.write_text(yaml.safe_dump({**raw, "expiry": {"maxWaitSeconds": 0}}), encoding="utf-8")
     with serve(app, base_path=registry.contract(contract).base_path) as url:
         return run_check(url, "--contract", contract, "--target", str(target), "--phase", "scenarios",
-                         "--operation", *operations, tmp_path=tmp_path, capsys=capsys)
+                         "--focus", *operations, tmp_path=tmp_path, capsys=capsys)
 
 
 def assert_conforms_fully(contract: str, tmp_path: Path, capsys: pytest.CaptureFixture[str], *,

@@ -15,6 +15,7 @@ from typing import Any
 
 from conformance.checks import Check, Failure, check_response
 from conformance.controls import MailboxReader
+from conformance.errors import NotCovered, NotSelected
 from conformance.http import ApiClient, Exchange
 from conformance.results import Outcome, RunResult
 from conformance.target import Target
@@ -24,9 +25,7 @@ from storefront_kit.formats import OPENAPI_FORMAT_CHECKER
 
 DEFAULT_RULE = "documented_cause_answers_code"
 
-
-class NotCovered(Exception):
-    """The scenario cannot go on against this target; the message says why."""
+__all__ = ["NotCovered", "NotSelected", "ScenarioContext"]
 
 
 class ScenarioContext:
@@ -46,11 +45,14 @@ class ScenarioContext:
         client_address: str | None,
         run_id: str = "0000",
         selected: frozenset[str] | None = None,
+        available: frozenset[str] | None = None,
         checks: tuple[Check, ...] = (),
     ) -> None:
         self.name = name
         self.checks = checks  # the vendor's own response checks, after the generic ones
-        self.selected = selected if selected is not None else frozenset(contract.operations)
+        self.selected = selected if selected is not None else frozenset(contract.operations)  # checked
+        # The operations the backend has (--operation): a call to another is never sent.
+        self.available = available if available is not None else frozenset(contract.operations) | self.selected
         self.contract = contract
         self.target = target
         self.client = client
@@ -105,6 +107,10 @@ class ScenarioContext:
     # -- calls ----------------------------------------------------------------------------------
 
     def call(self, operation_id: str, **kwargs: Any) -> Exchange:
+        """Call one operation; one the backend does not have (left out of --operation) stops the scenario
+        as not covered ("needs X (not selected)") without sending anything."""
+        if operation_id not in self.available:
+            raise NotSelected(operation_id)
         kwargs.setdefault("client_address", self.client_address)
         exchange = self.client.call(operation_id, **kwargs)
         self.recent.append(exchange)

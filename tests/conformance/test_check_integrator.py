@@ -115,7 +115,7 @@ def _teapot(answer: Answer) -> None:
 def test_a_fuzz_reproduction_carries_the_test_session_it_sent(tmp_path: Path) -> None:
     app = answer_mutant("websale", "getAccount", _teapot)(mock_app("websale"), pytest.MonkeyPatch())
     result = run(load_target(None, "websale"), "http://testserver/api/v1", contract="websale",
-                 operations=["getAccount"], phases=["fuzz"], max_examples=3, app=app)
+                 focus=["getAccount"], phases=["fuzz"], max_examples=3, app=app)
     messages = "\n".join(failure.message for failure in result.failures)
     assert "reproduce: curl" in messages
     assert "[Filtered]" not in messages
@@ -130,7 +130,7 @@ def test_secrets_the_target_marks_are_masked_and_the_kits_own_test_values_shown(
     target = load_target(path, "websale")
     assert target.secrets == ("Demo-Password-1",)
     app = answer_mutant("websale", "login", _teapot)(mock_app("websale"), pytest.MonkeyPatch())
-    result = run(target, "http://testserver/api/v1", contract="websale", operations=["login", "listOrders"],
+    result = run(target, "http://testserver/api/v1", contract="websale", focus=["login", "listOrders"],
                  phases=["scenarios"], app=app)
     report = tmp_path / "report.md"
     write_report(result, report)
@@ -174,7 +174,7 @@ def _undocumented_code(answer: Answer) -> None:
 def test_an_undocumented_code_is_reported_with_the_code_its_cause_should_answer(tmp_path: Path) -> None:
     app = answer_mutant("websale", "login", _undocumented_code)(mock_app("websale"), pytest.MonkeyPatch())
     result = run(load_target(None, "websale"), "http://testserver/api/v1", contract="websale",
-                 operations=["login"], phases=["scenarios"], app=app)
+                 focus=["login"], phases=["scenarios"], app=app)
     messages = [failure.message for failure in result.failures if failure.rule == "error_code_documented_for_operation"]
     assert messages, [failure.message for failure in result.failures]
     assert re.match(r"login answered HTTP 400 passwordCheckFailed; expected HTTP 401 invalidCredentials \(.+\); "

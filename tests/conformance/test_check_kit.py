@@ -165,7 +165,7 @@ def test_what_the_target_cannot_do_is_not_covered_with_its_reason(mock_url: str,
     report = tmp_path / "report.html"
     # Only what the test is about: the throttle scenario would wait out the mock's 10 s blocks.
     run = run_check(mock_url, "--target", str(path), "--phase", "scenarios", "--report", str(report),
-                    "--operation", "createBackInStock", "requestPasswordReset", tmp_path=tmp_path, capsys=capsys)
+                    "--focus", "createBackInStock", "requestPasswordReset", tmp_path=tmp_path, capsys=capsys)
     assert run.exit_code == 0, run.output
     text = report.read_text("utf-8")
     assert "needs a forced-error control" in text
@@ -214,7 +214,7 @@ def test_an_http_mailbox_of_the_outbox_shape_serves_the_token_flows(mock_url: st
                                                                     capsys: pytest.CaptureFixture[str]) -> None:
     origin = mock_url[: -len(API)]
     path = _target(tmp_path, mailbox={"type": "http", "url": f"{origin}/__mock/outbox", "waitSeconds": 2})
-    run = run_check(mock_url, "--target", str(path), "--phase", "scenarios", "--operation", "resetPassword",
+    run = run_check(mock_url, "--target", str(path), "--phase", "scenarios", "--focus", "resetPassword",
                     "verifyEmail", tmp_path=tmp_path, capsys=capsys)
     assert run.exit_code == 0, run.output
     passed = {case.get("name") for case in run.junit.iter("testcase")

@@ -195,40 +195,40 @@ def logout_not_forwarded(app: Any, _: pytest.MonkeyPatch) -> Any:
 
 MUTANTS = [
     pytest.param(_answer("POST", "/account/register", wrong_code), "error_code_documented_for_operation",
-                 ("--operation", "register"), id="wrong-code"),
+                 ("--focus", "register"), id="wrong-code"),
     pytest.param(_answer("POST", "/account/register", wrong_status), "status_matches_code",
-                 ("--operation", "register"), id="wrong-status"),
+                 ("--focus", "register"), id="wrong-status"),
     pytest.param(_answer("GET", "/account/get", missing_required_field), "response_matches_schema",
-                 ("--operation", "getAccount"), id="missing-required-field"),
+                 ("--focus", "getAccount"), id="missing-required-field"),
     pytest.param(_answer("GET", "/account/address/list", session_not_enforced), "session_enforced",
-                 ("--operation", "listAddresses"), id="session-not-enforced"),
+                 ("--focus", "listAddresses"), id="session-not-enforced"),
     pytest.param(_answer("GET", "/account/address/list", address_not_stored), "created_address_listed",
-                 ("--operation", "createAddress"), id="state-not-kept"),
+                 ("--focus", "createAddress"), id="state-not-kept"),
     pytest.param(_answer("POST", "/account/backInStock/notify", duplicate_accepted), "duplicate_refused",
-                 ("--operation", "createBackInStock"), id="duplicate-accepted"),
+                 ("--focus", "createBackInStock"), id="duplicate-accepted"),
     pytest.param(_request("GET", "/account/order/list", paging_ignored), "paging_arithmetic",
-                 ("--operation", "listOrders"), id="paging-ignored"),
-    pytest.param(token_reusable, "token_single_use", ("--operation", "verifyEmail", "resetPassword"),
+                 ("--focus", "listOrders"), id="paging-ignored"),
+    pytest.param(token_reusable, "token_single_use", ("--focus", "verifyEmail", "resetPassword"),
                  id="token-reusable"),
-    pytest.param(blocked_login_let_through, "blocked_login_stays_blocked", ("--operation", "login"),
+    pytest.param(blocked_login_let_through, "blocked_login_stays_blocked", ("--focus", "login"),
                  id="blocked-login-let-through"),
     pytest.param(_request("PUT", "/account/address/update", field_dropped_on_update), "update_changes_sent_fields",
-                 ("--operation", "updateAddress"), id="field-dropped-on-update"),
-    pytest.param(update_replaces_address, "update_keeps_other_fields", ("--operation", "updateAddress"),
+                 ("--focus", "updateAddress"), id="field-dropped-on-update"),
+    pytest.param(update_replaces_address, "update_keeps_other_fields", ("--focus", "updateAddress"),
                  id="update-clears-other-fields"),
     pytest.param(_answer("GET", "/account/address/get", undocumented_status), "status_documented_for_operation",
-                 ("--operation", "getAddress"), id="undocumented-status"),
+                 ("--focus", "getAddress"), id="undocumented-status"),
     pytest.param(_answer("POST", "/account/login", malformed_envelope), "error_body_shape",
-                 ("--operation", "login"), id="malformed-envelope"),
+                 ("--focus", "login"), id="malformed-envelope"),
     pytest.param(_answer("POST", "/account/login", no_retry_after), "retry_after_on_throttle",
-                 ("--operation", "login"), id="no-retry-after"),
-    pytest.param(logout_not_forwarded, "logout_logs_out", ("--operation", "logout"), id="logout-ignored"),
+                 ("--focus", "login"), id="no-retry-after"),
+    pytest.param(logout_not_forwarded, "logout_logs_out", ("--focus", "logout"), id="logout-ignored"),
     pytest.param(_answer("POST", "/session/create", session_id_uppercase), "session_id_format",
-                 ("--operation", "createSession"), id="session-id-format"),
+                 ("--focus", "createSession"), id="session-id-format"),
     pytest.param(_answer("POST", "/session/prepareRedirect", redirect_without_session),
-                 "redirect_link_carries_session", ("--operation", "prepareRedirect"), id="redirect-without-session"),
+                 "redirect_link_carries_session", ("--focus", "prepareRedirect"), id="redirect-without-session"),
     pytest.param(_answer("POST", "/account/login", block_one_attempt_late()), "throttle_blocks_login",
-                 ("--operation", "login"), id="throttle-off-by-one"),
+                 ("--focus", "login"), id="throttle-off-by-one"),
 ]
 
 
@@ -251,7 +251,7 @@ def test_the_fuzz_phase_runs_the_kits_own_checks(tmp_path: Path, capsys: pytest.
             answer.body = answer.body["error"]
 
     with serve(Rewrite(mock_app(), "GET", "/account/backInStock/list", on_answer=bare_errors)) as url:
-        run = run_check(url, "--phase", "fuzz", "--operation", "listBackInStock", "--max-examples", "5",
+        run = run_check(url, "--phase", "fuzz", "--focus", "listBackInStock", "--max-examples", "5",
                         tmp_path=tmp_path, capsys=capsys)
     assert run.exit_code == 1, run.output
     assert "error_body_shape" in run.rules
