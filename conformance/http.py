@@ -15,7 +15,13 @@ from urllib.parse import quote, urlencode, urlsplit
 import httpx
 
 from conformance.errors import NotSelected, TargetUnreachable
-from storefront_kit.codecs import JSON, BodyError, codec_for, matches_template
+from storefront_kit.codecs import (
+    JSON,
+    BodyError,
+    codec_for,
+    find_codec,
+    matches_template,
+)
 from storefront_kit.contract import Contract
 
 _SHOWN_BODY_CHARS = 2000
@@ -138,9 +144,8 @@ def read_answer(contract: Contract, operation_id: str | None, status: int, conte
     if not content:
         return None, None
     media_type = (content_type or "").split(";", 1)[0].strip().lower()
-    try:
-        codec = codec_for(media_type)
-    except LookupError:
+    codec = find_codec(media_type)
+    if codec is None:
         return None, None
     if codec is JSON:
         try:

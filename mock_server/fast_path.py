@@ -34,7 +34,7 @@ from mock_server.mounts import ROUTING
 from mock_server.resolver import answer_parts
 from mock_server.security import SchemeCheck, scheme_checks
 from mock_server.validation import SchemaJudges, cookie_values, parse_body
-from storefront_kit.codecs import Codec, codec_for
+from storefront_kit.codecs import Codec, codec_for, find_codec
 from storefront_kit.contract import Contract, Operation
 
 if TYPE_CHECKING:  # the runtime imports the vendor packages
@@ -203,7 +203,7 @@ def _route(
     if len(successes) != 1 or not inspect.iscoroutinefunction(handler):
         return None
     content = spec["responses"][successes[0]].get("content", {})
-    if len(content) > 1 or not all(_has_codec(media_type) for media_type in content):
+    if len(content) > 1 or not all(map(find_codec, content)):
         return None
     checks: tuple[SchemeCheck, ...] = ()
     if operation.security:
@@ -233,9 +233,9 @@ def _route(
     if operation.has_body:
         body = spec["requestBody"]["content"]
         schemas = {id(entry["schema"]) for entry in body.values()}
-        codecs = {id(codec_for(media_type)) for media_type in body if _has_codec(media_type)}
+        codecs = {find_codec(media_type) for media_type in body}
         # One schema and one codec, whichever of its media types a request names.
-        if len(schemas) != 1 or len(codecs) != 1 or not all(map(_has_codec, body)):
+        if len(schemas) != 1 or len(codecs) != 1 or None in codecs:
             return None
         body_media_type = next(iter(body))
         body_schema = body[body_media_type]["schema"]
@@ -254,13 +254,6 @@ def _route(
         answer.get("schema"), codec_for(answer_media_type), judges,
     )
 
-
-def _has_codec(media_type: str) -> bool:
-    try:
-        codec_for(media_type)
-    except LookupError:
-        return False
-    return True
 
 
 def fast_routes(

@@ -17,7 +17,7 @@ from connexion.utils import get_function_from_name
 from starlette.responses import Response
 
 from mock_server.context import request_header
-from storefront_kit.codecs import JSON, codec_for
+from storefront_kit.codecs import JSON, codec_for, find_codec
 from storefront_kit.contract import Contract
 
 
@@ -64,7 +64,8 @@ def with_codecs(contract: Contract, operation_id: str, function: Callable[..., A
         if str(status).isdigit() and response.get("content")
     }
     media_types = [*requests, *(media_type for media_type, _ in answers.values())]
-    if not any(map(_written_by_codec, media_types)):
+    # Connexion reads JSON and form bodies itself and hands others (XML) over as bytes.
+    if all(find_codec(media_type) in (JSON, None) for media_type in media_types):
         return function
 
     @functools.wraps(function)
@@ -84,10 +85,3 @@ def with_codecs(contract: Contract, operation_id: str, function: Callable[..., A
 
     return codec_handler
 
-
-def _written_by_codec(media_type: str) -> bool:
-    """True for a format Connexion leaves to the handler as bytes (XML); JSON and forms it reads itself."""
-    try:
-        return codec_for(media_type) is not JSON
-    except LookupError:
-        return False

@@ -93,24 +93,8 @@ local ops = {
   },
 }
 
--- A fixed interleaved order (smooth weighted round-robin), identical for every target.
-local function schedule(list)
-  local current, total, order = {}, 0, {}
-  for i, op in ipairs(list) do
-    current[i] = 0
-    total = total + op.weight
-  end
-  for _ = 1, total do
-    local best = 1
-    for i, op in ipairs(list) do
-      current[i] = current[i] + op.weight
-      if current[i] > current[best] then best = i end
-    end
-    current[best] = current[best] - total
-    order[#order + 1] = list[best]
-  end
-  return order
-end
+-- The shared `schedule`, from the file beside this script.
+dofile((debug.getinfo(1, "S").source:match("^@(.*/)") or "./") .. "schedule.lua")
 
 local sequence, position = {}, 0
 statuses, sent = {}, {}

@@ -15,7 +15,7 @@ from conformance.checks import Failure
 from conformance.errors import TargetUnreachable
 from conformance.scenarios import scenario
 from conformance.scenarios._context import ScenarioContext, example_request, schema_code
-from storefront_kit.codecs import JSON, XML, codec_for
+from storefront_kit.codecs import JSON, XML, codec_for, find_codec
 from storefront_kit.contract import Contract, Operation
 
 _UNKNOWN_PROPERTY = "sfkUnknownProperty"
@@ -41,11 +41,7 @@ def _body_media_type(contract: Contract, op: Operation) -> str | None:
     if not op.has_body:
         return None
     media_type = str(next(iter(contract.operation_spec(op.operation_id)["requestBody"]["content"])))
-    try:
-        codec_for(media_type)
-    except LookupError:
-        return None
-    return media_type
+    return media_type if find_codec(media_type) else None
 
 
 # Bodies that are no document of their format, by the format's codec; and documents a parser must

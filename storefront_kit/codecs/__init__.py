@@ -47,8 +47,9 @@ from storefront_kit.codecs.xml_codec import XML, XmlCodec
 CODECS: dict[str, Codec] = {JSON.media_type: JSON, XML.media_type: XML, "text/xml": XML}
 
 
-def codec_for(media_type: str) -> Codec:
-    """The codec of a media type (`application/json`, `application/xml`, also `+json` and `+xml` types)."""
+def find_codec(media_type: str) -> Codec | None:
+    """The codec of a media type (`application/json`, `application/xml`, also `+json` and `+xml`
+    types); None for a format no codec reads (forms, text)."""
     base = media_type.split(";", 1)[0].strip().lower()
     if base in CODECS:
         return CODECS[base]
@@ -56,7 +57,15 @@ def codec_for(media_type: str) -> Codec:
         return JSON
     if base.endswith("+xml"):
         return XML
-    raise LookupError(f"no codec for the media type {media_type!r}")
+    return None
+
+
+def codec_for(media_type: str) -> Codec:
+    """The codec of a media type; `LookupError` for a format no codec reads."""
+    codec = find_codec(media_type)
+    if codec is None:
+        raise LookupError(f"no codec for the media type {media_type!r}")
+    return codec
 
 
 def render_template(template: Any, values: Mapping[str, Any]) -> Any:
@@ -96,5 +105,5 @@ class _Absent:
 _ABSENT: Any = _Absent()
 
 
-__all__ = ["CODECS", "JSON", "XML", "BodyError", "Codec", "JsonCodec", "UnsafeBody", "XmlCodec", "codec_for",
+__all__ = ["CODECS", "JSON", "XML", "BodyError", "Codec", "JsonCodec", "UnsafeBody", "XmlCodec", "codec_for", "find_codec",
            "matches_template", "render_template"]

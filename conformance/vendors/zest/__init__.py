@@ -8,12 +8,13 @@ from conformance.http import ApiClient, Exchange
 from conformance.profile import KitProfile
 from conformance.target import Target
 from conformance.vendors.zest.checks import CHECKS
-from conformance.vendors.zest.context import ZestContext, key_credential
+from conformance.vendors.zest.context import ZestContext, key_credential, resources
 from conformance.vendors.zest.fuzz import ZestFuzzAuth
+from storefront_kit import registry
 
 __all__ = ["PROFILE"]
 
-_RESOURCES = ["BrowseCategory", "Cart", "CartItem"]
+_RESOURCES = resources(registry.contract("zest"))
 
 TEST_DATA: dict[str, Any] = {
     "type": "object",

@@ -9,9 +9,9 @@ from urllib.parse import parse_qs, urlsplit
 
 from conformance.checks import Failure
 from conformance.http import Exchange
+from conformance.vendors.zest.context import TOKEN
 from storefront_kit.contract import Contract
 
-TOKEN = "_session_token"
 _DECLARED_ENCODING = re.compile(r"""^\s*<\?xml[^>]*encoding\s*=\s*["']([A-Za-z0-9._-]+)["']""")
 
 

@@ -8,10 +8,21 @@ from typing import Any
 
 from conformance.http import Credential, Exchange
 from conformance.scenarios._context import NotCovered, ScenarioContext, example_request
+from storefront_kit.contract import Contract
 
 TOKEN = "_session_token"
 OPEN = "1"  # the token value that opens a new session
 _PATH_VALUES = {"name": "main"}
+
+
+def resource_of(contract: Contract, operation_id: str) -> str:
+    """The resource an operation belongs to, as keys are limited: its path's first segment
+    (`BrowseCategory`, `Cart`, `CartItem`)."""
+    return contract.operation(operation_id).path.strip("/").split("/", 1)[0]
+
+
+def resources(contract: Contract) -> list[str]:
+    return sorted({resource_of(contract, operation_id) for operation_id in contract.operations})
 
 
 def key_credential(key: str, *, in_query: bool = False) -> Credential:

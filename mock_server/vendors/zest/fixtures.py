@@ -20,7 +20,7 @@ from mock_server.common.fixtures import (
     seeded_faker,
     unique,
 )
-from mock_server.vendors.zest.domain.catalog import CENT, RESOURCES
+from mock_server.vendors.zest.domain.catalog import CENT, resource_of
 from storefront_kit.contract import Contract, load_contract
 from storefront_kit.data import contract_file, fixture_file
 
@@ -76,8 +76,12 @@ _CATEGORY = {
 }
 
 
-def file_schema(settings: Mapping[str, Any]) -> dict[str, Any]:
-    """The fixture file's schema: the contract's `ZestSettings`, keys, countries and categories."""
+def file_schema(contract: Contract) -> dict[str, Any]:
+    """The fixture file's schema: the contract's `ZestSettings`, keys (limited to the contract's
+    resources), countries and categories."""
+    settings = contract.settings_schema()
+    assert settings is not None
+    resources = sorted({resource_of(operation.path) for operation in contract.operations.values()})
     # Omitted settings take their defaults, so none is required in the file.
     optional_settings = {key: value for key, value in settings.items() if key != "required"}
     return {
@@ -98,7 +102,7 @@ def file_schema(settings: Mapping[str, Any]) -> dict[str, Any]:
                     "required": ["key"],
                     "properties": {
                         "key": {"type": "string", "pattern": "^[A-Za-z0-9_.-]{1,64}$"},
-                        "resources": {"type": "array", "minItems": 1, "items": {"enum": list(RESOURCES)}},
+                        "resources": {"type": "array", "minItems": 1, "items": {"enum": resources}},
                     },
                 },
             },
@@ -142,9 +146,8 @@ def load_fixtures(
     contract: Contract | None = None,
 ) -> ZestFixtureData:
     """Read and expand a fixture file (the bundled one without `path`); `seed`/`locale` override it."""
-    settings = (contract or load_contract(contract_file(NAME), NAME)).settings_schema()
-    assert settings is not None
-    fixtures = read_expandable_fixtures(path, DEFAULT_FIXTURES, file_schema(settings), seed=seed, locale=locale)
+    contract = contract or load_contract(contract_file(NAME), NAME)
+    fixtures = read_expandable_fixtures(path, DEFAULT_FIXTURES, file_schema(contract), seed=seed, locale=locale)
     _check_consistency(fixtures)
     return _Generator(fixtures).run()
 

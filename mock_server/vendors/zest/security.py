@@ -10,6 +10,7 @@ from typing import Any
 
 from mock_server.context import request_path
 from mock_server.vendors.zest.context import base_path, domain
+from mock_server.vendors.zest.domain import resource_of
 
 
 async def app_key(username: str, password: str) -> dict[str, Any]:
@@ -23,7 +24,5 @@ async def app_key_query(apikey: str) -> dict[str, Any]:
 
 
 async def _checked(key: str) -> dict[str, Any]:
-    path = request_path()[len(base_path()):]
-    resource = path.strip("/").split("/", 1)[0]
-    await domain().check_key(key, resource)
+    await domain().check_key(key, resource_of(request_path()[len(base_path()):]))
     return {"sub": key}

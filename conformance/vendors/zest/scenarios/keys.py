@@ -3,18 +3,12 @@
 from __future__ import annotations
 
 from conformance.scenarios import scenario
-from conformance.vendors.zest.context import ZestContext, key_credential
-
-_RESOURCES = {"browseCategory": "BrowseCategory", "getCartItem": "CartItem", "updateCartItem": "CartItem",
-              "removeCartItem": "CartItem"}
-_OPERATIONS = ("browseCategory", "getCart", "addToCart", "replaceCart", "emptyCart", "getNamedCart",
-               "addToNamedCart", "replaceNamedCart", "emptyNamedCart", "getCartItem", "updateCartItem",
-               "removeCartItem")
+from conformance.vendors.zest.context import ZestContext, key_credential, resource_of
+from storefront_kit.contract import Contract
 
 
-def resource_of(operation_id: str) -> str:
-    """The resource an operation belongs to, as keys are limited: `BrowseCategory`, `Cart`, `CartItem`."""
-    return _RESOURCES.get(operation_id, "Cart")
+def _limited_key_cells(contract: Contract) -> dict[str, tuple[str, ...]]:
+    return {op.operation_id: ("keyNotAllowed",) for op in contract.operations.values() if "keyNotAllowed" in op.error_codes}
 
 
 @scenario(covers={"getCart": ("invalidKey",)}, operations=("getCart",),
@@ -34,12 +28,12 @@ def both_ways_of_sending_the_key(ctx: ZestContext) -> None:
               credential=key_credential(unknown, in_query=True))
 
 
-@scenario(covers={operation_id: ("keyNotAllowed",) for operation_id in _OPERATIONS}, needs=("testData.limitedKeys",))
+@scenario(covers=_limited_key_cells, needs=("testData.limitedKeys",))
 def keys_limited_to_resources(ctx: ZestContext) -> None:
     """A key limited to some resources works there and answers 403 keyNotAllowed everywhere else."""
     limited = ctx.limited_keys()
     for op in ctx.operations():
-        resource = resource_of(op.operation_id)
+        resource = resource_of(ctx.contract, op.operation_id)
         refused = next((entry for entry in limited if resource not in entry.get("resources", ())), None)
         if refused is None or "keyNotAllowed" not in op.error_codes:
             continue

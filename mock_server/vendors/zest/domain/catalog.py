@@ -12,7 +12,11 @@ from mock_server.store import Store, StoreUnavailable
 CATALOG_KEY = "zest:catalog"
 CENT = Decimal("0.01")
 # What a key may be limited to: the first segment of the operations' paths.
-RESOURCES = ("BrowseCategory", "Cart", "CartItem")
+
+
+def resource_of(path: str) -> str:
+    """The resource a path below the base path names, as keys are limited (`BrowseCategory`, `Cart`, `CartItem`)."""
+    return path.strip("/").split("/", 1)[0]
 
 
 class CatalogData(Protocol):

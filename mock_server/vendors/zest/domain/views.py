@@ -13,6 +13,10 @@ from typing import Any
 from mock_server.vendors.zest.domain.carts import Cart, Line
 from mock_server.vendors.zest.domain.catalog import CENT, Category, Product, ShopCatalog
 
+# How the vendor writes a cart's and an item's `id` attribute; the paths also take them whole.
+CART_ID = "Ecommerce::Cart::"
+ITEM_ID = "Ecommerce::CartItem::"
+
 
 def amount(value: Decimal) -> float:
     # A float's shortest spelling is the Decimal's own for amounts in cents (`24.95`, not `24.9499...`).
@@ -75,7 +79,7 @@ def cart_item(line: Line, entry: Product, base_url: str, symbol: str) -> dict[st
     total = subtotal(entry.price, line.quantity)
     return {
         "href": f"{base_url}/CartItem/{line.id}",
-        "id": f"Ecommerce::CartItem::{line.id}",
+        "id": f"{ITEM_ID}{line.id}",
         "sku": entry.sku,
         "title": entry.title,
         "description": entry.description,
@@ -104,7 +108,7 @@ def cart_result(
     total = sum((subtotal(entry.price, line.quantity) for line, entry in lines), Decimal(0))
     value: dict[str, Any] = {
         "href": f"{base_url}/Cart/{cart.name}",
-        "id": f"Ecommerce::Cart::{cart.name}",
+        "id": f"{CART_ID}{cart.name}",
         "country": country,
         "total": amount(total),
         "total_formatted": formatted(total, symbol),

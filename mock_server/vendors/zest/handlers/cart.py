@@ -5,20 +5,19 @@ from __future__ import annotations
 from typing import Any
 
 from mock_server.vendors.zest.context import base_url, domain, with_session
+from mock_server.vendors.zest.domain.views import CART_ID, ITEM_ID
 
 DEFAULT_CART = "main"
-_CART_ID = "Ecommerce::Cart::"
-_ITEM_ID = "Ecommerce::CartItem::"
 
 
 def _cart(name: str) -> str:
     """A cart's name, also from its whole `id` attribute."""
-    return name.removeprefix(_CART_ID)
+    return name.removeprefix(CART_ID)
 
 
 def _item(id_: str) -> int:
     """An item's number, also from its whole `id` attribute."""
-    return int(id_.removeprefix(_ITEM_ID))
+    return int(id_.removeprefix(ITEM_ID))
 
 
 async def get_named_cart(name: str = DEFAULT_CART, _session_token: str | None = None, countries: int = 0) -> dict[str, Any]:
