@@ -33,6 +33,7 @@ R = TypeVar("R")
 Synchronous = Literal["normal", "full"]
 
 BUSY_TIMEOUT_MS = 5000
+SETUP_RETRY_SECONDS = 0.01
 # Keys per SELECT in get_many: below the 999 bound on host parameters of SQLite before 3.32.
 GET_MANY_BATCH = 500
 # Expired rows are deleted by the first write after this many seconds, not by a sweeper task.
@@ -93,13 +94,27 @@ class SqliteStore:
 
     def _connection(self) -> sqlite3.Connection:
         if self._conn is None:
+            self._conn = self._open()
+        return self._conn
+
+    def _open(self) -> sqlite3.Connection:
+        # Switching a new file to WAL answers "locked" at once, without waiting for the busy
+        # timeout, while another process is switching it too (workers starting together), so
+        # the setup is retried until the same timeout has passed.
+        give_up = time.monotonic() + BUSY_TIMEOUT_MS / 1000
+        while True:
             # isolation_level=None: the module opens no implicit transactions; we BEGIN ourselves.
             conn = sqlite3.connect(self.path, isolation_level=None, timeout=BUSY_TIMEOUT_MS / 1000)
-            conn.execute("PRAGMA journal_mode = WAL")
-            conn.execute(f"PRAGMA synchronous = {self._synchronous.upper()}")
-            conn.execute(_SCHEMA)
-            self._conn = conn
-        return self._conn
+            try:
+                conn.execute("PRAGMA journal_mode = WAL")
+                conn.execute(f"PRAGMA synchronous = {self._synchronous.upper()}")
+                conn.execute(_SCHEMA)
+                return conn
+            except sqlite3.OperationalError as exc:
+                conn.close()
+                if "locked" not in str(exc) or time.monotonic() >= give_up:
+                    raise
+                time.sleep(SETUP_RETRY_SECONDS)
 
     async def _run(self, work: Callable[[sqlite3.Connection], R]) -> R:
         def call() -> R:

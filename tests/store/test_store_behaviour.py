@@ -408,6 +408,17 @@ async def test_sqlite_keeps_every_reported_write_after_sigkill(tmp_path: Path) -
     await store.close()
 
 
+async def test_sqlite_stores_opening_one_new_file_together_all_start(tmp_path: Path) -> None:
+    # Workers of one mock start at the same moment; their first calls all switch the new file to
+    # WAL, which SQLite refuses at once to all but one of them.
+    for attempt in range(20):
+        stores = [SqliteStore(tmp_path / f"state-{attempt}.db") for _ in range(4)]
+        added = await asyncio.gather(*(store.add("seed", index) for index, store in enumerate(stores)))
+        assert sorted(added) == [False, False, False, True]
+        for store in stores:
+            await store.close()
+
+
 async def test_sqlite_lock_held_too_long_is_a_503(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr("mock_server.store.sqlite.BUSY_TIMEOUT_MS", 100)
     path = tmp_path / "state.db"
