@@ -47,6 +47,8 @@ tools: $(NODE_TOOLS) $(PYTHON_TOOLS)
 # Spectral and Redocly report no problem on any contract (accepted ones are listed, with their
 # reasons, in .spectral.yaml and redocly.yaml).
 lint: install $(NODE_TOOLS)
+	$(BIN)/ruff format --check .
+	$(BIN)/ruff check .
 	$(BIN)/openapi-spec-validator --validation-errors all $(CONTRACTS) mock_server/controls.yaml
 	$(NODE_BIN)/redocly lint --config redocly.yaml --max-problems 50 $(CONTRACTS)
 	$(NODE_BIN)/spectral lint --ruleset .spectral.yaml --fail-severity hint --quiet $(CONTRACTS)

@@ -37,7 +37,7 @@ def measure_sessions(counts: list[int], wrk: str, documented: frozenset[int], lo
             servers[count] = (server, port)
         levels: dict[str, Any] = {}
         sessions: dict[int, Session] = {}
-        for count, (server, port) in servers.items():
+        for server, port in servers.values():
             if not wait_ready(server, f"http://127.0.0.1:{port}{API_BASE}", SEED_TIMEOUT_S):
                 tail = server.log_tail(5)
                 return {"reason": (tail.splitlines() or ["no output"])[-1], "detail": tail, "levels": {}}

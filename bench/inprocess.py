@@ -66,8 +66,13 @@ from mock_server.fast_path import FastPath  # noqa: E402
 WRITERS = 32
 # The mix of bench/wrk/mix.lua: name, weight, method, path, query, body, session role.
 ADDRESS = {
-    "firstName": "Kim", "lastName": "Meier", "street": "Hauptstraße", "streetNumber": "12",
-    "zip": "75172", "city": "Pforzheim", "country": "DE",
+    "firstName": "Kim",
+    "lastName": "Meier",
+    "street": "Hauptstraße",
+    "streetNumber": "12",
+    "zip": "75172",
+    "city": "Pforzheim",
+    "country": "DE",
 }
 MIX: list[tuple[str, int, str, str, bytes, Any, str | None]] = [
     ("getAccount", 8, "GET", "/api/v1/account/get", b"", None, "reader"),
@@ -75,7 +80,15 @@ MIX: list[tuple[str, int, str, str, bytes, Any, str | None]] = [
     ("listOrders", 3, "GET", "/api/v1/account/order/list", b"page=1&size=10", None, "reader"),
     ("createSession", 2, "POST", "/api/v1/session/create", b"", None, None),
     ("createAddress", 2, "POST", "/api/v1/account/address/create", b"", {"address": ADDRESS}, "writer"),
-    ("login", 1, "POST", "/api/v1/account/login", b"", {"id": "demo@example.com", "password": "Wrong-Password-1"}, "anonymous"),
+    (
+        "login",
+        1,
+        "POST",
+        "/api/v1/account/login",
+        b"",
+        {"id": "demo@example.com", "password": "Wrong-Password-1"},
+        "anonymous",
+    ),
 ]
 
 
@@ -87,9 +100,25 @@ EMPORIX_SESSIONS = 32
 EMPORIX_MIX: list[tuple[str, int, str, str, bytes, Any, str | None]] = [
     ("getOwnSessionContext", 10, "GET", OWN, b"", None, "own"),
     ("getSessionContext", 3, "GET", f"/session-context/{TENANT}/context/{{sessionId}}", b"", None, "service"),
-    ("addOwnSessionContextAttribute", 3, "POST", f"{OWN}/attributes", b"", {"key": "lastCategory", "value": "outdoor/jackets"}, "own"),
+    (
+        "addOwnSessionContextAttribute",
+        3,
+        "POST",
+        f"{OWN}/attributes",
+        b"",
+        {"key": "lastCategory", "value": "outdoor/jackets"},
+        "own",
+    ),
     ("updateOwnSessionContext", 2, "PATCH", OWN, b"", {"currency": "CHF"}, "own"),
-    ("anonymousLogin", 2, "GET", "/customerlogin/auth/anonymous/login", f"tenant={TENANT}&client_id=demo-storefront".encode(), None, None),
+    (
+        "anonymousLogin",
+        2,
+        "GET",
+        "/customerlogin/auth/anonymous/login",
+        f"tenant={TENANT}&client_id=demo-storefront".encode(),
+        None,
+        None,
+    ),
 ]
 
 
@@ -120,12 +149,20 @@ ZEST_MIX: list[tuple[str, int, str, str, list[bytes | None], str]] = [
     ("browseCategory", 8, "GET", f"{ZEST}/BrowseCategory/{ZEST_CATEGORY}", [None], "all"),
     ("getCart", 6, "GET", f"{ZEST}/Cart", [None], "all"),
     (
-        "addToCart", 3, "POST", f"{ZEST}/Cart",
-        [f"<ResultSet><CartItem><sku>{sku}</sku></CartItem></ResultSet>".encode() for sku in ZEST_SKUS], "cart",
+        "addToCart",
+        3,
+        "POST",
+        f"{ZEST}/Cart",
+        [f"<ResultSet><CartItem><sku>{sku}</sku></CartItem></ResultSet>".encode() for sku in ZEST_SKUS],
+        "cart",
     ),
     (
-        "updateCartItem", 2, "POST", f"{ZEST}/CartItem/{{item}}",
-        [f"<ResultSet><CartItem><quantity>{n}</quantity></CartItem></ResultSet>".encode() for n in (1, 2, 3)], "item",
+        "updateCartItem",
+        2,
+        "POST",
+        f"{ZEST}/CartItem/{{item}}",
+        [f"<ResultSet><CartItem><quantity>{n}</quantity></CartItem></ResultSet>".encode() for n in (1, 2, 3)],
+        "item",
     ),
     ("emptyCart", 1, "DELETE", f"{ZEST}/Cart", [None], "cart"),
 ]
@@ -133,8 +170,15 @@ ZEST_PAGES = 3
 
 
 async def call(
-    app: Any, method: str, path: str, query: bytes = b"", body: Any = None, session: str | None = None,
-    bearer: str | None = None, form: bytes | None = None, basic: tuple[str, str] | None = None,
+    app: Any,
+    method: str,
+    path: str,
+    query: bytes = b"",
+    body: Any = None,
+    session: str | None = None,
+    bearer: str | None = None,
+    form: bytes | None = None,
+    basic: tuple[str, str] | None = None,
     xml: bytes | None = None,
 ) -> tuple[int, bytes]:
     raw = form if form is not None else xml if xml is not None else b"" if body is None else json.dumps(body).encode()
@@ -147,14 +191,27 @@ async def call(
         headers.append((b"authorization", b"Basic " + base64.b64encode(":".join(basic).encode())))
     if raw:
         media_type = (
-            b"application/x-www-form-urlencoded" if form is not None
-            else b"application/xml" if xml is not None else b"application/json"
+            b"application/x-www-form-urlencoded"
+            if form is not None
+            else b"application/xml"
+            if xml is not None
+            else b"application/json"
         )
         headers += [(b"content-type", media_type), (b"content-length", str(len(raw)).encode())]
     scope = {
-        "type": "http", "asgi": {"version": "3.0"}, "http_version": "1.1", "method": method, "scheme": "http",
-        "path": path, "raw_path": path.encode(), "root_path": "", "query_string": query, "headers": headers,
-        "client": ("127.0.0.1", 40000), "server": ("127.0.0.1", 8080), "extensions": {},
+        "type": "http",
+        "asgi": {"version": "3.0"},
+        "http_version": "1.1",
+        "method": method,
+        "scheme": "http",
+        "path": path,
+        "raw_path": path.encode(),
+        "root_path": "",
+        "query_string": query,
+        "headers": headers,
+        "client": ("127.0.0.1", 40000),
+        "server": ("127.0.0.1", 8080),
+        "extensions": {},
     }
     sent = False
     answer: dict[str, Any] = {"body": b""}
@@ -219,7 +276,9 @@ async def _started_emporix(app: Any) -> dict[str, Any]:
     for _ in range(EMPORIX_SESSIONS):
         token = json.loads((await call(app, method, path, query))[1])
         context = json.loads((await call(app, "GET", OWN, bearer=token["access_token"]))[1])
-        own.append({"token": token["access_token"], "id": token["sessionId"], "version": context["metadata"]["version"]})
+        own.append(
+            {"token": token["access_token"], "id": token["sessionId"], "version": context["metadata"]["version"]}
+        )
     form = b"grant_type=client_credentials&client_id=demo-client&client_secret=demo-secret"
     service = json.loads((await call(app, "POST", "/oauth/token", form=form))[1])["access_token"]
     return {"own": own, "service": service}

@@ -49,8 +49,19 @@ def main(argv: Sequence[str] | None = None) -> int:
     host, port = "127.0.0.1", free_port()
     root = f"http://{host}:{port}"
     api = root + registry.contract(known.contract).base_path
-    command = [sys.executable, "-m", "mock_server", "--contract", known.contract, "--host", host, "--port", str(port),
-               "--log-level", "error"]
+    command = [
+        sys.executable,
+        "-m",
+        "mock_server",
+        "--contract",
+        known.contract,
+        "--host",
+        host,
+        "--port",
+        str(port),
+        "--log-level",
+        "error",
+    ]
     process = subprocess.Popen(command, env={**os.environ, "PYTHONUNBUFFERED": "1"})
     try:
         if not wait_until_up(root, process):

@@ -40,33 +40,67 @@ def build_parser(prog: str = "storefront-kit check") -> argparse.ArgumentParser:
         description="Prove that a backend keeps a storefront contract, error code by error code.",
         epilog="Exit codes: 0 conforms, 1 contract failures, 2 usage or target-file error, 3 target unreachable.",
     )
-    parser.add_argument("--contract", default=registry.default_contract(), metavar="NAME",
-                        help=f"the contract to check against: {', '.join(registry.contract_names())} "
-                             f"(default {registry.default_contract()}; storefront-kit contracts lists them)")
-    parser.add_argument("--base-url", default=os.environ.get(BASE_URL_ENV),
-                        help=f"API base as in the contract's servers, e.g. http://127.0.0.1:8080 and the contract's "
-                             f"base path (default: ${BASE_URL_ENV})")
-    parser.add_argument("--target", default=os.environ.get(TARGET_ENV),
-                        help=f"target file (YAML) describing the backend; default: ${TARGET_ENV}, else the "
-                             f"bundled mock's ({BUNDLED_MOCK_TARGET})")
-    parser.add_argument("--header", metavar="'NAME: VALUE'", action="append", default=[],
-                        help="a header sent on every request to the backend, e.g. a gateway key or Basic auth "
-                             "(repeatable; added to the target file's headers, its value masked in reports)")
-    parser.add_argument("--junit", metavar="FILE", help="write JUnit XML (one test case per scenario and per "
-                                                        "fuzzed operation)")
-    parser.add_argument("--report", metavar="FILE", help="write a report with the coverage matrix and every "
-                                                         "failure; .md for Markdown, .html for HTML")
-    parser.add_argument("--seed", type=int, default=0, help="seed for generated data (default 0); the same seed "
-                                                            "gives the same run")
-    parser.add_argument("--max-examples", type=int, default=DEFAULT_MAX_EXAMPLES,
-                        help=f"fuzz cases per operation and phase (default {DEFAULT_MAX_EXAMPLES})")
+    parser.add_argument(
+        "--contract",
+        default=registry.default_contract(),
+        metavar="NAME",
+        help=f"the contract to check against: {', '.join(registry.contract_names())} "
+        f"(default {registry.default_contract()}; storefront-kit contracts lists them)",
+    )
+    parser.add_argument(
+        "--base-url",
+        default=os.environ.get(BASE_URL_ENV),
+        help=f"API base as in the contract's servers, e.g. http://127.0.0.1:8080 and the contract's "
+        f"base path (default: ${BASE_URL_ENV})",
+    )
+    parser.add_argument(
+        "--target",
+        default=os.environ.get(TARGET_ENV),
+        help=f"target file (YAML) describing the backend; default: ${TARGET_ENV}, else the "
+        f"bundled mock's ({BUNDLED_MOCK_TARGET})",
+    )
+    parser.add_argument(
+        "--header",
+        metavar="'NAME: VALUE'",
+        action="append",
+        default=[],
+        help="a header sent on every request to the backend, e.g. a gateway key or Basic auth "
+        "(repeatable; added to the target file's headers, its value masked in reports)",
+    )
+    parser.add_argument(
+        "--junit", metavar="FILE", help="write JUnit XML (one test case per scenario and per fuzzed operation)"
+    )
+    parser.add_argument(
+        "--report",
+        metavar="FILE",
+        help="write a report with the coverage matrix and every failure; .md for Markdown, .html for HTML",
+    )
+    parser.add_argument(
+        "--seed", type=int, default=0, help="seed for generated data (default 0); the same seed gives the same run"
+    )
+    parser.add_argument(
+        "--max-examples",
+        type=int,
+        default=DEFAULT_MAX_EXAMPLES,
+        help=f"fuzz cases per operation and phase (default {DEFAULT_MAX_EXAMPLES})",
+    )
     parser.add_argument("--phase", choices=(*PHASES, "all"), default="all", help="what to run (default all)")
-    parser.add_argument("--operation", metavar="ID", nargs="+", action="extend",
-                        help="check only these operation ids, for a backend that has only these (repeatable): "
-                             "a scenario that needs another operation is not covered, and nothing is sent to it")
-    parser.add_argument("--focus", metavar="ID", nargs="+", action="extend",
-                        help="check only these operation ids' scenarios and fuzz cases, on a backend that has "
-                             "the others too: they may be called to set the flows up (repeatable)")
+    parser.add_argument(
+        "--operation",
+        metavar="ID",
+        nargs="+",
+        action="extend",
+        help="check only these operation ids, for a backend that has only these (repeatable): "
+        "a scenario that needs another operation is not covered, and nothing is sent to it",
+    )
+    parser.add_argument(
+        "--focus",
+        metavar="ID",
+        nargs="+",
+        action="extend",
+        help="check only these operation ids' scenarios and fuzz cases, on a backend that has "
+        "the others too: they may be called to set the flows up (repeatable)",
+    )
     parser.add_argument("--no-progress", action="store_true", help="no progress lines, only the summary")
     return parser
 
@@ -116,10 +150,14 @@ def main(argv: Sequence[str] | None = None, *, prog: str = "storefront-kit check
         return int(exc.code or 0)
     try:
         if args.contract not in registry.contract_names():
-            raise ConfigError(f"no contract named {args.contract!r}; use one of: {', '.join(registry.contract_names())}")
+            raise ConfigError(
+                f"no contract named {args.contract!r}; use one of: {', '.join(registry.contract_names())}"
+            )
         contract = registry.contract(args.contract)
         if not args.base_url:
-            raise ConfigError(f"give --base-url (or set ${BASE_URL_ENV}), e.g. http://127.0.0.1:8080{contract.base_path}")
+            raise ConfigError(
+                f"give --base-url (or set ${BASE_URL_ENV}), e.g. http://127.0.0.1:8080{contract.base_path}"
+            )
         if not args.base_url.startswith(("http://", "https://")):
             raise ConfigError(f"--base-url {args.base_url!r} must start with http:// or https://")
         if args.max_examples < 1:
@@ -137,8 +175,17 @@ def main(argv: Sequence[str] | None = None, *, prog: str = "storefront-kit check
         if not args.no_progress:
             progress = RichProgress(sys.stderr) if sys.stderr.isatty() else PlainProgress(sys.stderr)
         try:
-            result = run(target, args.base_url, contract=contract, seed=args.seed, phases=phases,
-                         operations=args.operation, focus=args.focus, max_examples=args.max_examples, listener=progress)
+            result = run(
+                target,
+                args.base_url,
+                contract=contract,
+                seed=args.seed,
+                phases=phases,
+                operations=args.operation,
+                focus=args.focus,
+                max_examples=args.max_examples,
+                listener=progress,
+            )
         finally:
             if isinstance(progress, RichProgress):
                 progress.close()

@@ -33,8 +33,9 @@ class MailboxReader:
 
     def messages(self, to: str) -> list[Message]:
         assert self.mailbox.url is not None
-        exchange = self.client.request("GET", self.client.resolve(self.mailbox.url), params={"to": to},
-                                       headers=dict(self.mailbox.headers))
+        exchange = self.client.request(
+            "GET", self.client.resolve(self.mailbox.url), params={"to": to}, headers=dict(self.mailbox.headers)
+        )
         body = exchange.json()
         if exchange.status != 200 or not isinstance(body, dict) or not isinstance(body.get("messages"), list):
             raise TargetError(
@@ -44,8 +45,15 @@ class MailboxReader:
         found = []
         for item in body["messages"]:
             if isinstance(item, dict) and str(item.get("to", "")).lower() == to.lower():
-                found.append(Message(str(item.get("to")), str(item.get("kind")), str(item.get("token", "")),
-                                     str(item.get("link", "")), str(item.get("id", ""))))
+                found.append(
+                    Message(
+                        str(item.get("to")),
+                        str(item.get("kind")),
+                        str(item.get("token", "")),
+                        str(item.get("link", "")),
+                        str(item.get("id", "")),
+                    )
+                )
         return found
 
     def wait_for(self, to: str, kind: str, seen: set[str]) -> Message | None:
@@ -76,8 +84,12 @@ class SettingsControl:
             raise TargetError(
                 f"the target file declares `settingsControl: mock` but GET {self.url} answered HTTP "
                 f"{exchange.status}; remove settingsControl or point --base-url at the mock"
-                + ("; if a gateway or Basic auth guards the backend, give its header with --header 'Name: value' "
-                   "or `headers:` in the target file" if exchange.status in (401, 403) else "")
+                + (
+                    "; if a gateway or Basic auth guards the backend, give its header with --header 'Name: value' "
+                    "or `headers:` in the target file"
+                    if exchange.status in (401, 403)
+                    else ""
+                )
             )
         if self.original is None:
             self.original = body

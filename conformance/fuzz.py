@@ -33,8 +33,13 @@ from storefront_kit.contract import Contract
 
 # Kit checks that Schemathesis's built-ins already make (`status_code_conformance`,
 # `response_schema_conformance`) are left out to report each problem once.
-_FUZZ_CHECKS = ("error_body_shape", "status_matches_code", "error_code_documented_for_operation",
-                "error_body_of_a_documented_code", "retry_after_on_throttle")
+_FUZZ_CHECKS = (
+    "error_body_shape",
+    "status_matches_code",
+    "error_code_documented_for_operation",
+    "error_body_of_a_documented_code",
+    "retry_after_on_throttle",
+)
 # Checks that also apply to answers for methods the path does not have (Schemathesis probes them).
 _ANY_METHOD_CHECKS = ("error_body_shape", "status_matches_code")
 # Repeated transport errors mean the target is gone, not that it broke the contract.
@@ -65,8 +70,9 @@ def _settings_refusals(contract: Contract) -> list[str]:
     """Operations that may refuse schema-valid input with 400: those documenting a code the
     catalog marks `settingsDependent` (e.g. `missingPasswordAuth`)."""
     dependent = {code for code, entry in contract.catalog.items() if entry.settings_dependent}
-    return [op.operation_id for op in contract.operations.values()
-            if op.codes_by_status.get(400, frozenset()) & dependent]
+    return [
+        op.operation_id for op in contract.operations.values() if op.codes_by_status.get(400, frozenset()) & dependent
+    ]
 
 
 def _deletes_keep_resources(contract: Contract) -> bool:
@@ -91,15 +97,18 @@ def _exchange(state: _FuzzState, response: Any, operation_id: str | None) -> Exc
     text = body.decode("utf-8", "replace") if isinstance(body, bytes) else body
     headers = {key: mask(value, state.secrets) for key, value in request.headers.items() if key.lower() in state.shown}
     status = int(response.status_code)
-    answer, problem = read_answer(state.contract, operation_id, status, _content_type(response), response.content or b"")
+    answer, problem = read_answer(
+        state.contract, operation_id, status, _content_type(response), response.content or b""
+    )
     return Exchange(
         method=str(request.method),
         url=mask(str(request.url), state.secrets),
         request_headers=headers,
         request_body=mask(text, state.secrets) if text else text,
         status=int(response.status_code),
-        response_headers={key: (value[0] if isinstance(value, list) else value)
-                          for key, value in response.headers.items()},
+        response_headers={
+            key: (value[0] if isinstance(value, list) else value) for key, value in response.headers.items()
+        },
         response_body=response.content.decode("utf-8", "replace") if response.content else "",
         elapsed=float(getattr(response, "elapsed", 0.0) or 0.0),
         operation_id=operation_id,
@@ -148,8 +157,10 @@ def _as_schemathesis_check(kit_check: Check) -> Any:
         if operation_id is None or _check.__name__ not in state.checks:
             return None
         exchange = _exchange(state, response, operation_id)
-        if exchange.method.upper() != state.contract.operation(operation_id).method.upper() and \
-                _check.__name__ not in _ANY_METHOD_CHECKS:
+        if (
+            exchange.method.upper() != state.contract.operation(operation_id).method.upper()
+            and _check.__name__ not in _ANY_METHOD_CHECKS
+        ):
             return None  # a probe with a method the path does not have (405): not this operation's answer
         try:
             _check(state.contract, operation_id, exchange)
@@ -180,8 +191,20 @@ def run_fuzz(
     checks = [check for check in RESPONSE_CHECKS if check.__name__ in _FUZZ_CHECKS]
     checks += [check for check in profile.checks if check.__name__ in profile.fuzz_checks]
     with _checks_registered(checks):
-        _fuzz(contract, profile, target, client, result, checks, seed=seed, max_examples=max_examples,
-              operations=operations, listener=listener, run_id=run_id, app=app)
+        _fuzz(
+            contract,
+            profile,
+            target,
+            client,
+            result,
+            checks,
+            seed=seed,
+            max_examples=max_examples,
+            operations=operations,
+            listener=listener,
+            run_id=run_id,
+            app=app,
+        )
 
 
 def _fuzz(
@@ -202,34 +225,46 @@ def _fuzz(
     deserializers.register()
     labels = _label_map(contract)
     extra_headers = [header for header in (target.client_address_header, *target.headers) if header]
-    state = _FuzzState(contract, labels, frozenset(check.__name__ for check in checks),
-                       shown_headers(contract, extra_headers), target.secrets)
+    state = _FuzzState(
+        contract,
+        labels,
+        frozenset(check.__name__ for check in checks),
+        shown_headers(contract, extra_headers),
+        target.secrets,
+    )
     auth = profile.fuzz_auth(client, target, seed, run_id)
-    config = schemathesis.Config.from_dict({
-        "seed": seed,
-        "workers": 1,
-        "base-url": client.base_url,
-        "request-timeout": target.request_timeout,
-        "color": False,
-        "generation": {"database": "none", "max-examples": max_examples, "no-shrink": True},
-        "warnings": False,
-        # The target's own headers (a gateway key, Basic auth) go with every generated case.
-        "headers": dict(target.headers),
-        # Reproductions carry the test sessions, tokens and passwords as sent, so that they can be pasted;
-        # the kit itself masks the target's own secrets (its headers, the values it marks).
-        "output": {"sanitization": {"enabled": False}},
-        "checks": {"use_after_free": {"enabled": not _deletes_keep_resources(contract)}},
-        # Per-operation settings. Operations left out are disabled here: `schema.include()` is
-        # ignored by Schemathesis once the configuration has per-operation entries.
-        "operations": [
-            {"include-operation-id": operation_id,
-             "checks": {"positive_data_acceptance": {"expected-statuses": _ACCEPTED + [400]}}}
-            for operation_id in _settings_refusals(contract) if operation_id in operations
-        ] + [
-            {"include-operation-id": operation_id, "enabled": False}
-            for operation_id in contract.operations if operation_id not in operations
-        ],
-    })
+    config = schemathesis.Config.from_dict(
+        {
+            "seed": seed,
+            "workers": 1,
+            "base-url": client.base_url,
+            "request-timeout": target.request_timeout,
+            "color": False,
+            "generation": {"database": "none", "max-examples": max_examples, "no-shrink": True},
+            "warnings": False,
+            # The target's own headers (a gateway key, Basic auth) go with every generated case.
+            "headers": dict(target.headers),
+            # Reproductions carry the test sessions, tokens and passwords as sent, so that they can be pasted;
+            # the kit itself masks the target's own secrets (its headers, the values it marks).
+            "output": {"sanitization": {"enabled": False}},
+            "checks": {"use_after_free": {"enabled": not _deletes_keep_resources(contract)}},
+            # Per-operation settings. Operations left out are disabled here: `schema.include()` is
+            # ignored by Schemathesis once the configuration has per-operation entries.
+            "operations": [
+                {
+                    "include-operation-id": operation_id,
+                    "checks": {"positive_data_acceptance": {"expected-statuses": _ACCEPTED + [400]}},
+                }
+                for operation_id in _settings_refusals(contract)
+                if operation_id in operations
+            ]
+            + [
+                {"include-operation-id": operation_id, "enabled": False}
+                for operation_id in contract.operations
+                if operation_id not in operations
+            ],
+        }
+    )
     schema: Any = schemathesis.openapi.from_path(str(contract.path), config=config)
     if app is not None:
         schema.app = app
@@ -300,8 +335,9 @@ def _fuzz(
         except NotCovered as exc:
             result.notes.append(f"fuzz cleanup: stopped: it {exc}")
         except TargetUnreachable:
-            result.notes.append("fuzz cleanup: the target became unreachable; what the phase changed on it "
-                                "may not be undone")
+            result.notes.append(
+                "fuzz cleanup: the target became unreachable; what the phase changed on it may not be undone"
+            )
     for item in fuzzed.values():
         if item.failures:
             item.outcome = Outcome.FAILED
@@ -320,8 +356,13 @@ def _fuzz(
     listener.phase_finished("fuzz")
 
 
-def _fold(event: events.ScenarioFinished, state: _FuzzState, fuzzed: dict[str, FuzzResult],
-          seen: set[tuple[str, str, str]], auth: FuzzAuth) -> None:
+def _fold(
+    event: events.ScenarioFinished,
+    state: _FuzzState,
+    fuzzed: dict[str, FuzzResult],
+    seen: set[tuple[str, str, str]],
+    auth: FuzzAuth,
+) -> None:
     labels = state.labels
     recorder = event.recorder
     for case_id, node in recorder.cases.items():
@@ -358,8 +399,9 @@ def _fold(event: events.ScenarioFinished, state: _FuzzState, fuzzed: dict[str, F
                 message += f" - {failure.message.strip()}"
             message += f" (fuzz {event.phase.name.lower()} phase; reproduce: {check.failure_info.code_sample})"
             message = mask(message, state.secrets)
-            fuzzed[operation_id].failures.append(Failure(check.name, message, operation_id=operation_id,
-                                                         exchanges=exchanges))
+            fuzzed[operation_id].failures.append(
+                Failure(check.name, message, operation_id=operation_id, exchanges=exchanges)
+            )
 
 
 def _recorded_exchange(state: _FuzzState, interaction: Any, operation_id: str) -> Exchange:
@@ -369,16 +411,20 @@ def _recorded_exchange(state: _FuzzState, interaction: Any, operation_id: str) -
         text: str | None = body.decode("utf-8", "replace")
     else:
         text = body
-    headers = {key: mask(value[0] if isinstance(value, list) else str(value), state.secrets)
-               for key, value in request.headers.items() if key.lower() in state.shown}
+    headers = {
+        key: mask(value[0] if isinstance(value, list) else str(value), state.secrets)
+        for key, value in request.headers.items()
+        if key.lower() in state.shown
+    }
     return Exchange(
         method=request.method,
         url=mask(request.uri, state.secrets),
         request_headers=headers,
         request_body=mask(text, state.secrets) if text else text,
         status=response.status_code,
-        response_headers={key: (value[0] if isinstance(value, list) else str(value))
-                          for key, value in response.headers.items()},
+        response_headers={
+            key: (value[0] if isinstance(value, list) else str(value)) for key, value in response.headers.items()
+        },
         response_body=_text(response),
         operation_id=operation_id,
     )

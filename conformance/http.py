@@ -137,8 +137,9 @@ def answer_schema(contract: Contract, operation_id: str | None, status: int, med
     return contract.schema(contract.error_format.schema) if status >= 400 else None
 
 
-def read_answer(contract: Contract, operation_id: str | None, status: int, content_type: str | None,
-                content: bytes) -> tuple[Any, str | None]:
+def read_answer(
+    contract: Contract, operation_id: str | None, status: int, content_type: str | None, content: bytes
+) -> tuple[Any, str | None]:
     """An answer's body as a value (JSON, or XML read by its documented schema), and why it could not be
     read when its format is known; `(None, None)` for an empty body or a format no codec reads."""
     if not content:
@@ -176,11 +177,16 @@ def error_codes_of(contract: Contract, operation_id: str | None, status: int, bo
     operation = contract.operations.get(operation_id or "")
     documented = operation.codes_by_status.get(status) if operation else None
     candidates = documented or {code for code, entry in contract.catalog.items() if entry.status == status}
-    own = {code for code in candidates if contract.catalog[code].body is not None
-           and matches_template(contract.catalog[code].body, body)}
+    own = {
+        code
+        for code in candidates
+        if contract.catalog[code].body is not None and matches_template(contract.catalog[code].body, body)
+    }
     if own:
         return frozenset(own)
-    return frozenset(code for code in candidates if contract.catalog[code].body is None and matches_template(form.body, body))
+    return frozenset(
+        code for code in candidates if contract.catalog[code].body is None and matches_template(form.body, body)
+    )
 
 
 @dataclass(frozen=True, slots=True)
@@ -195,7 +201,8 @@ def credential_for(contract: Contract, operation_id: str, value: str) -> Credent
     """`value` sent the way the operation's (else the contract's) first security scheme expects it."""
     operation = contract.operation(operation_id)
     requirements = operation.security or tuple(
-        {scheme: tuple(scopes) for scheme, scopes in requirement.items()} for requirement in contract.resolved.get("security", ())
+        {scheme: tuple(scopes) for scheme, scopes in requirement.items()}
+        for requirement in contract.resolved.get("security", ())
     )
     names = [name for requirement in requirements for name in requirement] or list(contract.security_schemes())
     if not names:
@@ -245,8 +252,9 @@ class ApiClient:
     def __post_init__(self) -> None:
         self.base_url = self.base_url.rstrip("/")
         self._client = httpx.Client(timeout=self.timeout, transport=self.transport, follow_redirects=False)
-        self._shown = shown_headers(self.contract, [h for h in (self.client_address_header, self.forced_error_header,
-                                                                *self.headers) if h])
+        self._shown = shown_headers(
+            self.contract, [h for h in (self.client_address_header, self.forced_error_header, *self.headers) if h]
+        )
 
     @property
     def origin(self) -> str:
@@ -304,13 +312,16 @@ class ApiClient:
             content = urlencode(form).encode()
             sent.setdefault("content-type", "application/x-www-form-urlencoded")
         elif body is not _MISSING:
-            media_type = next(iter(self.contract.operation_spec(operation_id).get("requestBody", {}).get("content", {})),
-                              "application/json")
+            media_type = next(
+                iter(self.contract.operation_spec(operation_id).get("requestBody", {}).get("content", {})),
+                "application/json",
+            )
             content = codec_for(media_type).encode(body, self.contract.request_body_schema(operation_id, media_type))
             sent.setdefault("content-type", media_type)
         url = self.base_url + fill_path(op.path, path or {})
-        return self.request(op.method.upper(), url, headers=sent, content=content, params=params or None,
-                            operation_id=operation_id)
+        return self.request(
+            op.method.upper(), url, headers=sent, content=content, params=params or None, operation_id=operation_id
+        )
 
     def request(
         self,
@@ -348,12 +359,13 @@ class ApiClient:
         shown = {k: mask(v, self.secrets) for k, v in sent.items() if k.lower() in self._shown}
         request_text: str | None = None
         if content:
-            request_text = content[:_SHOWN_BODY_CHARS * 2].decode("utf-8", "replace")
+            request_text = content[: _SHOWN_BODY_CHARS * 2].decode("utf-8", "replace")
             if len(content) > _SHOWN_BODY_CHARS * 2:
                 request_text = f"{request_text[:_SHOWN_BODY_CHARS]}... ({len(content)} bytes in all)"
             request_text = mask(request_text, self.secrets)
-        answer, problem = read_answer(self.contract, operation_id, response.status_code,
-                                      response.headers.get("content-type"), response.content)
+        answer, problem = read_answer(
+            self.contract, operation_id, response.status_code, response.headers.get("content-type"), response.content
+        )
         exchange = Exchange(
             method=method,
             url=mask(str(response.request.url), self.secrets),

@@ -25,8 +25,9 @@ class AsgiTransport(httpx.BaseTransport):
         )
         # The test client keeps cookies; here each request sends only the cookies it carries.
         self._client.cookies.clear()
-        return httpx.Response(answer.status_code, headers=list(answer.headers.items()), content=answer.content,
-                              request=request)
+        return httpx.Response(
+            answer.status_code, headers=list(answer.headers.items()), content=answer.content, request=request
+        )
 
     def close(self) -> None:
         self._client.close()

@@ -87,8 +87,9 @@ class RunResult:
     contract: str = ""  # the name of the contract checked against
 
     @classmethod
-    def empty(cls, contract: Contract, base_url: str, seed: int, phases: tuple[str, ...],
-              operation_ids: list[str]) -> RunResult:
+    def empty(
+        cls, contract: Contract, base_url: str, seed: int, phases: tuple[str, ...], operation_ids: list[str]
+    ) -> RunResult:
         cells: dict[tuple[str, str], Cell] = {}
         for operation_id in operation_ids:
             op = contract.operation(operation_id)

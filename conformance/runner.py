@@ -87,34 +87,62 @@ def run(
     selected = list(focus or available)
     unknown = [op for op in dict.fromkeys([*available, *selected]) if op not in contract.operations]
     if unknown:
-        raise ConfigError(f"unknown operation id {', '.join(unknown)}; the contract has: "
-                          + ", ".join(contract.operations))
+        raise ConfigError(
+            f"unknown operation id {', '.join(unknown)}; the contract has: " + ", ".join(contract.operations)
+        )
     outside = [op for op in selected if op not in available]
     if outside:
         raise ConfigError(f"--focus {', '.join(outside)}: not among the --operation ids")
     started = time.monotonic()
     result = RunResult.empty(contract, base_url, seed, phases, selected)
-    client = ApiClient(base_url, contract, timeout=target.request_timeout,
-                       client_address_header=target.client_address_header,
-                       forced_error_header=target.forced_error_header,
-                       headers=target.headers, secrets=target.secrets,
-                       transport=AsgiTransport(app) if app is not None else None,
-                       selected=frozenset(available))
+    client = ApiClient(
+        base_url,
+        contract,
+        timeout=target.request_timeout,
+        client_address_header=target.client_address_header,
+        forced_error_header=target.forced_error_header,
+        headers=target.headers,
+        secrets=target.secrets,
+        transport=AsgiTransport(app) if app is not None else None,
+        selected=frozenset(available),
+    )
     control = SettingsControl(client, target)
     run_id = run_id or os.urandom(2).hex()
     try:
         _preflight(profile, client, target, control)
         if "scenarios" in phases:
-            _run_scenarios(contract, profile, target, client, control, result, seed, set(selected), listener, run_id,
-                           frozenset(available))
+            _run_scenarios(
+                contract,
+                profile,
+                target,
+                client,
+                control,
+                result,
+                seed,
+                set(selected),
+                listener,
+                run_id,
+                frozenset(available),
+            )
         else:
             for scenario_cell in result.cells.values():
                 scenario_cell.reason = "the scenario phase was not run (--phase fuzz)"
         if "fuzz" in phases:
             from conformance.fuzz import run_fuzz
 
-            run_fuzz(contract, profile, target, client, result, seed=seed, max_examples=max_examples,
-                     operations=selected, listener=listener, run_id=run_id, app=app)
+            run_fuzz(
+                contract,
+                profile,
+                target,
+                client,
+                result,
+                seed=seed,
+                max_examples=max_examples,
+                operations=selected,
+                listener=listener,
+                run_id=run_id,
+                app=app,
+            )
     except TargetUnreachable as exc:
         result.unreachable = str(exc)
         for cell in result.cells.values():
@@ -149,8 +177,11 @@ def _preflight(profile: KitProfile, client: ApiClient, target: Target, control: 
     if control.available:
         found = differences(target.settings, control.read())
         if found:
-            raise TargetError(f"{target.source}: its settings differ from the backend's {control.url}:\n  - "
-                              + "\n  - ".join(found) + "\nFix the target file's `settings` to match the backend.")
+            raise TargetError(
+                f"{target.source}: its settings differ from the backend's {control.url}:\n  - "
+                + "\n  - ".join(found)
+                + "\nFix the target file's `settings` to match the backend."
+            )
     if target.mailbox.kind != "none":
         MailboxReader(client, target).messages("sfk-probe@" + target.email_domain)
 
@@ -160,8 +191,10 @@ def _unmet(scenario: Scenario, target: Target) -> str | None:
         if need == "mailbox" and target.mailbox.kind == "none":
             return "needs the target's e-mails for opt-in tokens; the target file says mailbox.type: none"
         if need == "forcedErrors" and not target.forced_error_header:
-            return ("needs a forced-error control (forcedErrors.header in the target file); the storage outage "
-                    "codes cannot be caused on purpose otherwise")
+            return (
+                "needs a forced-error control (forcedErrors.header in the target file); the storage outage "
+                "codes cannot be caused on purpose otherwise"
+            )
         if need.startswith("testData.") and not target.data(need.split(".", 1)[1]):
             return f"needs {need} in the target file"
     return None
@@ -174,8 +207,10 @@ def _overrides(scenario: Scenario, target: Target, control: SettingsControl) -> 
         actual = target.setting(key)
         if actual != wanted:
             if not control.available:
-                return {}, (f"needs the setting {key} = {_yaml(wanted)}; the target's settings say {_yaml(actual)} "
-                            "and the target file declares no settingsControl to switch it")
+                return {}, (
+                    f"needs the setting {key} = {_yaml(wanted)}; the target's settings say {_yaml(actual)} "
+                    "and the target file declares no settingsControl to switch it"
+                )
             switch[key] = wanted
     if control.available:
         switch.update({key: value for key, value in scenario.tune.items() if target.setting(key) != value})
@@ -197,24 +232,46 @@ def _merge(settings: Mapping[str, Any], switch: Mapping[str, Any]) -> dict[str, 
     return merged
 
 
-def _run_scenarios(contract: Contract, profile: KitProfile, target: Target, client: ApiClient,
-                   control: SettingsControl, result: RunResult, seed: int, selected: set[str], listener: Listener,
-                   run_id: str, available: frozenset[str]) -> None:
+def _run_scenarios(
+    contract: Contract,
+    profile: KitProfile,
+    target: Target,
+    client: ApiClient,
+    control: SettingsControl,
+    result: RunResult,
+    seed: int,
+    selected: set[str],
+    listener: Listener,
+    run_id: str,
+    available: frozenset[str],
+) -> None:
     scenarios = [item for item in scenarios_for(profile.scenarios, contract) if item.touches(contract) & selected]
     listener.phase_started("scenarios", [item.name for item in scenarios])
     mailbox = MailboxReader(client, target)
     for index, scenario in enumerate(scenarios):
         listener.item_started("scenarios", scenario.name)
-        outcome = _run_one(contract, profile, target, client, control, mailbox, result, seed, scenario, index, run_id,
-                           available)
+        outcome = _run_one(
+            contract, profile, target, client, control, mailbox, result, seed, scenario, index, run_id, available
+        )
         detail = outcome.reason or (outcome.failures[0].message if outcome.failures else "")
         listener.item_finished("scenarios", scenario.name, outcome.outcome, detail)
     listener.phase_finished("scenarios")
 
 
-def _run_one(contract: Contract, profile: KitProfile, target: Target, client: ApiClient, control: SettingsControl,
-             mailbox: MailboxReader, result: RunResult, seed: int, scenario: Scenario, index: int,
-             run_id: str, available: frozenset[str]) -> ScenarioResult:
+def _run_one(
+    contract: Contract,
+    profile: KitProfile,
+    target: Target,
+    client: ApiClient,
+    control: SettingsControl,
+    mailbox: MailboxReader,
+    result: RunResult,
+    seed: int,
+    scenario: Scenario,
+    index: int,
+    run_id: str,
+    available: frozenset[str],
+) -> ScenarioResult:
     record = ScenarioResult(scenario.name, scenario.area, scenario.description)
     result.scenarios.append(record)
     started = time.monotonic()
@@ -228,9 +285,21 @@ def _run_one(contract: Contract, profile: KitProfile, target: Target, client: Ap
         if target.client_address_header:
             # Random per run: throttle counters of an earlier run must not leak into this one.
             address = f"198.18.{int(run_id[:2], 16)}.{index % 250 + 1}"
-        ctx = profile.context(name=scenario.name, contract=contract, target=target, client=client, mailbox=mailbox,
-                              settings=settings, result=result, seed=seed, client_address=address, run_id=run_id,
-                              selected=frozenset(result.operations), available=available, checks=profile.checks)
+        ctx = profile.context(
+            name=scenario.name,
+            contract=contract,
+            target=target,
+            client=client,
+            mailbox=mailbox,
+            settings=settings,
+            result=result,
+            seed=seed,
+            client_address=address,
+            run_id=run_id,
+            selected=frozenset(result.operations),
+            available=available,
+            checks=profile.checks,
+        )
         try:
             if switch:
                 control.apply(settings)
@@ -257,7 +326,8 @@ def _run_one(contract: Contract, profile: KitProfile, target: Target, client: Ap
             # The answers passed their schema checks yet did not hold what the flow relies on.
             record.outcome = Outcome.FAILED
             record.failures.append(
-                Failure("unexpected_answer", f"{scenario.name} could not go on: {type(exc).__name__}: {exc}"))
+                Failure("unexpected_answer", f"{scenario.name} could not go on: {type(exc).__name__}: {exc}")
+            )
             reason = f"scenario {scenario.name} stopped at an earlier failure (unexpected_answer)"
         finally:
             if switch:

@@ -151,8 +151,10 @@ def load_target(location: str | Path | None, contract: str | Contract | None = N
     else:
         path = Path(location)
         if not path.is_file():
-            raise TargetError(f"target file {path} does not exist; pass --target with the path of a YAML "
-                              "target file (see docs/conformance.md), or leave it out for the bundled mock")
+            raise TargetError(
+                f"target file {path} does not exist; pass --target with the path of a YAML "
+                "target file (see docs/conformance.md), or leave it out for the bundled mock"
+            )
         text = path.read_text("utf-8")
         source = str(path)
     try:
@@ -162,17 +164,24 @@ def load_target(location: str | Path | None, contract: str | Contract | None = N
     return parse_target(raw, contract, source, test_data)
 
 
-def parse_target(raw: Any, contract: Contract, source: str = "target", test_data: Mapping[str, Any] | None = None) -> Target:
+def parse_target(
+    raw: Any, contract: Contract, source: str = "target", test_data: Mapping[str, Any] | None = None
+) -> Target:
     """Validate a target file's content and turn it into a `Target`."""
     if not isinstance(raw, dict):
         raise TargetError(f"{source}: the file must hold a YAML mapping with at least `settings:`")
     validator = jsonschema.Draft7Validator(target_schema(contract, test_data), format_checker=FORMAT_CHECKER)
     problems = sorted(validator.iter_errors(raw), key=lambda error: list(error.absolute_path))
     if problems:
-        lines = [f"  - {'.'.join(map(str, error.absolute_path)) or '(top level)'}: {error.message}"
-                 for error in problems[:10]]
-        raise TargetError(f"{source} is not a valid target file:\n" + "\n".join(lines)
-                          + "\nSee docs/conformance.md, 'Target file', for every key.")
+        lines = [
+            f"  - {'.'.join(map(str, error.absolute_path)) or '(top level)'}: {error.message}"
+            for error in problems[:10]
+        ]
+        raise TargetError(
+            f"{source} is not a valid target file:\n"
+            + "\n".join(lines)
+            + "\nSee docs/conformance.md, 'Target file', for every key."
+        )
     mailbox = raw.get("mailbox", {"type": "none"})
     mailbox_url = mailbox.get("url")
     if mailbox["type"] == "mock-outbox":
@@ -182,8 +191,10 @@ def parse_target(raw: Any, contract: Contract, source: str = "target", test_data
     for dotted in raw.get("secrets", ()):
         value = _lookup(raw.get("testData", {}), dotted)
         if not isinstance(value, str):
-            raise TargetError(f"{source}: secrets: {dotted!r} names no text in testData; give dotted keys of "
-                              "testData values, e.g. customer.password")
+            raise TargetError(
+                f"{source}: secrets: {dotted!r} names no text in testData; give dotted keys of "
+                "testData values, e.g. customer.password"
+            )
         marked.append(value)
     return Target(
         name=raw.get("name", source),

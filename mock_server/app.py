@@ -98,29 +98,41 @@ def create_app(config: ServerConfig | None = None, *, on_ready: Callable[[], Non
     app = MockApp(__name__, lifespan=lifespan, jsonifier=CodecJsonifier())
     # Outermost first, within Connexion's stack.
     app.add_middleware(
-        BodyLimit, position=MiddlewarePosition.BEFORE_EXCEPTION,
-        max_bytes=config.max_body_bytes, mounts=mounts, envelopes=envelopes,
+        BodyLimit,
+        position=MiddlewarePosition.BEFORE_EXCEPTION,
+        max_bytes=config.max_body_bytes,
+        mounts=mounts,
+        envelopes=envelopes,
     )
     app.add_middleware(RuntimeBinding, position=MiddlewarePosition.BEFORE_SWAGGER, runtime=runtime)
     app.add_middleware(ContentTypes, position=MiddlewarePosition.BEFORE_SECURITY, mounts=mounts)
     app.add_middleware(RefusedCredentials, position=MiddlewarePosition.BEFORE_VALIDATION)
     # Forced errors and delays come before any contract's own checks.
     app.add_middleware(
-        MockControls, position=MiddlewarePosition.BEFORE_SECURITY,
-        mounts=mounts, controls=controls, token=config.controls_token,
+        MockControls,
+        position=MiddlewarePosition.BEFORE_SECURITY,
+        mounts=mounts,
+        controls=controls,
+        token=config.controls_token,
     )
     # Longest base path first: a contract served at the root would otherwise take every path.
     for contract in mounts:
         if contract is controls:
             app.add_api(
-                copy.deepcopy(contract.raw), base_path=contract.base_path,
-                resolver=TagResolver(CONTROLS_HANDLERS, contract), name="controls", **_api_options(config, runtime.judges),
+                copy.deepcopy(contract.raw),
+                base_path=contract.base_path,
+                resolver=TagResolver(CONTROLS_HANDLERS, contract),
+                name="controls",
+                **_api_options(config, runtime.judges),
             )
             continue
         vendor, _ = vendors[contract.name]
         app.add_api(
-            with_check_functions(contract, vendor.security), base_path=contract.base_path,
-            resolver=TagResolver(vendor.handlers, contract), name=contract.name, **_api_options(config, runtime.judges),
+            with_check_functions(contract, vendor.security),
+            base_path=contract.base_path,
+            resolver=TagResolver(vendor.handlers, contract),
+            name=contract.name,
+            **_api_options(config, runtime.judges),
         )
     envelopes.install(app)
     inner: ASGIApp = app.middleware
@@ -128,18 +140,25 @@ def create_app(config: ServerConfig | None = None, *, on_ready: Callable[[], Non
         routes: list[FastRoute] = []
         for vendor, contract in vendors.values():
             # `pythonic` is the argument naming Connexion applies with `pythonic_params`.
-            routes += fast_routes(contract, TagResolver(vendor.handlers, contract).function, pythonic, vendor.security,
-                                  runtime.judges)
+            routes += fast_routes(
+                contract, TagResolver(vendor.handlers, contract).function, pythonic, vendor.security, runtime.judges
+            )
         inner = FastPath(
-            inner, routes=routes, runtime=runtime, envelopes=envelopes,
-            validate_responses=config.validate_responses, max_body_bytes=config.max_body_bytes,
+            inner,
+            routes=routes,
+            runtime=runtime,
+            envelopes=envelopes,
+            validate_responses=config.validate_responses,
+            max_body_bytes=config.max_body_bytes,
         )
     # CORS wraps both paths, so that preflights and every answer, errors included, carry its headers.
     contracts = list(mounts)  # the controls too: a browser may steer the mock
     app.front = Cors(
         inner,
         allow_origins=list(config.cors_origins),
-        allow_methods=sorted({op.method.upper() for contract in contracts for op in contract.operations.values()} | {"OPTIONS"}),
+        allow_methods=sorted(
+            {op.method.upper() for contract in contracts for op in contract.operations.values()} | {"OPTIONS"}
+        ),
         allow_headers=sorted(set(_request_headers(contracts)) | {"content-type", *MOCK_HEADERS}),
         expose_headers=sorted(set(_exposed_headers(contracts)) | {"x-mock-refused"}),
         # A browser sends a contract's session cookie cross-origin only to a server that allows it.
@@ -168,8 +187,11 @@ def _takes_cookies(contract: Contract) -> bool:
     """True when a contract names a cookie: a cookie parameter or an API key sent as a cookie."""
     if any(scheme.get("in") == "cookie" for scheme in contract.security_schemes().values()):
         return True
-    return any(parameter["in"] == "cookie" for operation in contract.operations.values()
-               for parameter in contract.operation_spec(operation.operation_id).get("parameters", ()))
+    return any(
+        parameter["in"] == "cookie"
+        for operation in contract.operations.values()
+        for parameter in contract.operation_spec(operation.operation_id).get("parameters", ())
+    )
 
 
 def _exposed_headers(contracts: Iterable[Contract]) -> Iterable[str]:

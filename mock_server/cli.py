@@ -27,37 +27,51 @@ WORKER_CONFIG_ENV = "STOREFRONT_MOCK_WORKER_CONFIG"
 def build_parser(prog: str = "storefront-kit serve") -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog=prog, description="Run the stateful storefront mock.")
     parser.add_argument(
-        "--contract", action="append", dest="contracts", metavar="NAME",
+        "--contract",
+        action="append",
+        dest="contracts",
+        metavar="NAME",
         help=f"contract to serve at its vendor's real paths: {', '.join(registry.contract_names())}, or all;"
-             f" repeat for several (default {registry.default_contract()})",
+        f" repeat for several (default {registry.default_contract()})",
     )
     parser.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1)")
     parser.add_argument("--port", type=int, default=8080, help="port to bind (default 8080)")
     parser.add_argument(
-        "--fixtures", type=Path,
+        "--fixtures",
+        type=Path,
         help="fixture YAML file of the one served contract (default: the bundled fixtures/<contract>.yaml)",
     )
     parser.add_argument("--seed", type=int, help="Faker seed; overrides the fixture file's")
     parser.add_argument("--locale", help="Faker locale such as de_DE; overrides the fixture file's")
     parser.add_argument(
-        "--cors-origin", action="append", dest="cors_origins", metavar="ORIGIN",
+        "--cors-origin",
+        action="append",
+        dest="cors_origins",
+        metavar="ORIGIN",
         help="allowed CORS origin; repeat for several (default: any origin)",
     )
     parser.add_argument("--log-level", choices=LOG_LEVELS, default="info")
-    parser.add_argument("--no-validate-responses", action="store_true", help="skip checking answers against the contract (faster)")
     parser.add_argument(
-        "--no-fast-path", action="store_true",
+        "--no-validate-responses", action="store_true", help="skip checking answers against the contract (faster)"
+    )
+    parser.add_argument(
+        "--no-fast-path",
+        action="store_true",
         help="answer every request through Connexion's full stack (same answers, slower; for comparison)",
     )
     parser.add_argument("--no-controls", action="store_true", help="switch off /__mock and the X-Mock-* headers")
     parser.add_argument("--controls-token", help="require this X-Mock-Token for /__mock and the X-Mock-* headers")
     parser.add_argument("--state", default="memory", help="state backend URL (default: memory)")
     parser.add_argument(
-        "--workers", type=int, default=1,
+        "--workers",
+        type=int,
+        default=1,
         help="worker processes (default 1); more need a shared --state: sqlite:///FILE or redis://HOST:PORT/DB",
     )
     parser.add_argument(
-        "--max-body-bytes", type=int, metavar="N",
+        "--max-body-bytes",
+        type=int,
+        metavar="N",
         help="largest accepted request body (default: each contract's maxBodyBytes)",
     )
     return parser
@@ -99,7 +113,10 @@ def main(argv: Sequence[str] | None = None, prog: str = "storefront-kit serve") 
     config = config_from_args(args)
     unknown = [name for name in config.contracts if name not in registry.contract_names()]
     if unknown:
-        print(f"error: no contract named {', '.join(unknown)}; use one of: {', '.join(registry.contract_names())}", file=sys.stderr)
+        print(
+            f"error: no contract named {', '.join(unknown)}; use one of: {', '.join(registry.contract_names())}",
+            file=sys.stderr,
+        )
         return 2
     if config.fixtures is not None and len(config.contracts) > 1:
         print("error: --fixtures belongs to one contract; serve one contract to use it", file=sys.stderr)
@@ -135,8 +152,13 @@ def main(argv: Sequence[str] | None = None, prog: str = "storefront-kit serve") 
         # Each worker process builds its own app from the same configuration (worker_app).
         os.environ[WORKER_CONFIG_ENV] = json.dumps(asdict(config), default=str)
         uvicorn.run(
-            "mock_server.cli:worker_app", factory=True, workers=args.workers,
-            host=config.host, port=config.port, log_level=config.log_level, access_log=access_log,
+            "mock_server.cli:worker_app",
+            factory=True,
+            workers=args.workers,
+            host=config.host,
+            port=config.port,
+            log_level=config.log_level,
+            access_log=access_log,
         )
     else:
         uvicorn.run(app, host=config.host, port=config.port, log_level=config.log_level, access_log=access_log)
@@ -189,10 +211,14 @@ def worker_app() -> Any:
     """The app of one `--workers` process, from the configuration `main` put in the environment."""
     data = json.loads(os.environ[WORKER_CONFIG_ENV])
     fixtures = data.pop("fixtures")
-    config = ServerConfig(**{
-        **data, "fixtures": None if fixtures is None else Path(fixtures), "cors_origins": tuple(data["cors_origins"]),
-        "contracts": tuple(data["contracts"]),
-    })
+    config = ServerConfig(
+        **{
+            **data,
+            "fixtures": None if fixtures is None else Path(fixtures),
+            "cors_origins": tuple(data["cors_origins"]),
+            "contracts": tuple(data["contracts"]),
+        }
+    )
     _configure_logging(config.log_level)
     with _built_objects_frozen():
         from mock_server.app import create_app

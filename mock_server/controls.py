@@ -33,11 +33,17 @@ def _settings(contract: str | None) -> Settings:
     states = current_runtime().states
     if contract is None:
         if len(states) > 1:
-            raise ApiError.of("badRequest", f"The mock serves several contracts; name one with ?contract= ({', '.join(states)}).", "contract")
+            raise ApiError.of(
+                "badRequest",
+                f"The mock serves several contracts; name one with ?contract= ({', '.join(states)}).",
+                "contract",
+            )
         contract = next(iter(states))
     state = states.get(contract)
     if state is None:
-        raise ApiError("unknownContract", f"The mock serves no contract {contract!r}; it serves {', '.join(states)}.", "contract")
+        raise ApiError(
+            "unknownContract", f"The mock serves no contract {contract!r}; it serves {', '.join(states)}.", "contract"
+        )
     if state.settings is None:
         raise ApiError("unknownContract", f"The contract {contract!r} has no settings.", "contract")
     return state.settings

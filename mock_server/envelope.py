@@ -60,7 +60,12 @@ class Envelopes:
             logger.error("error code %r is not in the catalog of %s", code, contract.name)
             error, code = server_fault(), contract.generic_code("internalError")
         entry = contract.catalog[code]
-        values: dict[str, Any] = {**error.details, "code": code, "status": entry.status, "message": error.message[:MAX_TEXT]}
+        values: dict[str, Any] = {
+            **error.details,
+            "code": code,
+            "status": entry.status,
+            "message": error.message[:MAX_TEXT],
+        }
         if error.field:
             values["field"] = error.field[:MAX_TEXT]
         form = contract.error_format
@@ -75,7 +80,9 @@ class Envelopes:
         headers += [(name.lower().encode(), value.encode()) for name, value in (extra_headers or {}).items()]
         return entry.status, headers, body
 
-    def response(self, error: ApiError, scope: Scope, extra_headers: Mapping[str, str] | None = None) -> ConnexionResponse:
+    def response(
+        self, error: ApiError, scope: Scope, extra_headers: Mapping[str, str] | None = None
+    ) -> ConnexionResponse:
         status, headers, body = self.answer(error, scope, extra_headers)
         media_type = dict(headers)[b"content-type"].decode()
         return ConnexionResponse(
@@ -127,7 +134,9 @@ class Envelopes:
         app.add_error_handler(Exception, self.on_exception)
 
 
-def _http_error(exc: HTTPException, method: str, path: str, contract: Contract, operation: Operation | None) -> ApiError:
+def _http_error(
+    exc: HTTPException, method: str, path: str, contract: Contract, operation: Operation | None
+) -> ApiError:
     """Connexion's and Starlette's refusals (security, validation, media type, routing) as generic failures."""
     status = exc.status_code
     if status == 401:

@@ -177,15 +177,21 @@ class FastRoute:
         return arguments
 
 
-def _parameter(spec: Mapping[str, Any], accepted: Mapping[str, Any], sanitize: Callable[[str], str],
-               judges: SchemaJudges) -> _Parameter | None:
+def _parameter(
+    spec: Mapping[str, Any], accepted: Mapping[str, Any], sanitize: Callable[[str], str], judges: SchemaJudges
+) -> _Parameter | None:
     schema = spec.get("schema", {})
     if schema.get("type") not in ("string", "integer") or "style" in spec or "content" in spec:
         return None
     argument = sanitize(spec["name"])
     return _Parameter(
-        spec["name"], argument if argument in accepted else None, schema["type"] == "integer",
-        bool(spec.get("required")), schema.get("default"), schema, judges,
+        spec["name"],
+        argument if argument in accepted else None,
+        schema["type"] == "integer",
+        bool(spec.get("required")),
+        schema.get("default"),
+        schema,
+        judges,
     )
 
 
@@ -249,11 +255,25 @@ def _route(
             return None
     ((answer_media_type, answer),) = content.items() if content else (("application/json", {}),)
     return FastRoute(
-        contract, operation, handler, pattern, path, query, headers, body_schema, body_media_types, body_media_type,
-        "body" in accepted, checks, cookies, frozenset({"user", "token_info"} & set(accepted)), int(successes[0]),
-        answer.get("schema"), codec_for(answer_media_type), judges,
+        contract,
+        operation,
+        handler,
+        pattern,
+        path,
+        query,
+        headers,
+        body_schema,
+        body_media_types,
+        body_media_type,
+        "body" in accepted,
+        checks,
+        cookies,
+        frozenset({"user", "token_info"} & set(accepted)),
+        int(successes[0]),
+        answer.get("schema"),
+        codec_for(answer_media_type),
+        judges,
     )
-
 
 
 def fast_routes(
@@ -348,7 +368,9 @@ class FastPath:
     ) -> None:
         self.app = app
         # Every served path, also those of operations the fast path does not take.
-        templates = list(dict.fromkeys(route.contract.base_path + route.operation.path for route in envelopes.mounts.routes))
+        templates = list(
+            dict.fromkeys(route.contract.base_path + route.operation.path for route in envelopes.mounts.routes)
+        )
         self.routes = _Routes(routes, templates)
         self.runtime = runtime
         self.envelopes = envelopes
@@ -397,7 +419,11 @@ class FastPath:
         await send_answer(send, *await self._answer(route, scope, check, credential, arguments))
 
     async def _answer(
-        self, route: FastRoute, scope: Scope, check: SchemeCheck | None, credential: tuple[str, ...] | None,
+        self,
+        route: FastRoute,
+        scope: Scope,
+        check: SchemeCheck | None,
+        credential: tuple[str, ...] | None,
         arguments: dict[str, Any],
     ) -> Answer:
         try:

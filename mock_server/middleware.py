@@ -243,8 +243,10 @@ def _refusal(operation: Operation, forced: str | None, delay: str | None, author
         return f"X-Mock-Delay must be a whole number of milliseconds from 0 to {MAX_DELAY_MS}; ignored."
     if forced is not None and forced.strip() not in operation.error_codes:
         documented = ", ".join(sorted(operation.error_codes))
-        return ascii(f"X-Mock-Error {forced.strip()[:100]!r} is not documented for this operation "
-                     f"(documented: {documented}); ignored.")[1:-1]
+        return ascii(
+            f"X-Mock-Error {forced.strip()[:100]!r} is not documented for this operation "
+            f"(documented: {documented}); ignored."
+        )[1:-1]
     return None
 
 

@@ -84,4 +84,3 @@ def with_codecs(contract: Contract, operation_id: str, function: Callable[..., A
         return Response(codec.encode(body, content["schema"]), status, dict(headers), media_type=codec.content_type)
 
     return codec_handler
-

@@ -31,8 +31,12 @@ class Runtime:
         self.states: dict[str, VendorState] = {
             name: vendor.state(
                 StateContext(
-                    self.store, contract, config.fixtures if len(vendors) == 1 else None,
-                    config.seed, config.locale, self._reseed,
+                    self.store,
+                    contract,
+                    config.fixtures if len(vendors) == 1 else None,
+                    config.seed,
+                    config.locale,
+                    self._reseed,
                 )
             )
             for name, (vendor, contract) in vendors.items()

@@ -223,15 +223,17 @@ def scheme_checks(
             return None
         function = functions[name]
         handler = SECURITY_MAP[kind]
-        checks.append(SchemeCheck(
-            kind=kind,
-            location=(scheme["in"], scheme["name"]) if kind == "apiKey" else None,
-            function=function,
-            required_scopes=tuple(scopes),
-            wants_scopes=handler._accepts_kwarg(function, "required_scopes"),
-            wants_request=handler._accepts_kwarg(function, "request"),
-            anonymous=anonymous,
-        ))
+        checks.append(
+            SchemeCheck(
+                kind=kind,
+                location=(scheme["in"], scheme["name"]) if kind == "apiKey" else None,
+                function=function,
+                required_scopes=tuple(scopes),
+                wants_scopes=handler._accepts_kwarg(function, "required_scopes"),
+                wants_request=handler._accepts_kwarg(function, "request"),
+                anonymous=anonymous,
+            )
+        )
     return tuple(checks)
 
 

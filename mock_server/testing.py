@@ -1,11 +1,11 @@
 """Run the mock on a free loopback port in a background thread, for your own tests.
 
-    from mock_server.testing import running_mock
+from mock_server.testing import running_mock
 
-    with running_mock() as mock:                      # the default contract
-        httpx.post(f"{mock.api_url}/session/create")
-    with running_mock(contract=NAME) as mock:         # any of `storefront-kit contracts`
-        ...
+with running_mock() as mock:                      # the default contract
+    httpx.post(f"{mock.api_url}/session/create")
+with running_mock(contract=NAME) as mock:         # any of `storefront-kit contracts`
+    ...
 """
 
 from __future__ import annotations

@@ -80,8 +80,11 @@ def _compiled_schema(node: Any, formats: dict[str, Callable[[str], bool]], nulla
         if key in _SCHEMA_MAPS and isinstance(value, dict):
             out[key] = {name: _compiled_schema(sub, formats, nullable) for name, sub in value.items()}
         elif key in _SCHEMAS:
-            out[key] = ([_compiled_schema(sub, formats, nullable) for sub in value] if isinstance(value, list)
-                        else _compiled_schema(value, formats, nullable))
+            out[key] = (
+                [_compiled_schema(sub, formats, nullable) for sub in value]
+                if isinstance(value, list)
+                else _compiled_schema(value, formats, nullable)
+            )
         elif key in _SCHEMA_LISTS and isinstance(value, list):
             out[key] = [_compiled_schema(sub, formats, nullable) for sub in value]
         elif key != "components" and key not in _NULLABLE:  # components: Connexion attaches them; refs are resolved
@@ -134,7 +137,9 @@ def _judges(cache: dict[int, _Judges], schema: Mapping[str, Any], python_cls: An
         formats: dict[str, Callable[[str], bool]] = {}
         try:
             compiled = jsonschema_rs.Draft4Validator(
-                _compiled_schema(schema, formats, python_cls is not Draft4Validator), formats=formats, validate_formats=True
+                _compiled_schema(schema, formats, python_cls is not Draft4Validator),
+                formats=formats,
+                validate_formats=True,
             )
         except (_NotCompilable, ValueError):  # jsonschema-rs refused the schema: Python alone judges
             compiled = None
@@ -210,15 +215,19 @@ class SchemaJudges:
 
         return {
             "parameter": bind(CachedParameterValidator),
-            "body": MediaTypeDict({
-                "*/*json": bind(ContractBodyValidator),
-                "*/*xml": bind(ContractXmlBodyValidator),
-                "application/x-www-form-urlencoded": ContractFormValidator,
-                "multipart/form-data": ContractMultiPartValidator,
-            }),
-            "response": MediaTypeDict({"*/*json": bind(StrictResponseBodyValidator),
-                                       "*/*xml": bind(StrictXmlResponseValidator)}),
+            "body": MediaTypeDict(
+                {
+                    "*/*json": bind(ContractBodyValidator),
+                    "*/*xml": bind(ContractXmlBodyValidator),
+                    "application/x-www-form-urlencoded": ContractFormValidator,
+                    "multipart/form-data": ContractMultiPartValidator,
+                }
+            ),
+            "response": MediaTypeDict(
+                {"*/*json": bind(StrictResponseBodyValidator), "*/*xml": bind(StrictXmlResponseValidator)}
+            ),
         }
+
 
 # An absent body (no bytes), told apart from JSON `null` and from whitespace, which are refused.
 _NO_BODY = object()
@@ -269,8 +278,9 @@ def api_error_for(schema: Mapping[str, Any], error: ValidationError) -> ApiError
     return ApiError(code, _describe(error, field), field)
 
 
-def parse_body(raw: bytes, media_type: str = "application/json", schema: Mapping[str, Any] | None = None,
-               encoding: str = "utf-8") -> Any:
+def parse_body(
+    raw: bytes, media_type: str = "application/json", schema: Mapping[str, Any] | None = None, encoding: str = "utf-8"
+) -> Any:
     """A request body's value, or the contract's answer to bytes that are not a document of `media_type`."""
     try:
         return codec_for(media_type).decode(raw, schema, encoding=encoding)
@@ -399,8 +409,9 @@ class CachedParameterValidator(ParameterValidator):  # type: ignore[misc]
     judges: SchemaJudges
 
     @classmethod
-    def validate_parameter(cls, parameter_type: str, value: Any, param: Mapping[str, Any],
-                           param_name: str | None = None) -> str | None:
+    def validate_parameter(
+        cls, parameter_type: str, value: Any, param: Mapping[str, Any], param_name: str | None = None
+    ) -> str | None:
         if is_nullable(param) and is_null(value):
             return None
         if value is not None:

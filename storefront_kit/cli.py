@@ -28,8 +28,14 @@ def list_contracts() -> int:
 
     rows = [registry.describe(name) for name in registry.contract_names()]
     table = [("name", "operations", "serve", "check", "paths", "title")] + [
-        (row.name, str(row.operations), "yes" if row.mock else "no", "yes" if row.kit else "no",
-         " ".join(row.path_prefixes), row.title)
+        (
+            row.name,
+            str(row.operations),
+            "yes" if row.mock else "no",
+            "yes" if row.kit else "no",
+            " ".join(row.path_prefixes),
+            row.title,
+        )
         for row in rows
     ]
     widths = [max(len(line[column]) for line in table) for column in range(5)]
@@ -57,7 +63,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         try:
             from conformance.cli import main as check
         except ImportError as exc:
-            print(f"storefront-kit check is not available: the conformance kit cannot be imported ({exc}).", file=sys.stderr)
+            print(
+                f"storefront-kit check is not available: the conformance kit cannot be imported ({exc}).",
+                file=sys.stderr,
+            )
             return 2
         return int(check(rest) or 0)
     print(f"storefront-kit: unknown command {command!r}\n\n{USAGE}", end="", file=sys.stderr)

@@ -141,7 +141,7 @@ class Contract:
         """Path part of the last server URL (the local mock's), e.g. `/api/v2`; empty for a root."""
         url = self.raw["servers"][-1]["url"]
         path = url.split("://", 1)[-1]
-        path = path[path.find("/"):] if "/" in path else ""
+        path = path[path.find("/") :] if "/" in path else ""
         return path.rstrip("/")
 
     @property
@@ -270,7 +270,7 @@ def schema_name(reference: Any) -> str | None:
         prefix = "#/components/schemas/"
         if not reference.startswith(prefix):
             raise ContractError(f"{reference!r} is not a reference to a components schema")
-        return str(reference[len(prefix):])
+        return str(reference[len(prefix) :])
     return str(reference) if reference else None
 
 
@@ -311,7 +311,9 @@ def _code_in(rule: Any, keyword: str) -> str | None:
     return None
 
 
-def _resolve_refs(node: Any, root: dict[str, Any], seen: tuple[str, ...] = (), memo: dict[str, Any] | None = None) -> Any:
+def _resolve_refs(
+    node: Any, root: dict[str, Any], seen: tuple[str, ...] = (), memo: dict[str, Any] | None = None
+) -> Any:
     """`node` with every local `$ref` replaced by its target.
 
     Each target is resolved once and then shared by every place that refers to it (a contract

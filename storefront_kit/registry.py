@@ -96,5 +96,11 @@ def contract(name: str) -> Contract:
 
 def describe(name: str) -> ContractInfo:
     found = contract(name)
-    return ContractInfo(name, found.title, len(found.operations), found.path_prefixes,
-                        name in _entry_points(MOCK_GROUP), name in _entry_points(KIT_GROUP))
+    return ContractInfo(
+        name,
+        found.title,
+        len(found.operations),
+        found.path_prefixes,
+        name in _entry_points(MOCK_GROUP),
+        name in _entry_points(KIT_GROUP),
+    )

@@ -59,9 +59,16 @@ class Rewrite:
     `on_answer(answer)` changes the answer in place. Both see JSON bodies as Python values.
     """
 
-    def __init__(self, app: Any, method: str, path: str,
-                 on_request: Callable[[str, Any], tuple[str, Any]] | None = None,
-                 on_answer: Callable[[Answer], None] | None = None, *, base_path: str = API) -> None:
+    def __init__(
+        self,
+        app: Any,
+        method: str,
+        path: str,
+        on_request: Callable[[str, Any], tuple[str, Any]] | None = None,
+        on_answer: Callable[[Answer], None] | None = None,
+        *,
+        base_path: str = API,
+    ) -> None:
         self.app, self.method, self.path = app, method, base_path + path
         self.pattern = _path_pattern(self.path)
         self.on_request, self.on_answer = on_request, on_answer
@@ -85,8 +92,11 @@ class Rewrite:
             query, body = self.on_request(query, body)
             raw = b"" if body is None else json.dumps(body).encode()
             headers = [(k, v) for k, v in scope["headers"] if k != b"content-length"]
-            scope = {**scope, "query_string": query.encode(),
-                     "headers": headers + [(b"content-length", str(len(raw)).encode())]}
+            scope = {
+                **scope,
+                "query_string": query.encode(),
+                "headers": headers + [(b"content-length", str(len(raw)).encode())],
+            }
         sent = False
 
         async def replay() -> dict[str, Any]:
@@ -120,8 +130,13 @@ class Rewrite:
         else:
             out = answer.body if isinstance(answer.body, bytes) else json.dumps(answer.body).encode()
         answer.headers["content-length"] = str(len(out))
-        await send({"type": "http.response.start", "status": answer.status,
-                    "headers": [(k.encode(), v.encode()) for k, v in answer.headers.items()]})
+        await send(
+            {
+                "type": "http.response.start",
+                "status": answer.status,
+                "headers": [(k.encode(), v.encode()) for k, v in answer.headers.items()],
+            }
+        )
         await send({"type": "http.response.body", "body": out})
 
 
@@ -129,8 +144,9 @@ class Rewrite:
 def serve(app: Any, *, base_path: str = API) -> Iterator[str]:
     """Serve an ASGI app on a free loopback port in a thread; yields the API's base URL (with `base_path`)."""
     port = free_port()
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="error",
-                                           access_log=False, lifespan="on"))
+    server = uvicorn.Server(
+        uvicorn.Config(app, host="127.0.0.1", port=port, log_level="error", access_log=False, lifespan="on")
+    )
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
     deadline = time.monotonic() + 20
@@ -176,19 +192,29 @@ def run_check(base_url: str, *args: str, tmp_path: Path, capsys: pytest.CaptureF
 
 # A mutant of the mock: (the app, pytest's monkeypatch) -> the app to check (it or a wrapper of it).
 Mutant = Callable[[Any, pytest.MonkeyPatch], Any]
-FULL_COVERAGE = re.compile(r"Coverage: operations (\d+)/(\d+) \(100\.0%\), documented error codes (\d+)/(\d+) \(100\.0%\)")
+FULL_COVERAGE = re.compile(
+    r"Coverage: operations (\d+)/(\d+) \(100\.0%\), documented error codes (\d+)/(\d+) \(100\.0%\)"
+)
 
 
 def answer_mutant(contract: str, operation_id: str, change: Callable[[Answer], None]) -> Mutant:
     """A mutant that changes the answers of one operation of `contract`."""
     found = registry.contract(contract)
     operation = found.operation(operation_id)
-    return lambda app, _: Rewrite(app, operation.method.upper(), operation.path, on_answer=change,
-                                  base_path=found.base_path)
+    return lambda app, _: Rewrite(
+        app, operation.method.upper(), operation.path, on_answer=change, base_path=found.base_path
+    )
 
 
-def check_mutant(app: Any, contract: str, operations: tuple[str, ...], *, wait_for_expiry: bool, tmp_path: Path,
-                 capsys: pytest.CaptureFixture[str]) -> CheckRun:
+def check_mutant(
+    app: Any,
+    contract: str,
+    operations: tuple[str, ...],
+    *,
+    wait_for_expiry: bool,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+) -> CheckRun:
     """The scenarios of `operations` (`--focus`) against a mutated mock of `contract`, with the bundled target file.
 
     Without `wait_for_expiry` the kit waits for no lifetime (its expiry scenarios are then reported
@@ -200,12 +226,24 @@ def check_mutant(app: Any, contract: str, operations: tuple[str, ...], *, wait_f
         target = tmp_path / "no-expiry-wait.yaml"
         target.write_text(yaml.safe_dump({**raw, "expiry": {"maxWaitSeconds": 0}}), encoding="utf-8")
     with serve(app, base_path=registry.contract(contract).base_path) as url:
-        return run_check(url, "--contract", contract, "--target", str(target), "--phase", "scenarios",
-                         "--focus", *operations, tmp_path=tmp_path, capsys=capsys)
+        return run_check(
+            url,
+            "--contract",
+            contract,
+            "--target",
+            str(target),
+            "--phase",
+            "scenarios",
+            "--focus",
+            *operations,
+            tmp_path=tmp_path,
+            capsys=capsys,
+        )
 
 
-def assert_conforms_fully(contract: str, tmp_path: Path, capsys: pytest.CaptureFixture[str], *,
-                          then: Callable[[str], None] | None = None) -> None:
+def assert_conforms_fully(
+    contract: str, tmp_path: Path, capsys: pytest.CaptureFixture[str], *, then: Callable[[str], None] | None = None
+) -> None:
     """The unmutated mock of `contract` breaks no rule and covers every operation and documented code;
     `then(url)` looks at the mock the run checked, before it stops."""
     found = registry.contract(contract)

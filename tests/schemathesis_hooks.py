@@ -30,12 +30,20 @@ class AccountSession:
             session_id = str(client.post("/session/create").json()["id"])
             headers = {"x-session": session_id}
             for email, password in ((DEMO_EMAIL, DEMO_PASSWORD), (self.fallback_email, FALLBACK_PASSWORD)):
-                if email and client.post("/account/login", json={"id": email, "password": password}, headers=headers).status_code == 200:
+                if (
+                    email
+                    and client.post(
+                        "/account/login", json={"id": email, "password": password}, headers=headers
+                    ).status_code
+                    == 200
+                ):
                     return session_id
             # The fuzzer may legitimately have changed the demo password (the contract's own
             # example carries it as passwordAuth): carry on with an account of our own.
             self.fallback_email = f"fuzz-{secrets.token_hex(6)}@example.com"
-            client.post("/account/register", json={"email": self.fallback_email, "password": FALLBACK_PASSWORD}, headers=headers)
+            client.post(
+                "/account/register", json={"email": self.fallback_email, "password": FALLBACK_PASSWORD}, headers=headers
+            )
         return session_id
 
     def set(self, case: Any, data: str, context: Any) -> None:

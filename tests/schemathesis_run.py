@@ -79,37 +79,63 @@ def run_schemathesis(
     }
     report = workdir / "report.json"
     command = [
-        str(SCHEMATHESIS), "--config-file", str(config), "--no-color", "run", str(registry.contract_path("websale")),
-        "--url", api_url,
-        "--checks", "all",
-        "--phases", "examples,coverage,fuzzing,stateful",
-        "--seed", str(seed),
-        "--generation-database", "none",
-        "--workers", "1",
-        "--max-examples", str(max_examples),
-        "--report", "junit,json",
-        "--report-dir", str(workdir / "report"),
-        "--report-json-path", str(report),
+        str(SCHEMATHESIS),
+        "--config-file",
+        str(config),
+        "--no-color",
+        "run",
+        str(registry.contract_path("websale")),
+        "--url",
+        api_url,
+        "--checks",
+        "all",
+        "--phases",
+        "examples,coverage,fuzzing,stateful",
+        "--seed",
+        str(seed),
+        "--generation-database",
+        "none",
+        "--workers",
+        "1",
+        "--max-examples",
+        str(max_examples),
+        "--report",
+        "junit,json",
+        "--report-dir",
+        str(workdir / "report"),
+        "--report-json-path",
+        str(report),
     ]
-    finished = subprocess.run(command, cwd=workdir, env=env, capture_output=True, text=True, timeout=timeout, check=False)
+    finished = subprocess.run(
+        command, cwd=workdir, env=env, capture_output=True, text=True, timeout=timeout, check=False
+    )
     return finished, json.loads(report.read_text(encoding="utf-8")) if report.exists() else {}
 
 
 def main() -> int:
     parser = argparse.ArgumentParser(description="Fuzz a running mock with Schemathesis: every check, every phase.")
     parser.add_argument("--base-url", default="http://127.0.0.1:8080", help="the mock's root URL (default %(default)s)")
-    parser.add_argument("--max-examples", type=int, default=180, help="per operation (default %(default)s: over 5,000 requests)")
+    parser.add_argument(
+        "--max-examples", type=int, default=180, help="per operation (default %(default)s: over 5,000 requests)"
+    )
     parser.add_argument("--seed", type=int, default=20261122)
     args = parser.parse_args()
     contract = registry.contract("websale")
     prepare_target(f"{args.base_url}/__mock")
     with tempfile.TemporaryDirectory() as workdir:
         finished, report = run_schemathesis(
-            contract, f"{args.base_url}{contract.base_path}", Path(workdir), max_examples=args.max_examples, seed=args.seed, timeout=None
+            contract,
+            f"{args.base_url}{contract.base_path}",
+            Path(workdir),
+            max_examples=args.max_examples,
+            seed=args.seed,
+            timeout=None,
         )
     print(finished.stdout[-3000:], finished.stderr[-3000:], sep="\n")
     cases = report.get("test_cases", {})
-    print(f"{cases.get('generated', 0)} requests, {cases.get('with_failures', '?')} with failures, {report.get('running_time', 0):.0f} s")
+    print(
+        f"{cases.get('generated', 0)} requests, {cases.get('with_failures', '?')} with failures, {report.get('running_time', 0):.0f} s"
+    )
     return finished.returncode
 
 

@@ -101,7 +101,13 @@ class MockProcess:
     """`python -m mock_server --workers N` in its own process group, as an operator would run it."""
 
     def __init__(
-        self, state: str, workers: int, log: Path, *, log_level: str = "info", extra: Sequence[str] = (),
+        self,
+        state: str,
+        workers: int,
+        log: Path,
+        *,
+        log_level: str = "info",
+        extra: Sequence[str] = (),
         contract: str = "websale",
     ) -> None:
         self.contract = contract
@@ -127,8 +133,20 @@ class MockProcess:
 
     def start(self, timeout: float = 90) -> None:
         command = [
-            sys.executable, "-m", "mock_server", "--contract", self.contract, "--port", str(self.port),
-            "--state", self.state, "--workers", str(self.workers), "--log-level", self.log_level, *self.extra,
+            sys.executable,
+            "-m",
+            "mock_server",
+            "--contract",
+            self.contract,
+            "--port",
+            str(self.port),
+            "--state",
+            self.state,
+            "--workers",
+            str(self.workers),
+            "--log-level",
+            self.log_level,
+            *self.extra,
         ]
         with self.log.open("ab") as log:
             # A new session makes the server and its workers one process group, so the test can
@@ -140,7 +158,9 @@ class MockProcess:
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
-                raise RuntimeError(f"the mock exited with {self.process.returncode}:\n{self.log.read_text(errors='replace')}")
+                raise RuntimeError(
+                    f"the mock exited with {self.process.returncode}:\n{self.log.read_text(errors='replace')}"
+                )
             # Every worker must be up, not just the first, so requests really spread over them.
             if self.log.read_text(errors="replace").count("Application startup complete.") - started >= self.workers:
                 try:

@@ -138,9 +138,7 @@ def test_addresses_orders_and_accounts_match_the_contract(data: FixtureData) -> 
         for address in acc["addresses"]:
             validate("Address", address)
             # What a client may send back must be accepted as input as well.
-            validate(
-                "AddressInput", {k: v for k, v in address.items() if k not in ("id", "isMain") and v != ""}
-            )
+            validate("AddressInput", {k: v for k, v in address.items() if k not in ("id", "isMain") and v != ""})
         for order in acc["orders"]:
             validate("Order", order)
         for entry in acc["backInStock"]:

@@ -49,9 +49,15 @@ class RichProgress:
         )
 
         self.console = Console(file=stream)
-        self.progress = Progress(TextColumn("{task.description:<10}"), BarColumn(), MofNCompleteColumn(),
-                                 TimeElapsedColumn(), TextColumn("{task.fields[latest]}"), console=self.console,
-                                 transient=False)
+        self.progress = Progress(
+            TextColumn("{task.description:<10}"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            TimeElapsedColumn(),
+            TextColumn("{task.fields[latest]}"),
+            console=self.console,
+            transient=False,
+        )
         self.task: TaskID | None = None
 
     def phase_started(self, phase: str, items: Sequence[str]) -> None:
@@ -91,18 +97,25 @@ def _pct(pair: tuple[int, int]) -> str:
 
 def summary(result: RunResult, *, limit: int = 20) -> str:
     """The closing summary: outcomes, both coverage percentages, failures, and gaps."""
-    lines = [(f"storefront-kit check --contract {result.contract} {result.base_url}  seed {result.seed}  "
-              f"phases {'+'.join(result.phases)}  {result.duration:.1f}s  {result.requests} kit requests")]
+    lines = [
+        (
+            f"storefront-kit check --contract {result.contract} {result.base_url}  seed {result.seed}  "
+            f"phases {'+'.join(result.phases)}  {result.duration:.1f}s  {result.requests} kit requests"
+        )
+    ]
     if result.scenarios:
         counts = {outcome: sum(1 for s in result.scenarios if s.outcome is outcome) for outcome in Outcome}
-        lines.append(f"Scenarios: {counts[Outcome.PASSED]} passed, {counts[Outcome.FAILED]} failed, "
-                     f"{counts[Outcome.NOT_COVERED]} not covered")
+        lines.append(
+            f"Scenarios: {counts[Outcome.PASSED]} passed, {counts[Outcome.FAILED]} failed, "
+            f"{counts[Outcome.NOT_COVERED]} not covered"
+        )
     if result.fuzz:
         cases = sum(item.cases for item in result.fuzz)
         failed = sum(1 for item in result.fuzz if item.outcome is Outcome.FAILED)
         lines.append(f"Fuzz: {_count(len(result.fuzz), 'operation')}, {_count(cases, 'case')}, {failed} failed")
-    lines.append(f"Coverage: operations {_pct(result.operations_covered)}, "
-                 f"documented error codes {_pct(result.codes_covered)}")
+    lines.append(
+        f"Coverage: operations {_pct(result.operations_covered)}, documented error codes {_pct(result.codes_covered)}"
+    )
     failures = result.failures
     if failures:
         lines.append(f"Failures ({len(failures)}):")

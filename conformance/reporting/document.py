@@ -56,9 +56,15 @@ def _md_cell(text: str) -> str:
 def _markdown(result: RunResult) -> str:
     out = ["# Storefront contract conformance report", ""]
     out += ["| | |", "|---|---|"] + [f"| {key} | {_md_cell(value)} |" for key, value in _headline(result)]
-    out += ["", "## Coverage matrix", "",
-            "Each documented error code of each operation: OK passed, FAIL failed, -- not covered.", "",
-            "| Operation | Success path | Error codes |", "|---|---|---|"]
+    out += [
+        "",
+        "## Coverage matrix",
+        "",
+        "Each documented error code of each operation: OK passed, FAIL failed, -- not covered.",
+        "",
+        "| Operation | Success path | Error codes |",
+        "|---|---|---|",
+    ]
     for op in result.operations.values():
         cells = [cell for cell in result.cells.values() if cell.operation_id == op.operation_id]
         codes = " ".join(f"{_SYMBOL[cell.outcome]}&nbsp;{cell.status}&nbsp;{cell.code}" for cell in cells)
@@ -66,11 +72,19 @@ def _markdown(result: RunResult) -> str:
     gaps = [cell for cell in result.cells.values() if cell.outcome is not Outcome.PASSED]
     gaps_ops = [op for op in result.operations.values() if op.outcome is Outcome.NOT_COVERED]
     if gaps or gaps_ops:
-        out += ["", "### Not passed, with the reason", "", "| Operation | Code | Result | Reason |",
-                "|---|---|---|---|"]
+        out += [
+            "",
+            "### Not passed, with the reason",
+            "",
+            "| Operation | Code | Result | Reason |",
+            "|---|---|---|---|",
+        ]
         out += [f"| `{op.operation_id}` | (success path) | not covered | {_md_cell(op.reason)} |" for op in gaps_ops]
-        out += [f"| `{cell.operation_id}` | {cell.status} `{cell.code}` ({cell.origin}) | {cell.outcome} | "
-                f"{_md_cell(cell.reason)} |" for cell in gaps]
+        out += [
+            f"| `{cell.operation_id}` | {cell.status} `{cell.code}` ({cell.origin}) | {cell.outcome} | "
+            f"{_md_cell(cell.reason)} |"
+            for cell in gaps
+        ]
     out += ["", f"## Failures ({len(result.failures)})", ""]
     if not result.failures:
         out.append("None.")
@@ -84,12 +98,16 @@ def _markdown(result: RunResult) -> str:
         for item in result.scenarios:
             detail = item.reason or (item.failures[0].rule if item.failures else "") or item.description
             notes = "; ".join(item.notes)
-            out.append(f"| `{item.name}` | {_SYMBOL[item.outcome]} {item.outcome} | {item.duration:.2f}s | "
-                       f"{_md_cell(detail)}{_md_cell(' — ' + notes) if notes else ''} |")
+            out.append(
+                f"| `{item.name}` | {_SYMBOL[item.outcome]} {item.outcome} | {item.duration:.2f}s | "
+                f"{_md_cell(detail)}{_md_cell(' — ' + notes) if notes else ''} |"
+            )
     if result.fuzz:
         out += ["", "## Fuzz phase (Schemathesis)", "", "| Operation | Result | Cases | 2xx |", "|---|---|---|---|"]
-        out += [f"| `{item.operation_id}` | {_SYMBOL[item.outcome]} {item.outcome} | {item.cases} | {item.successes} |"
-                for item in result.fuzz]
+        out += [
+            f"| `{item.operation_id}` | {_SYMBOL[item.outcome]} {item.outcome} | {item.cases} | {item.successes} |"
+            for item in result.fuzz
+        ]
     if result.notes:
         out += ["", "## Notes", ""] + [f"- {_md_cell(note)}" for note in result.notes]
     return "\n".join(out) + "\n"
@@ -108,19 +126,32 @@ def _cls(outcome: Outcome) -> str:
 
 def _html(result: RunResult) -> str:
     e = html.escape
-    out = ["<!doctype html><html><head><meta charset='utf-8'><title>Storefront contract conformance report</title>",
-           f"<style>{_CSS}</style></head><body><h1>Storefront contract conformance report</h1><table>"]
+    out = [
+        "<!doctype html><html><head><meta charset='utf-8'><title>Storefront contract conformance report</title>",
+        f"<style>{_CSS}</style></head><body><h1>Storefront contract conformance report</h1><table>",
+    ]
     out += [f"<tr><th>{e(key)}</th><td>{e(value)}</td></tr>" for key, value in _headline(result)]
-    out.append("</table><h2>Coverage matrix</h2><p>Rows are operations, columns are error codes; a cell is "
-               "OK passed, FAIL failed or -- not covered (hover for the reason); grey cells are codes the operation does "
-               "not document.</p>")
-    codes = sorted({cell.code for cell in result.cells.values()},
-                   key=lambda code: (min(c.status for c in result.cells.values() if c.code == code), code))
-    out.append("<table><tr><th>Operation</th><th>Success path</th>"
-               + "".join(f"<th class='code'>{e(code)}</th>" for code in codes) + "</tr>")
+    out.append(
+        "</table><h2>Coverage matrix</h2><p>Rows are operations, columns are error codes; a cell is "
+        "OK passed, FAIL failed or -- not covered (hover for the reason); grey cells are codes the operation does "
+        "not document.</p>"
+    )
+    codes = sorted(
+        {cell.code for cell in result.cells.values()},
+        key=lambda code: (min(c.status for c in result.cells.values() if c.code == code), code),
+    )
+    out.append(
+        "<table><tr><th>Operation</th><th>Success path</th>"
+        + "".join(f"<th class='code'>{e(code)}</th>" for code in codes)
+        + "</tr>"
+    )
     for op in result.operations.values():
-        row = [(f"<tr><td><code>{e(op.operation_id)}</code></td>"
-                f"<td class='{_cls(op.outcome)}' title='{e(op.reason)}'>{e(op.outcome.value)}</td>")]
+        row = [
+            (
+                f"<tr><td><code>{e(op.operation_id)}</code></td>"
+                f"<td class='{_cls(op.outcome)}' title='{e(op.reason)}'>{e(op.outcome.value)}</td>"
+            )
+        ]
         for code in codes:
             cell = result.cells.get((op.operation_id, code))
             if cell is None:
@@ -132,10 +163,15 @@ def _html(result: RunResult) -> str:
     out.append("</table>")
     gaps = [cell for cell in result.cells.values() if cell.outcome is not Outcome.PASSED]
     if gaps:
-        out.append("<h3>Not passed, with the reason</h3><table><tr><th>Operation</th><th>Code</th><th>Result</th>"
-                   "<th>Reason</th></tr>")
-        out += [f"<tr><td><code>{e(c.operation_id)}</code></td><td>{c.status} {e(c.code)} ({e(c.origin)})</td>"
-                f"<td class='{_cls(c.outcome)}'>{e(c.outcome.value)}</td><td>{e(c.reason)}</td></tr>" for c in gaps]
+        out.append(
+            "<h3>Not passed, with the reason</h3><table><tr><th>Operation</th><th>Code</th><th>Result</th>"
+            "<th>Reason</th></tr>"
+        )
+        out += [
+            f"<tr><td><code>{e(c.operation_id)}</code></td><td>{c.status} {e(c.code)} ({e(c.origin)})</td>"
+            f"<td class='{_cls(c.outcome)}'>{e(c.outcome.value)}</td><td>{e(c.reason)}</td></tr>"
+            for c in gaps
+        ]
         out.append("</table>")
     out.append(f"<h2>Failures ({len(result.failures)})</h2>")
     for number, failure in enumerate(result.failures, 1):
@@ -146,15 +182,22 @@ def _html(result: RunResult) -> str:
         out.append("<h2>Scenarios</h2><table><tr><th>Scenario</th><th>Result</th><th>Time</th><th>Details</th></tr>")
         for item in result.scenarios:
             detail = item.reason or (item.failures[0].rule if item.failures else "") or item.description
-            out.append(f"<tr><td><code>{e(item.name)}</code></td><td class='{_cls(item.outcome)}'>"
-                       f"{e(item.outcome.value)}</td><td>{item.duration:.2f}s</td>"
-                       f"<td>{e(detail)}{'<br>' + e('; '.join(item.notes)) if item.notes else ''}</td></tr>")
+            out.append(
+                f"<tr><td><code>{e(item.name)}</code></td><td class='{_cls(item.outcome)}'>"
+                f"{e(item.outcome.value)}</td><td>{item.duration:.2f}s</td>"
+                f"<td>{e(detail)}{'<br>' + e('; '.join(item.notes)) if item.notes else ''}</td></tr>"
+            )
         out.append("</table>")
     if result.fuzz:
-        out.append("<h2>Fuzz phase (Schemathesis)</h2><table><tr><th>Operation</th><th>Result</th><th>Cases</th>"
-                   "<th>2xx</th></tr>")
-        out += [f"<tr><td><code>{e(i.operation_id)}</code></td><td class='{_cls(i.outcome)}'>{e(i.outcome.value)}"
-                f"</td><td>{i.cases}</td><td>{i.successes}</td></tr>" for i in result.fuzz]
+        out.append(
+            "<h2>Fuzz phase (Schemathesis)</h2><table><tr><th>Operation</th><th>Result</th><th>Cases</th>"
+            "<th>2xx</th></tr>"
+        )
+        out += [
+            f"<tr><td><code>{e(i.operation_id)}</code></td><td class='{_cls(i.outcome)}'>{e(i.outcome.value)}"
+            f"</td><td>{i.cases}</td><td>{i.successes}</td></tr>"
+            for i in result.fuzz
+        ]
         out.append("</table>")
     if result.notes:
         out.append("<h2>Notes</h2><ul>" + "".join(f"<li>{e(note)}</li>" for note in result.notes) + "</ul>")

@@ -17,13 +17,22 @@ def _failure_text(failures: list[Failure]) -> str:
     return "\n\n".join(parts)
 
 
-def _case(suite: ET.Element, name: str, classname: str, seconds: float, outcome: Outcome, reason: str,
-          failures: list[Failure], notes: list[str]) -> None:
+def _case(
+    suite: ET.Element,
+    name: str,
+    classname: str,
+    seconds: float,
+    outcome: Outcome,
+    reason: str,
+    failures: list[Failure],
+    notes: list[str],
+) -> None:
     case = ET.SubElement(suite, "testcase", name=name, classname=classname, time=f"{seconds:.3f}")
     if outcome is Outcome.FAILED:
         first = failures[0]
-        element = ET.SubElement(case, "failure", message=f"[{first.rule}] {first.message.splitlines()[0][:500]}",
-                                type=first.rule)
+        element = ET.SubElement(
+            case, "failure", message=f"[{first.rule}] {first.message.splitlines()[0][:500]}", type=first.rule
+        )
         element.text = _failure_text(failures)
     elif outcome is Outcome.NOT_COVERED:
         ET.SubElement(case, "skipped", message=f"not covered: {reason}")
@@ -37,22 +46,39 @@ def write_junit(result: RunResult, path: str | Path) -> None:
     if result.scenarios:
         suite = ET.SubElement(root, "testsuite", name="conformance.scenarios")
         for item in result.scenarios:
-            _case(suite, item.name, f"conformance.scenarios.{item.area}", item.duration, item.outcome, item.reason,
-                  item.failures, item.notes)
+            _case(
+                suite,
+                item.name,
+                f"conformance.scenarios.{item.area}",
+                item.duration,
+                item.outcome,
+                item.reason,
+                item.failures,
+                item.notes,
+            )
         _count(suite)
     if result.fuzz:
         suite = ET.SubElement(root, "testsuite", name="conformance.fuzz")
         for fuzzed in result.fuzz:
-            _case(suite, fuzzed.operation_id, "conformance.fuzz", fuzzed.duration, fuzzed.outcome, fuzzed.reason,
-                  fuzzed.failures, [f"{fuzzed.cases} generated cases"])
+            _case(
+                suite,
+                fuzzed.operation_id,
+                "conformance.fuzz",
+                fuzzed.duration,
+                fuzzed.outcome,
+                fuzzed.reason,
+                fuzzed.failures,
+                [f"{fuzzed.cases} generated cases"],
+            )
         _count(suite)
     if result.unreachable:
         suite = ET.SubElement(root, "testsuite", name="conformance.target")
         case = ET.SubElement(suite, "testcase", name="target reachable", classname="conformance.target")
         ET.SubElement(case, "error", message=result.unreachable, type="TargetUnreachable").text = result.unreachable
         _count(suite)
-    totals = {key: sum(int(suite.get(key, "0")) for suite in root) for key in ("tests", "failures", "errors",
-                                                                             "skipped")}
+    totals = {
+        key: sum(int(suite.get(key, "0")) for suite in root) for key in ("tests", "failures", "errors", "skipped")
+    }
     for key, value in totals.items():
         root.set(key, str(value))
     root.set("time", f"{result.duration:.3f}")

@@ -21,6 +21,7 @@ if TYPE_CHECKING:
 
 Covers = Mapping[str, tuple[str, ...]] | Callable[[Contract], Mapping[str, tuple[str, ...]]]
 
+
 @dataclass(frozen=True, slots=True)
 class Scenario:
     name: str

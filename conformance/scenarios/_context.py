@@ -127,7 +127,9 @@ class ScenarioContext:
             failure = Failure(
                 "documented_success",
                 f"{operation_id}: {cause} must succeed; it answered HTTP {exchange.status}{code}",
-                operation_id=operation_id, code=exchange.error_code, exchanges=[exchange],
+                operation_id=operation_id,
+                code=exchange.error_code,
+                exchanges=[exchange],
             )
             self.result.record_operation(operation_id, Outcome.FAILED, failure.message)
             raise failure
@@ -145,28 +147,38 @@ class ScenarioContext:
         self.check_error(operation_id, code, cause, exchange, rule=rule)
         return exchange
 
-    def check_error(self, operation_id: str, code: str, cause: str, exchange: Exchange, *,
-                    rule: str = DEFAULT_RULE) -> None:
+    def check_error(
+        self, operation_id: str, code: str, cause: str, exchange: Exchange, *, rule: str = DEFAULT_RULE
+    ) -> None:
         expected = self.contract.catalog[code].status
         try:
             if exchange.status < 400:
                 raise Failure(
                     rule,
                     f"{operation_id}: {cause} must answer HTTP {expected} {code}; it answered HTTP {exchange.status}",
-                    operation_id=operation_id, code=code, exchanges=[exchange],
+                    operation_id=operation_id,
+                    code=code,
+                    exchanges=[exchange],
                 )
             try:
                 check_response(self.contract, operation_id, exchange, self.checks)
             except Failure as broken:
                 # A generic rule broke; the scenario knows what the cause should have answered.
-                raise Failure(broken.rule, with_expectation(broken.message, f"expected HTTP {expected} {code} ({cause})"),
-                              operation_id=operation_id, code=code, exchanges=broken.exchanges) from None
+                raise Failure(
+                    broken.rule,
+                    with_expectation(broken.message, f"expected HTTP {expected} {code} ({cause})"),
+                    operation_id=operation_id,
+                    code=code,
+                    exchanges=broken.exchanges,
+                ) from None
             if code not in exchange.error_codes:
                 raise Failure(
                     rule,
                     f"{operation_id}: {cause} must answer HTTP {expected} {code}; it answered "
                     f"HTTP {exchange.status} {exchange.named_codes() or 'with no documented code'}",
-                    operation_id=operation_id, code=code, exchanges=[exchange],
+                    operation_id=operation_id,
+                    code=code,
+                    exchanges=[exchange],
                 )
         except Failure as failure:
             self.result.record_cell(operation_id, code, Outcome.FAILED, self.name, failure.message)
@@ -178,8 +190,9 @@ class ScenarioContext:
         code = schema_code(self.contract, operation_id, body)
         return self.error(operation_id, code, cause, body=body, **kwargs)
 
-    def expect(self, condition: bool, rule: str, message: str, *exchanges: Exchange,
-               operation_id: str | None = None) -> None:
+    def expect(
+        self, condition: bool, rule: str, message: str, *exchanges: Exchange, operation_id: str | None = None
+    ) -> None:
         """A state rule: raise a `Failure` naming `rule` when `condition` is false."""
         if not condition:
             shown = exchanges or tuple(self.recent)
@@ -192,16 +205,20 @@ class ScenarioContext:
 
     def require_mailbox(self) -> None:
         if not self.mailbox.available:
-            raise NotCovered("the target file declares no mailbox (mailbox.type: none), so opt-in tokens "
-                             "cannot be read")
+            raise NotCovered(
+                "the target file declares no mailbox (mailbox.type: none), so opt-in tokens cannot be read"
+            )
 
     def mail_token(self, to: str, kind: str, *, cause: str) -> str:
         """The token of the next e-mail of `kind` to `to`; a missing e-mail is a failure."""
         self.require_mailbox()
         message = self.mailbox.wait_for(to, kind, self._seen_messages)
         if message is None:
-            raise Failure("opt_in_email_sent", f"{cause}, but no {kind} e-mail to {to} arrived within "
-                          f"{self.target.mailbox.wait_seconds:g}s", exchanges=tuple(self.recent))
+            raise Failure(
+                "opt_in_email_sent",
+                f"{cause}, but no {kind} e-mail to {to} arrived within {self.target.mailbox.wait_seconds:g}s",
+                exchanges=tuple(self.recent),
+            )
         self._seen_messages.add(message.id)
         if not message.token:
             raise Failure("opt_in_email_sent", f"the {kind} e-mail to {to} carries no token")
@@ -219,6 +236,7 @@ class ScenarioContext:
 
     def cleanup(self) -> None:
         """Remove what the scenario created on the target (best effort); the vendor's context knows how."""
+
 
 def with_expectation(message: str, expectation: str) -> str:
     """`message` with `expectation` after its first clause: `X answered ...; expected ...; the rest`."""
@@ -251,8 +269,15 @@ def schema_code(contract: Contract, operation_id: str, body: Any) -> str:
         missing = None
         if error.validator == "required" and isinstance(error.instance, dict):
             missing = next((name for name in error.validator_value if name not in error.instance), None)
-        codes.add(contract.code_for_schema_failure(schema, list(error.absolute_schema_path), str(error.validator), missing,
-                                                   contract.operation(operation_id)))
+        codes.add(
+            contract.code_for_schema_failure(
+                schema,
+                list(error.absolute_schema_path),
+                str(error.validator),
+                missing,
+                contract.operation(operation_id),
+            )
+        )
     if len(codes) != 1:
         raise ValueError(f"{operation_id}: body {body!r} does not break exactly one kind of schema rule")
     return codes.pop()
@@ -276,4 +301,3 @@ def example_request(contract: Contract, operation_id: str) -> tuple[Any, dict[st
             schema = parameter["schema"]
             query[parameter["name"]] = parameter.get("example", schema.get("example", schema.get("default", "1")))
     return body, query
-

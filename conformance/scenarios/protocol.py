@@ -48,15 +48,22 @@ def _body_media_type(contract: Contract, op: Operation) -> str | None:
 # not expand or follow, for formats that can carry them.
 _BROKEN = {
     JSON.media_type: ((b'{"broken": ', "a body that is not valid JSON"), (b" \t\r\n", "a body of whitespace alone")),
-    XML.media_type: ((b"<ResultSet><unclosed>", "a body that is not well-formed XML"),
-                     (b" \t\r\n", "a body of whitespace alone")),
+    XML.media_type: (
+        (b"<ResultSet><unclosed>", "a body that is not well-formed XML"),
+        (b" \t\r\n", "a body of whitespace alone"),
+    ),
 }
 _LAUGHS = b"".join(b'<!ENTITY lol%d "%s">' % (n, (b"&lol%d;" % (n - 1)) * 10 if n else b"lol") for n in range(10))
 _HOSTILE = {
     XML.media_type: (
-        (b'<?xml version="1.0"?><!DOCTYPE r [' + _LAUGHS + b']><r>&lol9;</r>', "an entity expansion bomb (billion laughs)"),
-        (b'<?xml version="1.0"?><!DOCTYPE r [<!ENTITY e SYSTEM "file:///etc/passwd">]><r>&e;</r>',
-         "an external entity naming a local file"),
+        (
+            b'<?xml version="1.0"?><!DOCTYPE r [' + _LAUGHS + b"]><r>&lol9;</r>",
+            "an entity expansion bomb (billion laughs)",
+        ),
+        (
+            b'<?xml version="1.0"?><!DOCTYPE r [<!ENTITY e SYSTEM "file:///etc/passwd">]><r>&e;</r>',
+            "an external entity naming a local file",
+        ),
         (b"<r>" * 200 + b"</r>" * 200, "elements nested 200 deep"),
     ),
 }
@@ -74,8 +81,11 @@ def _failure_cases(contract: Contract, failure: str, samples: Mapping[str, Any])
 
 
 def _credential_codes(contract: Contract) -> dict[str, tuple[str, ...]]:
-    return {op.operation_id: (code,) for op in contract.operations.values()
-            if (code := contract.unauthenticated_code(op)) and code in op.error_codes}
+    return {
+        op.operation_id: (code,)
+        for op in contract.operations.values()
+        if (code := contract.unauthenticated_code(op)) and code in op.error_codes
+    }
 
 
 def _storage_codes(contract: Contract) -> dict[str, tuple[str, ...]]:
@@ -105,10 +115,22 @@ def missing_or_unknown_credential(ctx: ScenarioContext) -> None:
             continue
         request = _without(ctx.valid_request(op.operation_id), "credential")
         if op.secured:
-            ctx.error(op.operation_id, code, "a request without its credential", rule="credential_enforced",
-                      credential=None, **request)
-        ctx.error(op.operation_id, code, "a credential the backend never issued", rule="credential_enforced",
-                  credential=unknown, **request)
+            ctx.error(
+                op.operation_id,
+                code,
+                "a request without its credential",
+                rule="credential_enforced",
+                credential=None,
+                **request,
+            )
+        ctx.error(
+            op.operation_id,
+            code,
+            "a credential the backend never issued",
+            rule="credential_enforced",
+            credential=unknown,
+            **request,
+        )
 
 
 def _send_samples(ctx: ScenarioContext, failure: str, samples: Mapping[str, Any], rule: str) -> None:
@@ -147,8 +169,12 @@ def missing_query_parameters(ctx: ScenarioContext) -> None:
         request = ctx.valid_request(op.operation_id)
         for name in query:
             rest = {key: value for key, value in request["query"].items() if key != name}
-            ctx.error(op.operation_id, code, f"a request without the required parameter {name!r}",
-                      **{**request, "query": rest})
+            ctx.error(
+                op.operation_id,
+                code,
+                f"a request without the required parameter {name!r}",
+                **{**request, "query": rest},
+            )
 
 
 _PARAMETER_PLACES = ("path", "query", "cookie")
@@ -173,8 +199,13 @@ def _with_parameter(request: dict[str, Any], place: str, name: str, value: str) 
     return {**request, place: {**request.get(place, {}), name: value}}
 
 
-@scenario(covers=lambda contract: {op: codes for op, codes in _with_failure(contract, "badRequest").items()
-                                   if any(case[0] == op for case in _broken_parameter_values(contract))})
+@scenario(
+    covers=lambda contract: {
+        op: codes
+        for op, codes in _with_failure(contract, "badRequest").items()
+        if any(case[0] == op for case in _broken_parameter_values(contract))
+    }
+)
 def invalid_parameters(ctx: ScenarioContext) -> None:
     """A path, query or cookie parameter that breaks its schema (pattern, length) answers the bad-request code."""
     for operation_id, place, name, value in _broken_parameter_values(ctx.contract):
@@ -182,8 +213,12 @@ def invalid_parameters(ctx: ScenarioContext) -> None:
         code = ctx.contract.generic_code("badRequest", op)
         if operation_id not in ctx.selected or code not in op.error_codes:
             continue
-        ctx.error(operation_id, code, f"the {place} parameter {name} as {value[:20]!r}, which breaks its schema",
-                  **_with_parameter(ctx.valid_request(operation_id), place, name, value))
+        ctx.error(
+            operation_id,
+            code,
+            f"the {place} parameter {name} as {value[:20]!r}, which breaks its schema",
+            **_with_parameter(ctx.valid_request(operation_id), place, name, value),
+        )
 
 
 @scenario(covers=lambda contract: _with_failure(contract, "unsupportedMediaType"))
@@ -196,7 +231,9 @@ def unsupported_media_type(ctx: ScenarioContext) -> None:
         request = ctx.valid_request(op.operation_id)
         body = request.pop("body", request.pop("form", {}))
         raw = json.dumps(body).encode() if _json_body(ctx.contract, op) or "form" in request else str(body).encode()
-        ctx.error(op.operation_id, code, "a body sent as text/plain", raw_body=raw, content_type="text/plain", **request)
+        ctx.error(
+            op.operation_id, code, "a body sent as text/plain", raw_body=raw, content_type="text/plain", **request
+        )
 
 
 @scenario(covers=lambda contract: _with_failure(contract, "bodyTooLarge"))
@@ -208,8 +245,12 @@ def payload_too_large(ctx: ScenarioContext) -> None:
         schema = ctx.contract.request_body_schema(op.operation_id) or {}
         if _json_body(ctx.contract, op) and isinstance(body, dict) and schema.get("additionalProperties") is False:
             # Refused for its unknown property, never for its size.
-            ctx.invalid(op.operation_id, {**body, _PADDING: "x" * within}, f"a {within}-byte body (within maxBodyBytes)",
-                        **_without(ctx.valid_request(op.operation_id), "body"))
+            ctx.invalid(
+                op.operation_id,
+                {**body, _PADDING: "x" * within},
+                f"a {within}-byte body (within maxBodyBytes)",
+                **_without(ctx.valid_request(op.operation_id), "body"),
+            )
             break
     size = ctx.target.oversized_body_bytes
     payload = b'{"padding": "' + b"x" * size + b'"}'
@@ -219,13 +260,23 @@ def payload_too_large(ctx: ScenarioContext) -> None:
             continue
         request = _without(ctx.valid_request(op.operation_id), "body", "form")
         try:
-            ctx.error(op.operation_id, code, f"a {len(payload)}-byte body",
-                      raw_body=payload, content_type="application/json", **request)
+            ctx.error(
+                op.operation_id,
+                code,
+                f"a {len(payload)}-byte body",
+                raw_body=payload,
+                content_type="application/json",
+                **request,
+            )
         except TargetUnreachable as exc:
             ctx.valid_request(op.operation_id)  # still up? then dropping the connection was the answer
-            raise Failure("payload_too_large_answered", f"{op.operation_id} dropped the connection on a "
-                          f"{len(payload)}-byte body instead of answering 413 {code} ({exc})",
-                          operation_id=op.operation_id, code=code) from None
+            raise Failure(
+                "payload_too_large_answered",
+                f"{op.operation_id} dropped the connection on a "
+                f"{len(payload)}-byte body instead of answering 413 {code} ({exc})",
+                operation_id=op.operation_id,
+                code=code,
+            ) from None
 
 
 def _mutations(schema: Mapping[str, Any], body: Any, path: tuple[str, ...] = ()) -> Iterator[tuple[str, Any]]:
@@ -280,8 +331,12 @@ def schema_cases(contract: Contract) -> Iterator[tuple[str, str, Any, str]]:
     for op in contract.operations.values():
         schema = contract.request_body_schema(op.operation_id)
         body, _ = example_request(contract, op.operation_id)
-        if (schema is None or not _body_media_type(contract, op) or not isinstance(body, dict)
-                or not op.codes_by_status.get(400)):
+        if (
+            schema is None
+            or not _body_media_type(contract, op)
+            or not isinstance(body, dict)
+            or not op.codes_by_status.get(400)
+        ):
             continue
         for cause, broken in _mutations(schema, body):
             try:
@@ -319,5 +374,10 @@ def storage_unavailable(ctx: ScenarioContext) -> None:
             continue
         request = ctx.valid_request(op.operation_id)
         for code in codes:
-            ctx.error(op.operation_id, code, f"the storage outage {code} (forced with {header})",
-                      rule="storage_outage_answered", **{**request, "headers": {header: code}})
+            ctx.error(
+                op.operation_id,
+                code,
+                f"the storage outage {code} (forced with {header})",
+                rule="storage_outage_answered",
+                **{**request, "headers": {header: code}},
+            )

@@ -38,7 +38,8 @@ read = context.metadata.version
 
 # A change sends the version it is based on; the server counts it up.
 changed = update_own_session_context.sync_detailed(
-    tenant, client=storefront, body=SessionContextPatch(metadata=VersionCheck(version=read), currency="CHF"))
+    tenant, client=storefront, body=SessionContextPatch(metadata=VersionCheck(version=read), currency="CHF")
+)
 assert changed.status_code == 204, (changed.status_code, changed.content)
 context = get_own_session_context.sync(tenant, client=storefront)
 assert isinstance(context, SessionContext), context
@@ -46,15 +47,17 @@ assert context.currency == "CHF" and context.metadata.version == read + 1, conte
 
 # The version read before that change is stale now: 409, and nothing changes.
 stale = update_own_session_context.sync_detailed(
-    tenant, client=storefront, body=SessionContextPatch(metadata=VersionCheck(version=read), currency="USD"))
+    tenant, client=storefront, body=SessionContextPatch(metadata=VersionCheck(version=read), currency="USD")
+)
 assert stale.status_code == 409, (stale.status_code, stale.content)
 assert isinstance(stale.parsed, ErrorMessage) and stale.parsed.message == "Optimistic locking failed", stale.parsed
 context = get_own_session_context.sync(tenant, client=storefront)
 assert isinstance(context, SessionContext) and context.currency == "CHF", context
 
 # The customer login keeps the session and sets the customer with the country it ships to.
-login = customer_login.sync(tenant, client=storefront,
-                            body=CustomerCredentials(email="demo@example.com", password="Demo-Password-1"))
+login = customer_login.sync(
+    tenant, client=storefront, body=CustomerCredentials(email="demo@example.com", password="Demo-Password-1")
+)
 assert isinstance(login, CustomerToken) and login.session_id == anonymous.session_id, login
 customer = AuthenticatedClient(base_url=base_url, token=login.access_token)
 context = get_own_session_context.sync(tenant, client=customer)
@@ -62,10 +65,13 @@ assert isinstance(context, SessionContext) and context.session_id == anonymous.s
 assert context.customer_id and context.target_location == "AT", context
 
 # A wrong password is the service's 401 (ErrorMessage), not the gateway's token fault.
-wrong = customer_login.sync_detailed(tenant, client=storefront,
-                                     body=CustomerCredentials(email="demo@example.com", password="not-the-password-1"))
+wrong = customer_login.sync_detailed(
+    tenant, client=storefront, body=CustomerCredentials(email="demo@example.com", password="not-the-password-1")
+)
 assert wrong.status_code == 401, (wrong.status_code, wrong.content)
 assert isinstance(wrong.parsed, ErrorMessage) and wrong.parsed.code == 401, wrong.parsed
 
-print("emporix flow: anonymous session, its context, a versioned change, a stale version refused with 409,"
-      " customer login and a refused password as documented")
+print(
+    "emporix flow: anonymous session, its context, a versioned change, a stale version refused with 409,"
+    " customer login and a refused password as documented"
+)

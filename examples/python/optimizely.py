@@ -28,9 +28,15 @@ base_url = os.environ.get("MOCK_URL", "http://127.0.0.1:8080")
 # The token endpoint takes the client in HTTP Basic and the grant as a form body.
 identity = AuthenticatedClient(base_url=base_url, prefix="Basic", token=base64.b64encode(b"isc:any-secret").decode())
 
-token = request_token.sync(client=identity, body=TokenRequest(
-    grant_type=TokenRequestGrantType.PASSWORD, username="demo", password="Demo-Password-1",
-    scope="iscapi offline_access"))
+token = request_token.sync(
+    client=identity,
+    body=TokenRequest(
+        grant_type=TokenRequestGrantType.PASSWORD,
+        username="demo",
+        password="Demo-Password-1",
+        scope="iscapi offline_access",
+    ),
+)
 assert isinstance(token, TokenResponse) and token.scope == "iscapi offline_access" and token.refresh_token, token
 # The session travels in the bearer token of every later call.
 storefront = AuthenticatedClient(base_url=base_url, token=token.access_token)
@@ -56,8 +62,10 @@ session = get_current_session.sync(client=storefront)
 assert isinstance(session, Session) and session.user_name == "demo", session
 
 # A wrong password at the token endpoint: the RFC 6749 body, its `error` parsed into the enum.
-refused = request_token.sync_detailed(client=identity, body=TokenRequest(
-    grant_type=TokenRequestGrantType.PASSWORD, username="demo", password="not-the-password-1"))
+refused = request_token.sync_detailed(
+    client=identity,
+    body=TokenRequest(grant_type=TokenRequestGrantType.PASSWORD, username="demo", password="not-the-password-1"),
+)
 assert refused.status_code == 400, (refused.status_code, refused.content)
 assert isinstance(refused.parsed, OAuthError) and refused.parsed.error is OAuthErrorError.INVALID_GRANT, refused.parsed
 
@@ -68,5 +76,7 @@ after = get_current_session.sync_detailed(client=storefront)
 assert after.status_code == 401 and isinstance(after.parsed, ErrorMessage), (after.status_code, after.content)
 assert after.parsed.message == "Authorization has been denied for this request.", after.parsed
 
-print("optimizely flow: token, sign-in, current session, refused passwords at sign-in and token endpoint"
-      " and sign-out as documented")
+print(
+    "optimizely flow: token, sign-in, current session, refused passwords at sign-in and token endpoint"
+    " and sign-out as documented"
+)

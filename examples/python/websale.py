@@ -22,7 +22,9 @@ assert session is not None, "session/create answered no session"
 # The session travels in the typed x_session argument of every later call.
 sid = session.id
 
-logged_in = login.sync(client=client, x_session=sid, body=LoginRequest(id="demo@example.com", password="Demo-Password-1"))
+logged_in = login.sync(
+    client=client, x_session=sid, body=LoginRequest(id="demo@example.com", password="Demo-Password-1")
+)
 assert isinstance(logged_in, LoginSuccess) and logged_in.logged_in, logged_in
 
 state = get_account.sync(client=client, x_session=sid)
@@ -33,10 +35,14 @@ assert book is not None and book.addresses, book
 # What a form loads it can send back: unset fields read as null, and null is accepted on write.
 read = book.addresses[0].to_dict()
 fields = AddressInput.from_dict({name: value for name, value in read.items() if name not in ("id", "isMain")})
-written = update_address.sync_detailed(client=client, x_session=sid, body=AddressUpdateRequest(address_id=read["id"], address=fields))
+written = update_address.sync_detailed(
+    client=client, x_session=sid, body=AddressUpdateRequest(address_id=read["id"], address=fields)
+)
 assert written.status_code == 200, (written.status_code, written.content)
 
-wrong = login.sync_detailed(client=client, x_session=sid, body=LoginRequest(id="demo@example.com", password="not-the-password-1"))
+wrong = login.sync_detailed(
+    client=client, x_session=sid, body=LoginRequest(id="demo@example.com", password="not-the-password-1")
+)
 assert wrong.status_code == 401, wrong.status_code
 # The error body is parsed into the operation's own model, its code into the documented enum.
 assert wrong.parsed is not None and wrong.parsed.error.code is Login401Code.INVALIDCREDENTIALS, wrong.parsed

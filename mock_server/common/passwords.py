@@ -68,7 +68,9 @@ class FixtureHashes:
 
     def __init__(self, passwords: Iterable[str]) -> None:
         pool = ThreadPoolExecutor(max_workers=4, thread_name_prefix="fixture-hashes")
-        self._hashes: dict[str, Future[str]] = {password: pool.submit(hash_password, password) for password in set(passwords)}
+        self._hashes: dict[str, Future[str]] = {
+            password: pool.submit(hash_password, password) for password in set(passwords)
+        }
         pool.shutdown(wait=False)  # its threads end with the hashes
 
     async def resolved(self) -> dict[str, str]:

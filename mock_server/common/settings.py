@@ -46,7 +46,11 @@ class Settings:
     """
 
     def __init__(
-        self, store: Store, prefix: str, schema: Mapping[str, Any], on_missing: Callable[[], Awaitable[None]] | None = None
+        self,
+        store: Store,
+        prefix: str,
+        schema: Mapping[str, Any],
+        on_missing: Callable[[], Awaitable[None]] | None = None,
     ) -> None:
         """Kept under `<prefix>:settings`; `on_missing` is awaited when the store has none (it may seed)."""
         self._store = store

@@ -58,8 +58,14 @@ def _open_sqlite(url: str) -> Store:
     if path.is_dir():
         raise StoreConfigError(f"SQLite state URL {url!r} names the directory {path}; name a file inside it")
     if not path.parent.is_dir():
-        hint = "" if path.is_absolute() else f" in {Path.cwd()} (for an absolute path write four slashes: sqlite:////dir/file.db)"
-        raise StoreConfigError(f"SQLite state URL {url!r}: there is no directory {str(path.parent)!r}{hint}; create it first")
+        hint = (
+            ""
+            if path.is_absolute()
+            else f" in {Path.cwd()} (for an absolute path write four slashes: sqlite:////dir/file.db)"
+        )
+        raise StoreConfigError(
+            f"SQLite state URL {url!r}: there is no directory {str(path.parent)!r}{hint}; create it first"
+        )
     return SqliteStore(path, synchronous="full" if synchronous == "full" else "normal")
 
 
@@ -82,7 +88,9 @@ def _open_redis(url: str) -> Store:
     options = parse_qs(parts.query, keep_blank_values=True)
     prefix = options.pop("prefix", [DEFAULT_PREFIX])[-1]
     if options:
-        raise StoreConfigError(f"bad Redis state URL {url!r}: unknown option(s) {sorted(options)}; the only option is 'prefix'")
+        raise StoreConfigError(
+            f"bad Redis state URL {url!r}: unknown option(s) {sorted(options)}; the only option is 'prefix'"
+        )
     if not prefix:
         raise StoreConfigError(f"bad Redis state URL {url!r}: an empty prefix would make clear() touch other keys")
     return RedisStore(urlunsplit((parts.scheme, parts.netloc, f"/{db}", "", "")), prefix=prefix)

@@ -69,9 +69,7 @@ def _map_errors(path: Path) -> Iterator[None]:
     except sqlite3.OperationalError as exc:
         message = str(exc)
         if "locked" in message or "busy" in message:
-            raise StoreUnavailable(
-                "refused", f"SQLite store {path} is locked by another writer: {message}"
-            ) from exc
+            raise StoreUnavailable("refused", f"SQLite store {path} is locked by another writer: {message}") from exc
         raise StoreUnavailable("unreachable", f"SQLite store {path} is not usable: {message}") from exc
     except sqlite3.DatabaseError as exc:
         raise StoreUnavailable("unreachable", f"SQLite store {path} is not usable: {exc}") from exc
@@ -166,7 +164,9 @@ class SqliteStore:
 
         def select(conn: sqlite3.Connection, batch: list[str], now: float) -> list[tuple[str, str]]:
             marks = ",".join("?" * len(batch))
-            return conn.execute(f"SELECT key, value FROM kv WHERE key IN ({marks}) AND {_LIVE}", (*batch, now)).fetchall()
+            return conn.execute(
+                f"SELECT key, value FROM kv WHERE key IN ({marks}) AND {_LIVE}", (*batch, now)
+            ).fetchall()
 
         def work(conn: sqlite3.Connection) -> dict[str, str]:
             now = time.time()
@@ -187,7 +187,9 @@ class SqliteStore:
         raw = _dumps(value)
 
         def work(conn: sqlite3.Connection, now: float) -> None:
-            conn.execute("INSERT OR REPLACE INTO kv (key, value, deadline) VALUES (?, ?, ?)", (key, raw, _deadline(now, ttl)))
+            conn.execute(
+                "INSERT OR REPLACE INTO kv (key, value, deadline) VALUES (?, ?, ?)", (key, raw, _deadline(now, ttl))
+            )
 
         await self._write(work)
 
@@ -197,7 +199,9 @@ class SqliteStore:
         def work(conn: sqlite3.Connection, now: float) -> bool:
             if self._live(conn, key, now) is not None:
                 return False
-            conn.execute("INSERT OR REPLACE INTO kv (key, value, deadline) VALUES (?, ?, ?)", (key, raw, _deadline(now, ttl)))
+            conn.execute(
+                "INSERT OR REPLACE INTO kv (key, value, deadline) VALUES (?, ?, ?)", (key, raw, _deadline(now, ttl))
+            )
             return True
 
         return await self._write(work)
@@ -261,7 +265,8 @@ class SqliteStore:
             else:
                 deadline = _deadline(now, ttl) if ttl is not None else (row[1] if row else None)
                 conn.execute(
-                    "INSERT OR REPLACE INTO kv (key, value, deadline) VALUES (?, ?, ?)", (key, _dumps(new_value), deadline)
+                    "INSERT OR REPLACE INTO kv (key, value, deadline) VALUES (?, ?, ?)",
+                    (key, _dumps(new_value), deadline),
                 )
             return result
 

@@ -105,5 +105,17 @@ class _Absent:
 _ABSENT: Any = _Absent()
 
 
-__all__ = ["CODECS", "JSON", "XML", "BodyError", "Codec", "JsonCodec", "UnsafeBody", "XmlCodec", "codec_for", "find_codec",
-           "matches_template", "render_template"]
+__all__ = [
+    "CODECS",
+    "JSON",
+    "XML",
+    "BodyError",
+    "Codec",
+    "JsonCodec",
+    "UnsafeBody",
+    "XmlCodec",
+    "codec_for",
+    "find_codec",
+    "matches_template",
+    "render_template",
+]

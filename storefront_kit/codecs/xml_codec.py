@@ -46,8 +46,9 @@ _UNPLAIN = re.compile(f"[{_SPECIAL}\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe
 # costs a fraction of a search. Bounded; emptied when full.
 _PLAIN_SEEN: dict[str, None] = {}
 _PLAIN_SEEN_MAX = 8192
-_ESCAPES = str.maketrans({"&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "\t": "&#9;", "\n": "&#10;",
-                          "\r": "&#13;"})
+_ESCAPES = str.maketrans(
+    {"&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "\t": "&#9;", "\n": "&#10;", "\r": "&#13;"}
+)
 
 
 @dataclass(slots=True)
@@ -120,8 +121,12 @@ def _plan(schema: Mapping[str, Any]) -> _Plan:
     schema = _merged(schema)
     xml = schema.get("xml", {})
     kind = schema.get("type") or ("object" if "properties" in schema else "array" if "items" in schema else None)
-    common = {"name": xml.get("name"), "namespace": xml.get("namespace"),
-              "namespace_optional": bool(xml.get(NAMESPACE_OPTIONAL)), "wrapped": bool(xml.get("wrapped"))}
+    common = {
+        "name": xml.get("name"),
+        "namespace": xml.get("namespace"),
+        "namespace_optional": bool(xml.get(NAMESPACE_OPTIONAL)),
+        "wrapped": bool(xml.get("wrapped")),
+    }
     if kind == "array":
         return _Plan("array", item=_plan(schema.get("items", {})), **common)
     if kind != "object":
@@ -140,7 +145,9 @@ def _plan(schema: Mapping[str, Any]) -> _Plan:
             plan.elements[prop] = (name, sub)
             plan.by_element[name] = prop
     plan.properties = frozenset(plan.attributes) | frozenset(plan.elements)
-    plan.writes = tuple((prop, name, sub, f"<{name}>", f"</{name}>", _how(sub)) for prop, (name, sub) in plan.elements.items())
+    plan.writes = tuple(
+        (prop, name, sub, f"<{name}>", f"</{name}>", _how(sub)) for prop, (name, sub) in plan.elements.items()
+    )
     plan.attribute_writes = tuple((prop, f' {name}="', sub) for prop, (name, sub) in plan.attributes.items())
     return plan
 
@@ -354,7 +361,8 @@ def _write(parts: list[str], name: str, value: Any, plan: _Plan, namespace: str 
             continue
         kind = type(attribute_value)
         if (kind is str and sub.type == "string" and attribute_value in _PLAIN_SEEN) or (
-                kind is int and sub.type in _NUMERIC):
+            kind is int and sub.type in _NUMERIC
+        ):
             head += attribute_start + str(attribute_value) + '"'  # the common cases: read back as themselves
             continue
         head += attribute_start + _escaped(attribute_value) + '"'

@@ -46,8 +46,9 @@ def mock(request: pytest.FixtureRequest) -> Iterator[RunningMock]:
 
 def run(command: list[str | Path], cwd: Path, env: dict[str, str] | None = None, timeout: float = 180) -> str:
     """Run a tool; on failure the assertion shows its output."""
-    result = subprocess.run([str(part) for part in command], cwd=cwd, env=env, capture_output=True, text=True,
-                            timeout=timeout)
+    result = subprocess.run(
+        [str(part) for part in command], cwd=cwd, env=env, capture_output=True, text=True, timeout=timeout
+    )
     output = (result.stdout + result.stderr)[-8000:]
     assert result.returncode == 0, f"{' '.join(map(str, command))} exited {result.returncode}:\n{output}"
     return output

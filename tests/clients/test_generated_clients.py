@@ -59,7 +59,7 @@ def _error_schemas(raw: dict[str, Any]) -> set[str]:
     for item in raw["paths"].values():
         for operation in item.values():
             for status, response in operation.get("responses", {}).items():
-                if not str(status)[0] in "45":
+                if str(status)[0] not in "45":
                     continue
                 ref = response.get("$ref", "")
                 answer = responses.get(ref.rsplit("/", 1)[-1], {}) if ref else response
@@ -104,8 +104,9 @@ def test_openapi_typescript_types_compile_and_the_flow_runs(tools: Path, contrac
     if not flow.exists():
         return
     with running_mock(contract=contract) as mock:
-        output = run(["node", folder / "js" / "flow.js"], cwd=folder,
-                     env={**os.environ, "MOCK_URL": mock.url_of(contract)})
+        output = run(
+            ["node", folder / "js" / "flow.js"], cwd=folder, env={**os.environ, "MOCK_URL": mock.url_of(contract)}
+        )
     assert "flow:" in output, output
 
 
@@ -114,11 +115,17 @@ def test_openapi_typescript_types_compile_and_the_flow_runs(tools: Path, contrac
 def test_orval_fetch_axios_and_zod_outputs_compile(tools: Path, contract: str) -> None:
     clients = [client for client in ORVAL_CLIENTS if not unsupported(f"orval-{client}", contract)]
     if not clients:
-        pytest.skip(f"orval on {contract}: " + "; ".join(unsupported(f"orval-{c}", contract) or "" for c in ORVAL_CLIENTS))
+        pytest.skip(
+            f"orval on {contract}: " + "; ".join(unsupported(f"orval-{c}", contract) or "" for c in ORVAL_CLIENTS)
+        )
     folder = _fresh(contract, "orval")
-    config = {client: {"input": str(CONTRACTS[contract]),
-                       "output": {"target": f"{client}/api.ts", "client": client, "mode": "single"}}
-              for client in clients}
+    config = {
+        client: {
+            "input": str(CONTRACTS[contract]),
+            "output": {"target": f"{client}/api.ts", "client": client, "mode": "single"},
+        }
+        for client in clients
+    }
     (folder / "orval.config.cjs").write_text(f"module.exports = {json.dumps(config)};\n")
     run([tools / "orval", "--config", folder / "orval.config.cjs"], cwd=folder)
     _tsconfig(folder, [f"{client}/**/*.ts" for client in clients], emit=False)
@@ -132,8 +139,20 @@ def test_openapi_python_client_package_runs_its_flow_with_typed_error_codes(tool
     folder = _fresh(contract, "python")
     package = f"{contract}_client"
     env = {**os.environ, "PATH": f"{TOOLS_PYTHON.parent}{os.pathsep}{os.environ.get('PATH', '')}"}
-    run([TOOLS_PYTHON.parent / "openapi-python-client", "generate", "--path", CONTRACTS[contract],
-         "--meta", "none", "--output-path", folder / package], cwd=folder, env=env)
+    run(
+        [
+            TOOLS_PYTHON.parent / "openapi-python-client",
+            "generate",
+            "--path",
+            CONTRACTS[contract],
+            "--meta",
+            "none",
+            "--output-path",
+            folder / package,
+        ],
+        cwd=folder,
+        env=env,
+    )
     run([TOOLS_PYTHON, "-c", f"import {package}.api, {package}.models"], cwd=folder, env=env)
     loaded = registry.contract(contract)
     if loaded.error_format.code_at is not None:
@@ -142,7 +161,8 @@ def test_openapi_python_client_package_runs_its_flow_with_typed_error_codes(tool
         generic = {_module_name(name) for name in _schemas_of(loaded.raw, loaded.error_format.schema)}
         # Components no error answer uses (a category's or a country's `code`) are no error models.
         other = {_module_name(name) for name in loaded.raw["components"]["schemas"]} - {
-            _module_name(name) for name in _error_schemas(loaded.raw)}
+            _module_name(name) for name in _error_schemas(loaded.raw)
+        }
         untyped = []
         for model in sorted((folder / package / "models").glob("*.py")):
             for annotation in re.findall(r"^    code: (.+)$", model.read_text(), flags=re.M):
@@ -153,6 +173,7 @@ def test_openapi_python_client_package_runs_its_flow_with_typed_error_codes(tool
     if not flow.exists():
         return
     with running_mock(contract=contract) as mock:
-        output = run([TOOLS_PYTHON, flow], cwd=folder,
-                     env={**env, "MOCK_URL": mock.url_of(contract), "PYTHONPATH": str(folder)})
+        output = run(
+            [TOOLS_PYTHON, flow], cwd=folder, env={**env, "MOCK_URL": mock.url_of(contract), "PYTHONPATH": str(folder)}
+        )
     assert "flow:" in output, output

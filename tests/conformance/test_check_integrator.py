@@ -30,16 +30,24 @@ class Gateway:
         self.passed = 0
 
     async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
-        if scope["type"] != "http" or (self.header, self.value) in scope["headers"] \
-                or not scope["path"].startswith(self.guards):
+        if (
+            scope["type"] != "http"
+            or (self.header, self.value) in scope["headers"]
+            or not scope["path"].startswith(self.guards)
+        ):
             if scope["type"] == "http":
                 self.passed += 1
             await self.app(scope, receive, send)
             return
         self.refused.append(f"{scope['method']} {scope['path']}")
         body = json.dumps({"message": "gateway: missing key"}).encode()
-        await send({"type": "http.response.start", "status": 403,
-                    "headers": [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())]})
+        await send(
+            {
+                "type": "http.response.start",
+                "status": 403,
+                "headers": [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())],
+            }
+        )
         await send({"type": "http.response.body", "body": body})
 
 
@@ -52,8 +60,14 @@ def test_headers_of_the_target_file_pass_a_gateway_in_scenarios_and_fuzzing(tmp_
 
     gateway.refused.clear()
     behind = dataclasses.replace(target, headers={"X-Gateway-Key": GATEWAY_KEY})
-    result = run(behind, "http://testserver/api/v1", contract="websale", operations=["createSession"],
-                 max_examples=2, app=gateway)
+    result = run(
+        behind,
+        "http://testserver/api/v1",
+        contract="websale",
+        operations=["createSession"],
+        max_examples=2,
+        app=gateway,
+    )
     assert result.exit_code == 0, [failure.message for failure in result.failures]
     assert not gateway.refused
     assert result.scenarios and result.fuzz[0].cases > 0 and gateway.passed > len(result.scenarios)
@@ -63,13 +77,26 @@ def test_a_header_option_is_sent_and_masked_over_a_socket(tmp_path: Path, capsys
     gateway = Gateway(mock_app("websale"))
     report = tmp_path / "report.md"
     with serve(gateway) as url:
-        without = run_check(url, "--phase", "scenarios", "--operation", "createSession", tmp_path=tmp_path,
-                            capsys=capsys)
+        without = run_check(
+            url, "--phase", "scenarios", "--operation", "createSession", tmp_path=tmp_path, capsys=capsys
+        )
         assert without.exit_code == 2 and "403" in without.errors and "--header" in without.errors
         gateway.refused.clear()
-        passed = run_check(url, "--header", f"X-Gateway-Key: {GATEWAY_KEY}", "--header", "X-Unused:  other",
-                           "--operation", "createSession", "--max-examples", "2", "--report", str(report),
-                           tmp_path=tmp_path, capsys=capsys)
+        passed = run_check(
+            url,
+            "--header",
+            f"X-Gateway-Key: {GATEWAY_KEY}",
+            "--header",
+            "X-Unused:  other",
+            "--operation",
+            "createSession",
+            "--max-examples",
+            "2",
+            "--report",
+            str(report),
+            tmp_path=tmp_path,
+            capsys=capsys,
+        )
     assert passed.exit_code == 0, passed.output
     assert not gateway.refused
     assert GATEWAY_KEY not in passed.output + passed.errors + report.read_text("utf-8")
@@ -79,8 +106,15 @@ def test_a_masked_header_never_shows_in_a_failure(tmp_path: Path) -> None:
     # The API's gateway asks for another key: every answer is its refusal, with the request that was sent.
     gateway = Gateway(mock_app("websale"), value="another-key", guards="/api/")
     target = dataclasses.replace(load_target(None, "websale"), headers={"X-Gateway-Key": GATEWAY_KEY})
-    result = run(target, "http://testserver/api/v1", contract="websale", operations=["createSession"],
-                 phases=["fuzz"], max_examples=2, app=gateway)
+    result = run(
+        target,
+        "http://testserver/api/v1",
+        contract="websale",
+        operations=["createSession"],
+        phases=["fuzz"],
+        max_examples=2,
+        app=gateway,
+    )
     assert result.failures
     report = tmp_path / "report.html"
     write_report(result, report)
@@ -114,8 +148,15 @@ def _teapot(answer: Answer) -> None:
 
 def test_a_fuzz_reproduction_carries_the_test_session_it_sent(tmp_path: Path) -> None:
     app = answer_mutant("websale", "getAccount", _teapot)(mock_app("websale"), pytest.MonkeyPatch())
-    result = run(load_target(None, "websale"), "http://testserver/api/v1", contract="websale",
-                 focus=["getAccount"], phases=["fuzz"], max_examples=3, app=app)
+    result = run(
+        load_target(None, "websale"),
+        "http://testserver/api/v1",
+        contract="websale",
+        focus=["getAccount"],
+        phases=["fuzz"],
+        max_examples=3,
+        app=app,
+    )
     messages = "\n".join(failure.message for failure in result.failures)
     assert "reproduce: curl" in messages
     assert "[Filtered]" not in messages
@@ -130,8 +171,14 @@ def test_secrets_the_target_marks_are_masked_and_the_kits_own_test_values_shown(
     target = load_target(path, "websale")
     assert target.secrets == ("Demo-Password-1",)
     app = answer_mutant("websale", "login", _teapot)(mock_app("websale"), pytest.MonkeyPatch())
-    result = run(target, "http://testserver/api/v1", contract="websale", focus=["login", "listOrders"],
-                 phases=["scenarios"], app=app)
+    result = run(
+        target,
+        "http://testserver/api/v1",
+        contract="websale",
+        focus=["login", "listOrders"],
+        phases=["scenarios"],
+        app=app,
+    )
     report = tmp_path / "report.md"
     write_report(result, report)
     shown = report.read_text("utf-8")
@@ -153,8 +200,14 @@ def test_a_marked_secret_is_masked_inside_basic_credentials() -> None:
 
 
 def test_the_summary_speaks_plainly_and_the_report_needs_no_emoji_font(tmp_path: Path) -> None:
-    result = run(load_target(None, "websale"), "http://testserver/api/v1", contract="websale",
-                 operations=["createSession"], max_examples=2, app=mock_app("websale"))
+    result = run(
+        load_target(None, "websale"),
+        "http://testserver/api/v1",
+        contract="websale",
+        operations=["createSession"],
+        max_examples=2,
+        app=mock_app("websale"),
+    )
     text = summary(result)
     assert re.search(r"^Fuzz: 1 operation, \d+ cases?, 0 failed$", text, re.MULTILINE), text
     assert "NoLinksFound" not in text and not any("NoLinksFound" in note for note in result.notes)
@@ -173,10 +226,19 @@ def _undocumented_code(answer: Answer) -> None:
 
 def test_an_undocumented_code_is_reported_with_the_code_its_cause_should_answer(tmp_path: Path) -> None:
     app = answer_mutant("websale", "login", _undocumented_code)(mock_app("websale"), pytest.MonkeyPatch())
-    result = run(load_target(None, "websale"), "http://testserver/api/v1", contract="websale",
-                 focus=["login"], phases=["scenarios"], app=app)
+    result = run(
+        load_target(None, "websale"),
+        "http://testserver/api/v1",
+        contract="websale",
+        focus=["login"],
+        phases=["scenarios"],
+        app=app,
+    )
     messages = [failure.message for failure in result.failures if failure.rule == "error_code_documented_for_operation"]
     assert messages, [failure.message for failure in result.failures]
-    assert re.match(r"login answered HTTP 400 passwordCheckFailed; expected HTTP 401 invalidCredentials \(.+\); "
-                    r"documented for this status: emailCheckFailed, invalidRequest$", messages[0]), messages[0]
+    assert re.match(
+        r"login answered HTTP 400 passwordCheckFailed; expected HTTP 401 invalidCredentials \(.+\); "
+        r"documented for this status: emailCheckFailed, invalidRequest$",
+        messages[0],
+    ), messages[0]
     assert "expected HTTP 401 invalidCredentials" in summary(result)

@@ -41,13 +41,23 @@ class PartialBackend:
         if scope["type"] == "http" and not any(name == PROBE_HEADER for name, _ in scope["headers"]):
             path = scope["path"]
             self.hits[path] += 1
-            if self.paths is not None and not path.startswith("/__mock/") \
-                    and path.removeprefix(self.base) not in self.paths:
+            if (
+                self.paths is not None
+                and not path.startswith("/__mock/")
+                and path.removeprefix(self.base) not in self.paths
+            ):
                 self.refused.append(f"{scope['method']} {path}")
                 body = json.dumps({"detail": "Not Found"}).encode()
-                await send({"type": "http.response.start", "status": 404,
-                            "headers": [(b"content-type", b"application/json"),
-                                        (b"content-length", str(len(body)).encode())]})
+                await send(
+                    {
+                        "type": "http.response.start",
+                        "status": 404,
+                        "headers": [
+                            (b"content-type", b"application/json"),
+                            (b"content-length", str(len(body)).encode()),
+                        ],
+                    }
+                )
                 await send({"type": "http.response.body", "body": body})
                 return
         await self.app(scope, receive, send)
@@ -62,8 +72,14 @@ SESSIONS = ("createSession", "login")
 
 def test_a_backend_with_two_operations_conforms_for_the_two() -> None:
     backend = PartialBackend("websale", SESSIONS)
-    result = run(load_target(None, "websale"), base_url("websale"), contract="websale", operations=list(SESSIONS),
-                 max_examples=3, app=backend)
+    result = run(
+        load_target(None, "websale"),
+        base_url("websale"),
+        contract="websale",
+        operations=list(SESSIONS),
+        max_examples=3,
+        app=backend,
+    )
 
     assert result.exit_code == 0, [failure.message for failure in result.failures]
     assert not result.failures
@@ -78,7 +94,9 @@ def test_a_backend_with_two_operations_conforms_for_the_two() -> None:
     assert result.cells[("login", "emailCheckFailed")].outcome is Outcome.PASSED
     assert result.operations["createSession"].outcome is Outcome.PASSED
     assert {item.operation_id: item.outcome for item in result.fuzz} == {
-        "createSession": Outcome.PASSED, "login": Outcome.PASSED}
+        "createSession": Outcome.PASSED,
+        "login": Outcome.PASSED,
+    }
 
 
 def test_the_same_partial_backend_over_a_socket(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
@@ -94,22 +112,30 @@ def test_the_same_partial_backend_over_a_socket(tmp_path: Path, capsys: pytest.C
 
 def test_the_partial_backend_checked_in_full_fails_where_it_is_missing() -> None:
     backend = PartialBackend("websale", SESSIONS)
-    result = run(load_target(None, "websale"), base_url("websale"), contract="websale", phases=["scenarios"],
-                 app=backend)
+    result = run(
+        load_target(None, "websale"), base_url("websale"), contract="websale", phases=["scenarios"], app=backend
+    )
 
     assert result.exit_code == 1
     broken = {failure.operation_id for failure in result.failures}
     assert "register" in broken and not broken & set(SESSIONS)
     # A cell the flow did not reach names the operation that broke first.
     reason = result.cells[("login", "invalidCredentials")].reason
-    assert reason == ("scenario account.register_login_logout stopped at an earlier failure of register "
-                      "(documented_success)")
+    assert reason == (
+        "scenario account.register_login_logout stopped at an earlier failure of register (documented_success)"
+    )
 
 
 def test_zest_checks_one_catalogue_operation_and_calls_no_other() -> None:
     backend = PartialBackend("zest")  # the full mock, counted
-    result = run(load_target(None, "zest"), base_url("zest"), contract="zest", operations=["browseCategory"],
-                 max_examples=3, app=backend)
+    result = run(
+        load_target(None, "zest"),
+        base_url("zest"),
+        contract="zest",
+        operations=["browseCategory"],
+        max_examples=3,
+        app=backend,
+    )
 
     assert result.exit_code == 0, [failure.message for failure in result.failures]
     assert backend.api_paths() and all(path.startswith("/API/V3/BrowseCategory/") for path in backend.api_paths())
@@ -121,8 +147,14 @@ def test_zest_checks_one_catalogue_operation_and_calls_no_other() -> None:
 def test_optimizely_checks_a_token_and_the_session_and_calls_nothing_else() -> None:
     backend = PartialBackend("optimizely")
     selected = ["requestToken", "getCurrentSession"]
-    result = run(load_target(None, "optimizely"), base_url("optimizely"), contract="optimizely", operations=selected,
-                 max_examples=3, app=backend)
+    result = run(
+        load_target(None, "optimizely"),
+        base_url("optimizely"),
+        contract="optimizely",
+        operations=selected,
+        max_examples=3,
+        app=backend,
+    )
 
     assert result.exit_code == 0, [failure.message for failure in result.failures]
     contract = registry.contract("optimizely")
@@ -148,5 +180,11 @@ def test_the_client_sends_nothing_to_an_operation_left_out() -> None:
 
 def test_focus_stays_within_the_operations_the_backend_has() -> None:
     with pytest.raises(ConfigError, match=r"--focus login: not among the --operation ids"):
-        run(load_target(None, "websale"), base_url("websale"), contract="websale", operations=["createSession"],
-            focus=["login"], app=mock_app("websale"))
+        run(
+            load_target(None, "websale"),
+            base_url("websale"),
+            contract="websale",
+            operations=["createSession"],
+            focus=["login"],
+            app=mock_app("websale"),
+        )

@@ -66,8 +66,9 @@ def duplicate_accepted(answer: Answer) -> None:
     if _code(answer) == "entryExists":
         request = answer.request
         answer.status = 200
-        answer.body = {"entry": {"productId": request["productId"], "email": request["email"],
-                                 "createdAt": "2026-11-22T08:00:00Z"}}
+        answer.body = {
+            "entry": {"productId": request["productId"], "email": request["email"], "createdAt": "2026-11-22T08:00:00Z"}
+        }
 
 
 def paging_ignored(query: str, body: Any) -> tuple[str, Any]:
@@ -183,9 +184,13 @@ def logout_not_forwarded(app: Any, _: pytest.MonkeyPatch) -> Any:
     async def wrapped(scope: Any, receive: Any, send: Any) -> None:
         if scope["type"] == "http" and scope["path"].endswith("/account/logout") and scope["method"] == "POST":
             body = b'{"loggedIn": false}'
-            await send({"type": "http.response.start", "status": 200,
-                        "headers": [(b"content-type", b"application/json"),
-                                    (b"content-length", str(len(body)).encode())]})
+            await send(
+                {
+                    "type": "http.response.start",
+                    "status": 200,
+                    "headers": [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())],
+                }
+            )
             await send({"type": "http.response.body", "body": body})
             return
         await app(scope, receive, send)
@@ -194,48 +199,113 @@ def logout_not_forwarded(app: Any, _: pytest.MonkeyPatch) -> Any:
 
 
 MUTANTS = [
-    pytest.param(_answer("POST", "/account/register", wrong_code), "error_code_documented_for_operation",
-                 ("--focus", "register"), id="wrong-code"),
-    pytest.param(_answer("POST", "/account/register", wrong_status), "status_matches_code",
-                 ("--focus", "register"), id="wrong-status"),
-    pytest.param(_answer("GET", "/account/get", missing_required_field), "response_matches_schema",
-                 ("--focus", "getAccount"), id="missing-required-field"),
-    pytest.param(_answer("GET", "/account/address/list", session_not_enforced), "session_enforced",
-                 ("--focus", "listAddresses"), id="session-not-enforced"),
-    pytest.param(_answer("GET", "/account/address/list", address_not_stored), "created_address_listed",
-                 ("--focus", "createAddress"), id="state-not-kept"),
-    pytest.param(_answer("POST", "/account/backInStock/notify", duplicate_accepted), "duplicate_refused",
-                 ("--focus", "createBackInStock"), id="duplicate-accepted"),
-    pytest.param(_request("GET", "/account/order/list", paging_ignored), "paging_arithmetic",
-                 ("--focus", "listOrders"), id="paging-ignored"),
-    pytest.param(token_reusable, "token_single_use", ("--focus", "verifyEmail", "resetPassword"),
-                 id="token-reusable"),
-    pytest.param(blocked_login_let_through, "blocked_login_stays_blocked", ("--focus", "login"),
-                 id="blocked-login-let-through"),
-    pytest.param(_request("PUT", "/account/address/update", field_dropped_on_update), "update_changes_sent_fields",
-                 ("--focus", "updateAddress"), id="field-dropped-on-update"),
-    pytest.param(update_replaces_address, "update_keeps_other_fields", ("--focus", "updateAddress"),
-                 id="update-clears-other-fields"),
-    pytest.param(_answer("GET", "/account/address/get", undocumented_status), "status_documented_for_operation",
-                 ("--focus", "getAddress"), id="undocumented-status"),
-    pytest.param(_answer("POST", "/account/login", malformed_envelope), "error_body_shape",
-                 ("--focus", "login"), id="malformed-envelope"),
-    pytest.param(_answer("POST", "/account/login", no_retry_after), "retry_after_on_throttle",
-                 ("--focus", "login"), id="no-retry-after"),
+    pytest.param(
+        _answer("POST", "/account/register", wrong_code),
+        "error_code_documented_for_operation",
+        ("--focus", "register"),
+        id="wrong-code",
+    ),
+    pytest.param(
+        _answer("POST", "/account/register", wrong_status),
+        "status_matches_code",
+        ("--focus", "register"),
+        id="wrong-status",
+    ),
+    pytest.param(
+        _answer("GET", "/account/get", missing_required_field),
+        "response_matches_schema",
+        ("--focus", "getAccount"),
+        id="missing-required-field",
+    ),
+    pytest.param(
+        _answer("GET", "/account/address/list", session_not_enforced),
+        "session_enforced",
+        ("--focus", "listAddresses"),
+        id="session-not-enforced",
+    ),
+    pytest.param(
+        _answer("GET", "/account/address/list", address_not_stored),
+        "created_address_listed",
+        ("--focus", "createAddress"),
+        id="state-not-kept",
+    ),
+    pytest.param(
+        _answer("POST", "/account/backInStock/notify", duplicate_accepted),
+        "duplicate_refused",
+        ("--focus", "createBackInStock"),
+        id="duplicate-accepted",
+    ),
+    pytest.param(
+        _request("GET", "/account/order/list", paging_ignored),
+        "paging_arithmetic",
+        ("--focus", "listOrders"),
+        id="paging-ignored",
+    ),
+    pytest.param(token_reusable, "token_single_use", ("--focus", "verifyEmail", "resetPassword"), id="token-reusable"),
+    pytest.param(
+        blocked_login_let_through, "blocked_login_stays_blocked", ("--focus", "login"), id="blocked-login-let-through"
+    ),
+    pytest.param(
+        _request("PUT", "/account/address/update", field_dropped_on_update),
+        "update_changes_sent_fields",
+        ("--focus", "updateAddress"),
+        id="field-dropped-on-update",
+    ),
+    pytest.param(
+        update_replaces_address,
+        "update_keeps_other_fields",
+        ("--focus", "updateAddress"),
+        id="update-clears-other-fields",
+    ),
+    pytest.param(
+        _answer("GET", "/account/address/get", undocumented_status),
+        "status_documented_for_operation",
+        ("--focus", "getAddress"),
+        id="undocumented-status",
+    ),
+    pytest.param(
+        _answer("POST", "/account/login", malformed_envelope),
+        "error_body_shape",
+        ("--focus", "login"),
+        id="malformed-envelope",
+    ),
+    pytest.param(
+        _answer("POST", "/account/login", no_retry_after),
+        "retry_after_on_throttle",
+        ("--focus", "login"),
+        id="no-retry-after",
+    ),
     pytest.param(logout_not_forwarded, "logout_logs_out", ("--focus", "logout"), id="logout-ignored"),
-    pytest.param(_answer("POST", "/session/create", session_id_uppercase), "session_id_format",
-                 ("--focus", "createSession"), id="session-id-format"),
-    pytest.param(_answer("POST", "/session/prepareRedirect", redirect_without_session),
-                 "redirect_link_carries_session", ("--focus", "prepareRedirect"), id="redirect-without-session"),
-    pytest.param(_answer("POST", "/account/login", block_one_attempt_late()), "throttle_blocks_login",
-                 ("--focus", "login"), id="throttle-off-by-one"),
+    pytest.param(
+        _answer("POST", "/session/create", session_id_uppercase),
+        "session_id_format",
+        ("--focus", "createSession"),
+        id="session-id-format",
+    ),
+    pytest.param(
+        _answer("POST", "/session/prepareRedirect", redirect_without_session),
+        "redirect_link_carries_session",
+        ("--focus", "prepareRedirect"),
+        id="redirect-without-session",
+    ),
+    pytest.param(
+        _answer("POST", "/account/login", block_one_attempt_late()),
+        "throttle_blocks_login",
+        ("--focus", "login"),
+        id="throttle-off-by-one",
+    ),
 ]
 
 
 @pytest.mark.parametrize(("mutate", "rule", "selection"), MUTANTS)
-def test_check_names_the_rule_a_mutant_breaks(mutate: Mutant, rule: str, selection: tuple[str, ...],
-                                              monkeypatch: pytest.MonkeyPatch, tmp_path: Path,
-                                              capsys: pytest.CaptureFixture[str]) -> None:
+def test_check_names_the_rule_a_mutant_breaks(
+    mutate: Mutant,
+    rule: str,
+    selection: tuple[str, ...],
+    monkeypatch: pytest.MonkeyPatch,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
     app = mutate(mock_app(), monkeypatch)
     with serve(app) as url:
         run = run_check(url, "--phase", "scenarios", *selection, tmp_path=tmp_path, capsys=capsys)
@@ -251,7 +321,16 @@ def test_the_fuzz_phase_runs_the_kits_own_checks(tmp_path: Path, capsys: pytest.
             answer.body = answer.body["error"]
 
     with serve(Rewrite(mock_app(), "GET", "/account/backInStock/list", on_answer=bare_errors)) as url:
-        run = run_check(url, "--phase", "fuzz", "--focus", "listBackInStock", "--max-examples", "5",
-                        tmp_path=tmp_path, capsys=capsys)
+        run = run_check(
+            url,
+            "--phase",
+            "fuzz",
+            "--focus",
+            "listBackInStock",
+            "--max-examples",
+            "5",
+            tmp_path=tmp_path,
+            capsys=capsys,
+        )
     assert run.exit_code == 1, run.output
     assert "error_body_shape" in run.rules

@@ -63,7 +63,9 @@ def _examples() -> Iterator[Any]:
             if "example" in node:
                 yield pytest.param(node["example"], schema, id=f"{contract.name}:" + "/".join(map(str, path)))
             for name, example in node.get("examples", {}).items():
-                yield pytest.param(example["value"], schema, id=f"{contract.name}:" + "/".join(map(str, path + (name,))))
+                yield pytest.param(
+                    example["value"], schema, id=f"{contract.name}:" + "/".join(map(str, path + (name,)))
+                )
         for path, node in walk(contract.resolved.get("components", {}).get("schemas", {})):
             if isinstance(node, dict) and "example" in node and isinstance(node.get("type"), str):
                 yield pytest.param(node["example"], node, id=f"{contract.name}:schemas/" + "/".join(map(str, path)))
@@ -92,7 +94,9 @@ def test_every_security_requirement_names_a_defined_scheme(contract: Contract) -
 
 @pytest.mark.parametrize("contract", CONTRACTS, ids=_ids(CONTRACTS))
 def test_every_link_names_an_existing_operation_and_its_inputs(contract: Contract) -> None:
-    credential_headers = {scheme["name"].lower() for scheme in contract.security_schemes().values() if scheme.get("in") == "header"}
+    credential_headers = {
+        scheme["name"].lower() for scheme in contract.security_schemes().values() if scheme.get("in") == "header"
+    }
     if any(scheme["type"] in ("http", "oauth2") for scheme in contract.security_schemes().values()):
         credential_headers.add("authorization")
     links = [(path, link) for path, link in walk(contract.resolved["paths"]) if len(path) >= 2 and path[-2] == "links"]
@@ -140,7 +144,9 @@ def test_the_catalog_names_a_code_for_every_generic_failure(contract: Contract) 
             for operation in contract.operations.values():
                 documented = set(tagged) & operation.error_codes
                 assert len(documented) <= 1, f"{operation.operation_id} documents {sorted(documented)} for {failure}"
-    unknown = {tag for entry in catalog.values() for tag in entry.generic} - set(GENERIC_FAILURES) - set(OPTIONAL_FAILURES)
+    unknown = (
+        {tag for entry in catalog.values() for tag in entry.generic} - set(GENERIC_FAILURES) - set(OPTIONAL_FAILURES)
+    )
     assert not unknown, unknown
 
 
@@ -175,7 +181,10 @@ def test_secured_operations_document_their_refusals(contract: Contract) -> None:
             assert code in operation.codes_by_status.get(401, ()), operation.operation_id
         if operation.has_body:
             for failure in ("bodyTooLarge", "unsupportedMediaType"):
-                assert contract.generic_code(failure, operation) in operation.error_codes, (operation.operation_id, failure)
+                assert contract.generic_code(failure, operation) in operation.error_codes, (
+                    operation.operation_id,
+                    failure,
+                )
         for failure in ("storageRefused", "storageUnreachable"):
             assert contract.generic_code(failure, operation) in operation.error_codes, (operation.operation_id, failure)
 
@@ -217,6 +226,6 @@ def test_servers_name_the_vendor_first_and_the_local_mock_last(contract: Contrac
 def test_the_settings_schema_exists_and_its_defaults_validate(contract: Contract) -> None:
     settings = contract.settings_schema()
     assert settings is not None and settings.get("type") == "object"
-    for name, property_schema in settings.get("properties", {}).items():
+    for property_schema in settings.get("properties", {}).values():
         if "default" in property_schema:
             check_instance(property_schema["default"], property_schema)

@@ -29,7 +29,9 @@ def test_login_compares_the_email_case_insensitively(api: Api) -> None:
 
 
 def test_login_with_unknown_email_is_invalid_credentials(api: Api) -> None:
-    response = api.call("login", session=api.new_session(), json={"id": "nobody@example.com", "password": DEMO_PASSWORD})
+    response = api.call(
+        "login", session=api.new_session(), json={"id": "nobody@example.com", "password": DEMO_PASSWORD}
+    )
     assert_error(response, 401, "invalidCredentials")
 
 
@@ -41,7 +43,9 @@ def test_failed_login_leaves_the_session_anonymous(api: Api) -> None:
 
 @pytest.mark.parametrize("mode", ["all", "restricted"])
 def test_login_with_autologin_answers_a_token(api: Api, mode: str) -> None:
-    body = api.call("login", session=api.new_session(), json={"id": DEMO_EMAIL, "password": DEMO_PASSWORD, "autologin": mode}).json()
+    body = api.call(
+        "login", session=api.new_session(), json={"id": DEMO_EMAIL, "password": DEMO_PASSWORD, "autologin": mode}
+    ).json()
     assert len(body["autologinToken"]) == 64
     assert _expiry(body) > datetime.now(_expiry(body).tzinfo)
 
@@ -55,13 +59,19 @@ def test_restricted_autologin_token_lives_shorter_than_all(api: Api) -> None:
 
 def test_autologin_mode_switched_off_by_the_shop_is_treated_as_off(api: Api) -> None:
     api.change_settings(autologin={"modes": ["restricted", "off"]})
-    body = api.call("login", session=api.new_session(), json={"id": DEMO_EMAIL, "password": DEMO_PASSWORD, "autologin": "all"}).json()
+    body = api.call(
+        "login", session=api.new_session(), json={"id": DEMO_EMAIL, "password": DEMO_PASSWORD, "autologin": "all"}
+    ).json()
     assert body["loggedIn"] is True
     assert "autologinToken" not in body and "autologinExpiresAt" not in body
 
 
 def test_autologin_logs_a_new_session_in_and_rotates_the_token(api: Api) -> None:
-    first = api.call("login", session=api.new_session(), json={"id": DEMO_EMAIL, "password": DEMO_PASSWORD, "autologin": "restricted"}).json()
+    first = api.call(
+        "login",
+        session=api.new_session(),
+        json={"id": DEMO_EMAIL, "password": DEMO_PASSWORD, "autologin": "restricted"},
+    ).json()
     later = api.new_session()
     response = api.call("autologin", session=later, json={"token": first["autologinToken"]})
     assert response.status_code == 200
@@ -70,30 +80,48 @@ def test_autologin_logs_a_new_session_in_and_rotates_the_token(api: Api) -> None
     assert body["autologinToken"] != first["autologinToken"]
     assert api.call("getAccount", session=later).json()["loggedIn"] is True
     # Single use: the spent token is refused, the fresh one works.
-    assert_error(api.call("autologin", session=api.new_session(), json={"token": first["autologinToken"]}), 401, "invalidToken")
+    assert_error(
+        api.call("autologin", session=api.new_session(), json={"token": first["autologinToken"]}), 401, "invalidToken"
+    )
     assert api.call("autologin", session=api.new_session(), json={"token": body["autologinToken"]}).status_code == 200
 
 
 def test_autologin_token_expires(api: Api) -> None:
     api.change_settings(autologin={"restrictedTokenTtlSeconds": 1})
-    token = api.call("login", session=api.new_session(), json={"id": DEMO_EMAIL, "password": DEMO_PASSWORD, "autologin": "restricted"}).json()["autologinToken"]
+    token = api.call(
+        "login",
+        session=api.new_session(),
+        json={"id": DEMO_EMAIL, "password": DEMO_PASSWORD, "autologin": "restricted"},
+    ).json()["autologinToken"]
     time.sleep(1.3)
     assert_error(api.call("autologin", session=api.new_session(), json={"token": token}), 401, "invalidToken")
 
 
 def test_register_creates_the_account_and_logs_in(api: Api) -> None:
     session = api.new_session()
-    response = api.call("register", session=session, json={"email": "Fresh.Customer@example.com", "password": "Sicher-Passwort-2026"})
+    response = api.call(
+        "register", session=session, json={"email": "Fresh.Customer@example.com", "password": "Sicher-Passwort-2026"}
+    )
     assert response.status_code == 200
     account = response.json()["account"]
     assert account["email"] == "Fresh.Customer@example.com"
     assert account["emailVerified"] is False and account["displayName"] == ""
     assert api.call("getAccount", session=session).json()["account"]["id"] == account["id"]
-    assert api.call("login", session=api.new_session(), json={"id": "fresh.customer@example.com", "password": "Sicher-Passwort-2026"}).status_code == 200
+    assert (
+        api.call(
+            "login",
+            session=api.new_session(),
+            json={"id": "fresh.customer@example.com", "password": "Sicher-Passwort-2026"},
+        ).status_code
+        == 200
+    )
 
 
 def test_registered_account_ids_are_unique(api: Api) -> None:
-    ids = {api.call("getAccount", session=api.register(email=f"c{n}@example.com")).json()["account"]["id"] for n in range(3)}
+    ids = {
+        api.call("getAccount", session=api.register(email=f"c{n}@example.com")).json()["account"]["id"]
+        for n in range(3)
+    }
     assert len(ids) == 3
 
 
@@ -118,12 +146,21 @@ def test_delete_without_double_opt_in_deletes_at_once(api: Api, demo: str) -> No
     assert response.json() == {"deleted": True, "confirmationRequired": False}
     assert api.call("getAccount", session=demo).json() == {"loggedIn": False}
     assert_error(api.call("listAddresses", session=other_session), 401, "notLoggedIn")
-    assert_error(api.call("login", session=api.new_session(), json={"id": DEMO_EMAIL, "password": DEMO_PASSWORD}), 401, "invalidCredentials")
+    assert_error(
+        api.call("login", session=api.new_session(), json={"id": DEMO_EMAIL, "password": DEMO_PASSWORD}),
+        401,
+        "invalidCredentials",
+    )
 
 
 def test_delete_frees_the_email_address(api: Api, demo: str) -> None:
     api.call("deleteAccount", session=demo, json={})
-    assert api.call("register", session=api.new_session(), json={"email": DEMO_EMAIL, "password": "Another-Pass-1"}).status_code == 200
+    assert (
+        api.call(
+            "register", session=api.new_session(), json={"email": DEMO_EMAIL, "password": "Another-Pass-1"}
+        ).status_code
+        == 200
+    )
 
 
 def test_delete_with_double_opt_in_mails_a_token_and_keeps_the_account(api: Api, demo: str) -> None:
@@ -139,7 +176,10 @@ def test_delete_with_the_mailed_token_as_otok_deletes(api: Api, demo: str) -> No
     api.change_settings(doubleOptInDeletion=True)
     api.call("deleteAccount", session=demo)
     token = api.outbox(to=DEMO_EMAIL)[-1]["token"]
-    assert api.call("deleteAccount", session=demo, json={"otok": token}).json() == {"deleted": True, "confirmationRequired": False}
+    assert api.call("deleteAccount", session=demo, json={"otok": token}).json() == {
+        "deleted": True,
+        "confirmationRequired": False,
+    }
 
 
 def test_delete_confirm_refuses_a_token_of_another_account(api: Api, demo: str) -> None:
@@ -147,7 +187,9 @@ def test_delete_confirm_refuses_a_token_of_another_account(api: Api, demo: str) 
     other = api.register(email="other@example.com")
     api.call("deleteAccount", session=other)
     token = api.outbox(to="other@example.com")[-1]["token"]
-    assert_error(api.call("confirmAccountDeletion", session=demo, json={"otok": token}), 403, "actionNotAllowed", "otok")
+    assert_error(
+        api.call("confirmAccountDeletion", session=demo, json={"otok": token}), 403, "actionNotAllowed", "otok"
+    )
 
 
 def test_delete_confirm_refuses_a_token_meant_for_another_action(api: Api, demo: str) -> None:

@@ -29,7 +29,9 @@ def test_a_book_of_hundreds_of_addresses_keeps_order_and_one_main(api: Api) -> N
     session = api.register(email="many.addresses@example.com")
     created = []
     for index in range(BOOK_SIZE):
-        response = api.call("createAddress", session=session, json={"address": {"city": f"City {index}", "zip": f"{10000 + index}"}})
+        response = api.call(
+            "createAddress", session=session, json={"address": {"city": f"City {index}", "zip": f"{10000 + index}"}}
+        )
         assert response.status_code == 200, response.text
         created.append(response.json()["address"])
     assert [address["isMain"] for address in created] == [True] + [False] * (BOOK_SIZE - 1)
@@ -43,7 +45,9 @@ def test_a_book_of_hundreds_of_addresses_keeps_order_and_one_main(api: Api) -> N
     assert [a["id"] for a in book] == [a["id"] for a in created]
 
     changes = {"lastName": "Schulze", "custom": {"deliveryNote": "Hinterhaus"}}
-    updated = api.call("updateAddress", session=session, json={"addressId": last["id"], "address": changes}).json()["address"]
+    updated = api.call("updateAddress", session=session, json={"addressId": last["id"], "address": changes}).json()[
+        "address"
+    ]
     assert updated == {**last, "lastName": "Schulze", "custom": {**last["custom"], "deliveryNote": "Hinterhaus"}}
     assert api.call("getAddress", session=session, params={"addressId": last["id"]}).json() == {"address": updated}
     assert _addresses(api, session)[-1] == updated
@@ -53,8 +57,17 @@ def test_a_book_of_hundreds_of_addresses_keeps_order_and_one_main(api: Api) -> N
     book = _addresses(api, session)
     assert [a["id"] for a in book] == [a["id"] for a in created if a["id"] != middle["id"]]
     assert _mains(book) == [created[0]["id"]]
-    assert_error(api.call("getAddress", session=session, params={"addressId": middle["id"]}), 404, "invalidAddressId", "addressId")
-    assert_error(api.call("updateAddress", session=session, json={"addressId": middle["id"], "address": {"city": "X"}}), 404, "invalidAddressId")
+    assert_error(
+        api.call("getAddress", session=session, params={"addressId": middle["id"]}),
+        404,
+        "invalidAddressId",
+        "addressId",
+    )
+    assert_error(
+        api.call("updateAddress", session=session, json={"addressId": middle["id"], "address": {"city": "X"}}),
+        404,
+        "invalidAddressId",
+    )
     assert_error(api.call("setMainAddress", session=session, json={"addressId": middle["id"]}), 404, "invalidAddressId")
 
     assert api.call("deleteAddress", session=session, json={"addressId": created[0]["id"]}).json() == {"deleted": True}

@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-
 from mock_api import Api, assert_error
 
 
@@ -40,7 +39,11 @@ def test_get_address_answers_one_address(api: Api, demo: str) -> None:
 
 
 def test_create_address_answers_fields_not_sent_as_null(api: Api, demo: str) -> None:
-    response = api.call("createAddress", session=demo, json={"address": {"firstName": "Kim", "country": "DE", "custom": {"packstation": "123"}}})
+    response = api.call(
+        "createAddress",
+        session=demo,
+        json={"address": {"firstName": "Kim", "country": "DE", "custom": {"packstation": "123"}}},
+    )
     assert response.status_code == 200
     address = response.json()["address"]
     assert address["firstName"] == "Kim" and address["city"] is None
@@ -49,7 +52,9 @@ def test_create_address_answers_fields_not_sent_as_null(api: Api, demo: str) -> 
 
 
 def test_a_new_address_lists_every_free_field_as_fixture_addresses_do(api: Api, demo: str) -> None:
-    address = api.call("createAddress", session=demo, json={"address": {"custom": {"packstation": "123"}}}).json()["address"]
+    address = api.call("createAddress", session=demo, json={"address": {"custom": {"packstation": "123"}}}).json()[
+        "address"
+    ]
     assert address["custom"] == {"packstation": "123", "deliveryNote": None}
     assert all(set(listed["custom"]) == set(address["custom"]) for listed in _addresses(api, demo))
 
@@ -71,7 +76,11 @@ def test_an_address_read_can_be_written_back_unchanged(api: Api, demo: str) -> N
 @pytest.mark.parametrize("cleared", [None, ""], ids=["null", "empty"])
 @pytest.mark.parametrize("field", ["country", "dateOfBirth", "company"])
 def test_null_or_an_empty_string_clears_a_field(api: Api, demo: str, field: str, cleared: str | None) -> None:
-    created = api.call("createAddress", session=demo, json={"address": {"country": "DE", "dateOfBirth": "1988-04-02", "company": "ACME"}}).json()["address"]
+    created = api.call(
+        "createAddress",
+        session=demo,
+        json={"address": {"country": "DE", "dateOfBirth": "1988-04-02", "company": "ACME"}},
+    ).json()["address"]
     response = api.call("updateAddress", session=demo, json={"addressId": created["id"], "address": {field: cleared}})
     assert response.status_code == 200, response.text
     assert response.json()["address"] == {**created, field: None}
@@ -86,8 +95,18 @@ def test_first_address_of_an_account_becomes_main(api: Api) -> None:
 
 
 def test_update_address_changes_only_the_fields_sent(api: Api, demo: str) -> None:
-    before = api.call("createAddress", session=demo, json={"address": {"firstName": "Kim", "lastName": "Meier", "custom": {"packstation": "1", "deliveryNote": "x"}}}).json()["address"]
-    response = api.call("updateAddress", session=demo, json={"addressId": before["id"], "address": {"lastName": "Schulze", "custom": {"deliveryNote": "door"}}})
+    before = api.call(
+        "createAddress",
+        session=demo,
+        json={
+            "address": {"firstName": "Kim", "lastName": "Meier", "custom": {"packstation": "1", "deliveryNote": "x"}}
+        },
+    ).json()["address"]
+    response = api.call(
+        "updateAddress",
+        session=demo,
+        json={"addressId": before["id"], "address": {"lastName": "Schulze", "custom": {"deliveryNote": "door"}}},
+    )
     after = response.json()["address"]
     assert after == {**before, "lastName": "Schulze", "custom": {"packstation": "1", "deliveryNote": "door"}}
     assert api.call("getAddress", session=demo, params={"addressId": before["id"]}).json()["address"] == after
@@ -113,7 +132,9 @@ def test_delete_main_address_makes_the_oldest_remaining_main(api: Api, demo: str
 def test_deleted_address_is_gone(api: Api, demo: str) -> None:
     victim = _addresses(api, demo)[-1]
     api.call("deleteAddress", session=demo, json={"addressId": victim["id"]})
-    assert_error(api.call("getAddress", session=demo, params={"addressId": victim["id"]}), 404, "invalidAddressId", "addressId")
+    assert_error(
+        api.call("getAddress", session=demo, params={"addressId": victim["id"]}), 404, "invalidAddressId", "addressId"
+    )
     assert_error(api.call("deleteAddress", session=demo, json={"addressId": victim["id"]}), 404, "invalidAddressId")
 
 

@@ -26,15 +26,38 @@ def test_public_api_is_curated() -> None:
 
 
 def test_serve_options_build_the_config() -> None:
-    args = build_parser().parse_args([
-        "--host", "127.0.0.1", "--port", "9000", "--seed", "7", "--locale", "en_US", "--cors-origin", "http://a.example",
-        "--cors-origin", "http://b.example", "--no-validate-responses", "--controls-token", "t", "--log-level", "warning",
-        "--no-fast-path",
-    ])
+    args = build_parser().parse_args(
+        [
+            "--host",
+            "127.0.0.1",
+            "--port",
+            "9000",
+            "--seed",
+            "7",
+            "--locale",
+            "en_US",
+            "--cors-origin",
+            "http://a.example",
+            "--cors-origin",
+            "http://b.example",
+            "--no-validate-responses",
+            "--controls-token",
+            "t",
+            "--log-level",
+            "warning",
+            "--no-fast-path",
+        ]
+    )
     config = config_from_args(args)
     assert config == ServerConfig(
-        port=9000, seed=7, locale="en_US", cors_origins=("http://a.example", "http://b.example"),
-        validate_responses=False, controls_token="t", log_level="warning", fast_path=False,
+        port=9000,
+        seed=7,
+        locale="en_US",
+        cors_origins=("http://a.example", "http://b.example"),
+        validate_responses=False,
+        controls_token="t",
+        log_level="warning",
+        fast_path=False,
     )
 
 
@@ -42,7 +65,9 @@ def test_serve_defaults_match_the_documented_ones() -> None:
     assert config_from_args(build_parser().parse_args([])) == ServerConfig()
 
 
-def test_check_without_the_conformance_kit_explains_itself(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+def test_check_without_the_conformance_kit_explains_itself(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
     monkeypatch.setitem(sys.modules, "conformance.cli", None)
     assert kit_main(["check", "--base-url", "http://127.0.0.1:1"]) == 2
     assert "conformance kit" in capsys.readouterr().err
@@ -58,7 +83,10 @@ def test_python_m_mock_server_prints_urls_and_demo_login_and_answers_quickly() -
     port = free_port()
     process = subprocess.Popen(
         [sys.executable, "-m", "mock_server", "--port", str(port), "--log-level", "warning"],
-        cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
     )
     try:
         lines = []
@@ -107,12 +135,18 @@ def test_domain_layers_import_no_web_framework() -> None:
     for source in sources:
         text = source.read_text(encoding="utf-8")
         for framework in ("connexion", "starlette", "uvicorn", "httpx"):
-            assert f"import {framework}" not in text and f"from {framework}" not in text, f"{source} imports {framework}"
+            assert f"import {framework}" not in text and f"from {framework}" not in text, (
+                f"{source} imports {framework}"
+            )
 
 
 def test_generic_modules_name_no_vendor() -> None:
-    generic = [path for package in ("mock_server", "conformance", "storefront_kit") for path in (ROOT / package).rglob("*.py")
-               if "vendors" not in path.parts]
+    generic = [
+        path
+        for package in ("mock_server", "conformance", "storefront_kit")
+        for path in (ROOT / package).rglob("*.py")
+        if "vendors" not in path.parts
+    ]
     assert len(generic) > 40
     for source in generic:
         text = source.read_text(encoding="utf-8").lower()
@@ -120,23 +154,35 @@ def test_generic_modules_name_no_vendor() -> None:
             assert vendor not in text, f"{source.relative_to(ROOT)} names {vendor}"
 
 
-@pytest.mark.parametrize(("argv", "contracts"), [
-    pytest.param([], (registry.default_contract(),), id="default"),
-    pytest.param(["--contract", "emporix"], ("emporix",), id="one"),
-    pytest.param(["--contract", "emporix", "--contract", "websale"], ("emporix", "websale"), id="several-in-order"),
-    pytest.param(["--contract", "all"], tuple(registry.contract_names()), id="all"),
-])
+@pytest.mark.parametrize(
+    ("argv", "contracts"),
+    [
+        pytest.param([], (registry.default_contract(),), id="default"),
+        pytest.param(["--contract", "emporix"], ("emporix",), id="one"),
+        pytest.param(["--contract", "emporix", "--contract", "websale"], ("emporix", "websale"), id="several-in-order"),
+        pytest.param(["--contract", "all"], tuple(registry.contract_names()), id="all"),
+    ],
+)
 def test_serve_takes_the_contracts_to_serve(argv: list[str], contracts: tuple[str, ...]) -> None:
     assert config_from_args(build_parser().parse_args(argv)).contracts == contracts
 
 
-@pytest.mark.parametrize(("argv", "message"), [
-    pytest.param(["serve", "--contract", "nosuchvendor"], "no contract named nosuchvendor", id="unknown-contract"),
-    pytest.param(["serve", "--contract", "all", "--fixtures", "x.yaml"], "--fixtures belongs to one contract",
-                 id="fixtures-for-several"),
-    pytest.param(["check", "--contract", "nosuchvendor", "--base-url", "http://127.0.0.1:1"],
-                 "no contract named 'nosuchvendor'", id="check-unknown-contract"),
-])
+@pytest.mark.parametrize(
+    ("argv", "message"),
+    [
+        pytest.param(["serve", "--contract", "nosuchvendor"], "no contract named nosuchvendor", id="unknown-contract"),
+        pytest.param(
+            ["serve", "--contract", "all", "--fixtures", "x.yaml"],
+            "--fixtures belongs to one contract",
+            id="fixtures-for-several",
+        ),
+        pytest.param(
+            ["check", "--contract", "nosuchvendor", "--base-url", "http://127.0.0.1:1"],
+            "no contract named 'nosuchvendor'",
+            id="check-unknown-contract",
+        ),
+    ],
+)
 def test_a_wrong_contract_is_a_usage_error(argv: list[str], message: str, capsys: pytest.CaptureFixture[str]) -> None:
     assert kit_main(argv) == 2
     assert message in capsys.readouterr().err

@@ -34,6 +34,10 @@ def test_response_validation_can_be_switched_off(monkeypatch: pytest.MonkeyPatch
 def test_body_limit_is_configurable() -> None:
     with running_mock(ServerConfig(port=0, max_body_bytes=100)) as mock:
         session = httpx.post(f"{mock.api_url}/session/create").json()["id"]
-        response = httpx.post(f"{mock.api_url}/account/login", headers={"x-session": session}, json={"id": "a" * 100 + "@example.com", "password": "x"})
+        response = httpx.post(
+            f"{mock.api_url}/account/login",
+            headers={"x-session": session},
+            json={"id": "a" * 100 + "@example.com", "password": "x"},
+        )
     assert_error(response, 413, "payloadTooLarge")
     assert "100 bytes" in response.json()["error"]["message"]

@@ -58,11 +58,25 @@ def test_settings_put_applies_defaults_for_omitted_fields(api: Api) -> None:
     ("body", "field"),
     [
         pytest.param({"redirects": []}, None, id="missing-base-url"),
-        pytest.param({"storefrontBaseUrl": "https://x.example", "redirects": [], "sessionIdleSeconds": 0}, "sessionIdleSeconds", id="below-minimum"),
-        pytest.param({"storefrontBaseUrl": "https://x.example", "redirects": [], "colour": "red"}, None, id="unknown-setting"),
-        pytest.param({"storefrontBaseUrl": "https://x.example", "redirects": [], "loginThrottle": {"ipMaxFailures": "many"}}, "loginThrottle.ipMaxFailures", id="nested"),
+        pytest.param(
+            {"storefrontBaseUrl": "https://x.example", "redirects": [], "sessionIdleSeconds": 0},
+            "sessionIdleSeconds",
+            id="below-minimum",
+        ),
+        pytest.param(
+            {"storefrontBaseUrl": "https://x.example", "redirects": [], "colour": "red"}, None, id="unknown-setting"
+        ),
+        pytest.param(
+            {"storefrontBaseUrl": "https://x.example", "redirects": [], "loginThrottle": {"ipMaxFailures": "many"}},
+            "loginThrottle.ipMaxFailures",
+            id="nested",
+        ),
         pytest.param([], None, id="not-an-object"),
-        pytest.param({"storefrontBaseUrl": "https://x.example", "redirects": [], "loginThrottle": {"windowSeconds": 10**400}}, "loginThrottle.windowSeconds", id="absurdly-long"),
+        pytest.param(
+            {"storefrontBaseUrl": "https://x.example", "redirects": [], "loginThrottle": {"windowSeconds": 10**400}},
+            "loginThrottle.windowSeconds",
+            id="absurdly-long",
+        ),
     ],
 )
 def test_settings_put_is_validated_against_shop_settings(api: Api, body: Any, field: str | None) -> None:
@@ -94,9 +108,19 @@ def test_forced_throttle_error_carries_retry_after(api: Api) -> None:
 
 
 def test_forced_error_does_not_run_the_operation(api: Api) -> None:
-    response = api.call("register", session=api.new_session(), json={"email": "ghost@example.com", "password": "Register-Pass-1"}, headers={"X-Mock-Error": "accountAlreadyExists"})
+    response = api.call(
+        "register",
+        session=api.new_session(),
+        json={"email": "ghost@example.com", "password": "Register-Pass-1"},
+        headers={"X-Mock-Error": "accountAlreadyExists"},
+    )
     assert_error(response, 409, "accountAlreadyExists")
-    assert api.call("login", session=api.new_session(), json={"id": "ghost@example.com", "password": "Register-Pass-1"}).status_code == 401
+    assert (
+        api.call(
+            "login", session=api.new_session(), json={"id": "ghost@example.com", "password": "Register-Pass-1"}
+        ).status_code
+        == 401
+    )
 
 
 def test_delay_holds_the_answer(api: Api) -> None:
@@ -120,7 +144,9 @@ def guarded() -> Iterator[RunningMock]:
 
 def test_controls_token_guards_the_controls(guarded: RunningMock) -> None:
     assert_error(httpx.get(f"{guarded.controls_url}/settings"), 401, "controlsTokenRequired")
-    assert_error(httpx.get(f"{guarded.controls_url}/settings", headers={"X-Mock-Token": "wrong"}), 401, "controlsTokenRequired")
+    assert_error(
+        httpx.get(f"{guarded.controls_url}/settings", headers={"X-Mock-Token": "wrong"}), 401, "controlsTokenRequired"
+    )
     assert httpx.get(f"{guarded.controls_url}/settings", headers={"X-Mock-Token": "s3cret"}).status_code == 200
 
 
@@ -136,7 +162,10 @@ def test_controls_token_guards_the_request_headers(guarded: RunningMock) -> None
 def test_controls_can_be_switched_off() -> None:
     with running_mock(ServerConfig(port=0, controls=False)) as mock:
         assert_error(httpx.get(f"{mock.controls_url}/settings"), 404, "notFound")
-        assert httpx.post(f"{mock.api_url}/session/create", headers={"X-Mock-Error": "redisServiceNotFound"}).status_code == 200
+        assert (
+            httpx.post(f"{mock.api_url}/session/create", headers={"X-Mock-Error": "redisServiceNotFound"}).status_code
+            == 200
+        )
 
 
 def test_controls_have_their_own_swagger_ui(api: Api) -> None:

@@ -13,8 +13,11 @@ from mock_server.middleware import Cors
 pytestmark = pytest.mark.anyio
 
 OPTIONS: dict[str, Any] = {
-    "allow_origins": ["https://app.example"], "allow_methods": ["GET", "POST"],
-    "allow_headers": ["x-session"], "expose_headers": ["x-session"], "max_age": 600,
+    "allow_origins": ["https://app.example"],
+    "allow_methods": ["GET", "POST"],
+    "allow_headers": ["x-session"],
+    "expose_headers": ["x-session"],
+    "max_age": 600,
 }
 
 
@@ -26,18 +29,28 @@ def _answering(headers: list[tuple[bytes, bytes]]) -> Any:
     return app
 
 
-@pytest.mark.parametrize("answer_headers", [
-    [(b"content-type", b"application/json")],
-    [(b"content-type", b"application/json"), (b"vary", b"Accept-Encoding")],
-    [(b"Vary", b"Accept"), (b"vary", b"Cookie")],
-], ids=["no-vary", "one-vary", "two-varies"])
-@pytest.mark.parametrize("request_headers", [
-    {},
-    {"origin": "https://app.example"},
-    {"origin": "https://elsewhere.example"},
-    {"origin": "https://app.example", "access-control-request-method": "POST"},
-], ids=["no-origin", "allowed-origin", "other-origin", "preflight"])
-async def test_same_answers_as_starlette(answer_headers: list[tuple[bytes, bytes]], request_headers: dict[str, str]) -> None:
+@pytest.mark.parametrize(
+    "answer_headers",
+    [
+        [(b"content-type", b"application/json")],
+        [(b"content-type", b"application/json"), (b"vary", b"Accept-Encoding")],
+        [(b"Vary", b"Accept"), (b"vary", b"Cookie")],
+    ],
+    ids=["no-vary", "one-vary", "two-varies"],
+)
+@pytest.mark.parametrize(
+    "request_headers",
+    [
+        {},
+        {"origin": "https://app.example"},
+        {"origin": "https://elsewhere.example"},
+        {"origin": "https://app.example", "access-control-request-method": "POST"},
+    ],
+    ids=["no-origin", "allowed-origin", "other-origin", "preflight"],
+)
+async def test_same_answers_as_starlette(
+    answer_headers: list[tuple[bytes, bytes]], request_headers: dict[str, str]
+) -> None:
     method = "OPTIONS" if "access-control-request-method" in request_headers else "GET"
     answers = []
     for middleware in (CORSMiddleware, Cors):

@@ -22,8 +22,15 @@ from mock_server.config import ServerConfig
 from mock_server.testing import RunningMock, running_mock
 
 DEMO = {"id": "demo@example.com", "password": "Demo-Password-1"}
-ADDRESS = {"firstName": "Kim", "lastName": "Meier", "street": "Hauptstraße", "streetNumber": "12",
-           "zip": "75172", "city": "Pforzheim", "country": "DE"}
+ADDRESS = {
+    "firstName": "Kim",
+    "lastName": "Meier",
+    "street": "Hauptstraße",
+    "streetNumber": "12",
+    "zip": "75172",
+    "city": "Pforzheim",
+    "country": "DE",
+}
 _VOLATILE = [
     (re.compile(r"\b[0-9a-f]{64}\b"), "<session>"),
     (re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?(Z|[+-]\d\d:\d\d)?"), "<time>"),
@@ -45,7 +52,9 @@ def _observed(response: httpx.Response) -> tuple[Any, ...]:
         body: Any = json.loads(_masked(response.text))
     except ValueError:
         body = _masked(response.text)
-    headers = {name: response.headers.get(name) for name in ("content-type", "allow", "vary", "access-control-allow-origin")}
+    headers = {
+        name: response.headers.get(name) for name in ("content-type", "allow", "vary", "access-control-allow-origin")
+    }
     return response.status_code, headers, "retry-after" in response.headers, body
 
 
@@ -77,9 +86,19 @@ def _reads(client: httpx.Client) -> list[httpx.Response]:
 def _order_queries(client: httpx.Client) -> list[httpx.Response]:
     headers = {"x-session": _logged_in(client)}
     queries = [
-        "page=1&size=10", "page=2&size=5&order=totalAsc", "page=1&size=10&order=", "page=01&size=10",
-        "page=%2B1&size=10", "page=1&page=2&size=10", "page=0&size=10", "page=1&size=101", "page=1",
-        "page=abc&size=1", "page=1&size=10&order=cheapest", "page=1&size=10&unknown=1", "page=1&size=10.0",
+        "page=1&size=10",
+        "page=2&size=5&order=totalAsc",
+        "page=1&size=10&order=",
+        "page=01&size=10",
+        "page=%2B1&size=10",
+        "page=1&page=2&size=10",
+        "page=0&size=10",
+        "page=1&size=101",
+        "page=1",
+        "page=abc&size=1",
+        "page=1&size=10&order=cheapest",
+        "page=1&size=10&unknown=1",
+        "page=1&size=10.0",
         "page=99999999999999999999&size=1",
     ]
     return [client.get(f"/account/order/list?{query}", headers=headers) for query in queries]
@@ -99,10 +118,16 @@ def _sessions_and_gates(client: httpx.Client) -> list[httpx.Response]:
         client.head("/account/get", headers={"x-session": anonymous}),
         client.put("/account/get", headers={"x-session": anonymous}),
         client.get("/account/get", headers={"x-session": anonymous, "origin": "https://shop.example"}),
-        client.options("/account/get", headers={"origin": "https://shop.example", "access-control-request-method": "GET"}),
+        client.options(
+            "/account/get", headers={"origin": "https://shop.example", "access-control-request-method": "GET"}
+        ),
         # The body limit: by the declared length, and for a streamed body by what arrives.
         client.post("/account/login", content=b"{" + b" " * 70_000 + b"}", headers={"x-session": anonymous}),
-        client.post("/account/login", content=iter([b'{"id": "a@example.com", "password": "x"}']), headers={"x-session": anonymous}),
+        client.post(
+            "/account/login",
+            content=iter([b'{"id": "a@example.com", "password": "x"}']),
+            headers={"x-session": anonymous},
+        ),
         client.post("/account/login", content=iter([b" " * 70_000]), headers={"x-session": anonymous}),
     ]
 
@@ -130,7 +155,7 @@ def _bodies(client: httpx.Client) -> list[httpx.Response]:
         create(b'{"address": {"firstName": 5}}'),
         create(b'{"address": {"firstName": "\\ud800"}}'),
         create(b'{"address": {"firstName": "Kim"}} trailing'),
-        create(b'\xff\xfe{}'),
+        create(b"\xff\xfe{}"),
         create(b'{"address": {"firstName": "Kim", "lastName": "Meier"}, "address": {"city": "Ulm"}}'),
         create(b'{"address": {"firstName": NaN}}'),
         client.get("/account/address/list", headers=headers),

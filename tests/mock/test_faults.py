@@ -40,7 +40,9 @@ def test_unexpected_fault_is_internal_error_and_logs_no_request_data(
     assert DEMO_PASSWORD not in caplog.text
 
 
-def test_answer_outside_the_contract_is_caught_by_response_validation(api: Api, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_answer_outside_the_contract_is_caught_by_response_validation(
+    api: Api, monkeypatch: pytest.MonkeyPatch
+) -> None:
     async def sloppy(*_: Any, **__: Any) -> Any:
         return {"loggedIn": "yes"}
 
@@ -51,6 +53,10 @@ def test_answer_outside_the_contract_is_caught_by_response_validation(api: Api, 
 def test_passwords_are_stored_as_argon2id_hashes(api: Api) -> None:
     import asyncio
 
-    record = asyncio.run(api.mock.app.runtime.store.get("websale:account:" + api.call("getAccount", session=api.login()).json()["account"]["id"]))
+    record = asyncio.run(
+        api.mock.app.runtime.store.get(
+            "websale:account:" + api.call("getAccount", session=api.login()).json()["account"]["id"]
+        )
+    )
     assert record["passwordHash"].startswith("$argon2id$")
     assert DEMO_PASSWORD not in str(record)

@@ -25,7 +25,9 @@ def test_unknown_route_is_not_found(api: Api) -> None:
         pytest.param("OPTIONS", "/account/login", {"POST"}, id="plain-options"),
     ],
 )
-def test_wrong_method_is_method_not_allowed_with_complete_allow(api: Api, method: str, path: str, allow: set[str]) -> None:
+def test_wrong_method_is_method_not_allowed_with_complete_allow(
+    api: Api, method: str, path: str, allow: set[str]
+) -> None:
     response = api.http.request(method, path)
     assert_error(response, 405, "methodNotAllowed")
     assert {m.strip() for m in response.headers["Allow"].split(",")} == allow
@@ -43,14 +45,23 @@ def test_controls_answer_405_with_their_allow(api: Api) -> None:
         pytest.param(b"{", "application/json", "invalidRequest", id="truncated"),
         pytest.param(b"  \n ", "application/json", "invalidRequest", id="whitespace-only"),
         pytest.param(b"\xff\xfe{}", "application/json", "invalidRequest", id="not-utf8"),
-        pytest.param(b'{"id": "\xc3\x28"}', "application/json; charset=utf-8", "invalidRequest", id="bad-utf8-sequence"),
+        pytest.param(
+            b'{"id": "\xc3\x28"}', "application/json; charset=utf-8", "invalidRequest", id="bad-utf8-sequence"
+        ),
         pytest.param(b"[" * 5000 + b"]" * 5000, "application/json", "invalidRequest", id="deeply-nested"),
         pytest.param(b"null", "application/json", "invalidRequest", id="null"),
         pytest.param(b'"a string"', "application/json", "invalidRequest", id="string"),
         pytest.param(b"[]", "application/json", "invalidRequest", id="array"),
-        pytest.param(b'{"id": "a@b.de", "password": "x", "id": 1}', "application/json", "emailCheckFailed", id="duplicate-key"),
+        pytest.param(
+            b'{"id": "a@b.de", "password": "x", "id": 1}', "application/json", "emailCheckFailed", id="duplicate-key"
+        ),
         pytest.param(b"{}", "application/json; charset=no-such-codec", "emailCheckFailed", id="unknown-charset"),
-        pytest.param(b'{"id": "\\ud800@example.com", "password": "x"}', "application/json", "invalidRequest", id="lone-surrogate-escape"),
+        pytest.param(
+            b'{"id": "\\ud800@example.com", "password": "x"}',
+            "application/json",
+            "invalidRequest",
+            id="lone-surrogate-escape",
+        ),
     ],
 )
 def test_bad_json_bodies_are_client_errors(api: Api, content: bytes, content_type: str, code: str) -> None:
@@ -62,13 +73,20 @@ def test_bad_json_bodies_are_client_errors(api: Api, content: bytes, content_typ
 
 
 def test_wrong_content_type_is_unsupported_media_type(api: Api) -> None:
-    response = api.call("login", session=api.new_session(), content=b"id=a&password=b", headers={"content-type": "application/x-www-form-urlencoded"})
+    response = api.call(
+        "login",
+        session=api.new_session(),
+        content=b"id=a&password=b",
+        headers={"content-type": "application/x-www-form-urlencoded"},
+    )
     assert_error(response, 415, "unsupportedMediaType")
 
 
 def test_json_content_type_is_matched_case_insensitively(api: Api) -> None:
     body = b'{"id": "demo@example.com", "password": "Demo-Password-1"}'
-    response = api.call("login", session=api.new_session(), content=body, headers={"content-type": "Application/JSON; charset=UTF-8"})
+    response = api.call(
+        "login", session=api.new_session(), content=body, headers={"content-type": "Application/JSON; charset=UTF-8"}
+    )
     assert response.status_code == 200, response.text
 
 
@@ -80,7 +98,12 @@ def test_missing_content_type_is_read_as_json(api: Api) -> None:
 
 def test_oversized_declared_body_is_refused_before_it_is_read(api: Api) -> None:
     size = api.contract.max_body_bytes
-    response = api.call("login", session=api.new_session(), content=b"{" + b" " * size + b"}", headers={"content-type": "application/json"})
+    response = api.call(
+        "login",
+        session=api.new_session(),
+        content=b"{" + b" " * size + b"}",
+        headers={"content-type": "application/json"},
+    )
     assert_error(response, 413, "payloadTooLarge")
 
 
@@ -94,7 +117,11 @@ def _chunks(total: int, size: int = 8192) -> Iterator[bytes]:
 
 
 def test_oversized_streamed_body_is_payload_too_large(api: Api) -> None:
-    response = api.http.post("/account/login", content=_chunks(200 * 1024), headers={"x-session": api.new_session(), "content-type": "application/json"})
+    response = api.http.post(
+        "/account/login",
+        content=_chunks(200 * 1024),
+        headers={"x-session": api.new_session(), "content-type": "application/json"},
+    )
     assert_error(response, 413, "payloadTooLarge")
 
 
@@ -103,7 +130,9 @@ def test_small_streamed_body_is_accepted(api: Api) -> None:
         yield b'{"id": "demo@example.com", '
         yield b'"password": "Demo-Password-1"}'
 
-    response = api.http.post("/account/login", content=body(), headers={"x-session": api.new_session(), "content-type": "application/json"})
+    response = api.http.post(
+        "/account/login", content=body(), headers={"x-session": api.new_session(), "content-type": "application/json"}
+    )
     assert response.status_code == 200, response.text
 
 
@@ -112,7 +141,9 @@ def test_unknown_query_parameters_are_ignored(api: Api, demo: str) -> None:
 
 
 def test_body_on_get_is_ignored(api: Api, demo: str) -> None:
-    response = api.http.request("GET", "/account/get", content=b"not json", headers={"x-session": demo, "content-type": "text/plain"})
+    response = api.http.request(
+        "GET", "/account/get", content=b"not json", headers={"x-session": demo, "content-type": "text/plain"}
+    )
     assert response.status_code == 200
 
 
@@ -136,7 +167,11 @@ def test_error_message_never_echoes_the_password(api: Api) -> None:
 def test_cors_preflight_allows_the_session_header(api: Api) -> None:
     response = api.http.options(
         "/account/get",
-        headers={"Origin": "http://localhost:3000", "Access-Control-Request-Method": "GET", "Access-Control-Request-Headers": "x-session"},
+        headers={
+            "Origin": "http://localhost:3000",
+            "Access-Control-Request-Method": "GET",
+            "Access-Control-Request-Headers": "x-session",
+        },
     )
     assert response.status_code == 200
     assert "x-session" in response.headers["access-control-allow-headers"].lower()
@@ -173,7 +208,9 @@ def test_answers_validate_against_the_contract(api: Api) -> None:
     ],
 )
 def test_unpaired_surrogate_escapes_are_invalid_request(api: Api, body: bytes) -> None:
-    response = api.call("register", session=api.new_session(), content=body, headers={"content-type": "application/json"})
+    response = api.call(
+        "register", session=api.new_session(), content=body, headers={"content-type": "application/json"}
+    )
     assert_error(response, 400, "invalidRequest")
 
 
@@ -184,7 +221,14 @@ def test_unpaired_surrogate_escapes_are_invalid_request(api: Api, body: bytes) -
         pytest.param(None, b"{", "text/plain", 401, "notLoggedIn", id="session-beats-media-type"),
         pytest.param("live", b"{", "text/plain", 415, "unsupportedMediaType", id="media-type-beats-malformed"),
         pytest.param("live", b"{", "application/json", 400, "invalidRequest", id="malformed-beats-schema"),
-        pytest.param("live", b'{"id": "no-email", "password": "x"}', "application/json", 400, "emailCheckFailed", id="schema-beats-rules"),
+        pytest.param(
+            "live",
+            b'{"id": "no-email", "password": "x"}',
+            "application/json",
+            400,
+            "emailCheckFailed",
+            id="schema-beats-rules",
+        ),
     ],
 )
 def test_first_fault_in_the_contracts_order_decides(

@@ -72,7 +72,9 @@ def test_account_without_orders_has_zero_pages(api: Api) -> None:
 
 
 def test_unknown_order_id_is_invalid_order_id(api: Api, demo: str) -> None:
-    assert_error(api.call("getOrder", session=demo, params={"orderId": "no-such-order"}), 404, "invalidOrderId", "orderId")
+    assert_error(
+        api.call("getOrder", session=demo, params={"orderId": "no-such-order"}), 404, "invalidOrderId", "orderId"
+    )
 
 
 @pytest.mark.parametrize(

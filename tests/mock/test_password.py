@@ -12,7 +12,9 @@ def _can_log_in(api: Api, password: str, email: str = DEMO_EMAIL) -> bool:
 
 
 def test_change_password_with_current_password(api: Api, demo: str) -> None:
-    response = api.call("changePassword", session=demo, json={"newPassword": NEW_PASSWORD, "passwordAuth": DEMO_PASSWORD})
+    response = api.call(
+        "changePassword", session=demo, json={"newPassword": NEW_PASSWORD, "passwordAuth": DEMO_PASSWORD}
+    )
     assert response.json() == {"success": True}
     assert _can_log_in(api, NEW_PASSWORD) and not _can_log_in(api, DEMO_PASSWORD)
 
@@ -42,7 +44,9 @@ def test_change_password_checks_email_before_current_password(api: Api, demo: st
 
 
 def test_wrong_current_password_changes_nothing(api: Api, demo: str) -> None:
-    response = api.call("changePassword", session=demo, json={"newPassword": NEW_PASSWORD, "passwordAuth": "Wrong-Password-1"})
+    response = api.call(
+        "changePassword", session=demo, json={"newPassword": NEW_PASSWORD, "passwordAuth": "Wrong-Password-1"}
+    )
     assert_error(response, 403, "failedPasswordAuth")
     assert _can_log_in(api, DEMO_PASSWORD)
 
@@ -57,7 +61,12 @@ def test_forgotten_mails_a_reset_token_on_an_anonymous_session(api: Api) -> None
 def test_reset_token_is_single_use(api: Api) -> None:
     api.call("requestPasswordReset", session=api.new_session(), json={"email": DEMO_EMAIL})
     token = api.outbox(to=DEMO_EMAIL)[-1]["token"]
-    assert api.call("resetPassword", session=api.new_session(), json={"newPassword": NEW_PASSWORD, "otok": token}).status_code == 200
+    assert (
+        api.call(
+            "resetPassword", session=api.new_session(), json={"newPassword": NEW_PASSWORD, "otok": token}
+        ).status_code
+        == 200
+    )
     again = api.call("resetPassword", session=api.new_session(), json={"newPassword": "Third-Secret-3", "otok": token})
     assert_error(again, 401, "notLoggedIn", "otok")
     assert _can_log_in(api, NEW_PASSWORD)
@@ -68,7 +77,11 @@ def test_reset_token_expires(api: Api) -> None:
     api.call("requestPasswordReset", session=api.new_session(), json={"email": DEMO_EMAIL})
     token = api.outbox(to=DEMO_EMAIL)[-1]["token"]
     time.sleep(1.3)
-    assert_error(api.call("resetPassword", session=api.new_session(), json={"newPassword": NEW_PASSWORD, "otok": token}), 401, "notLoggedIn")
+    assert_error(
+        api.call("resetPassword", session=api.new_session(), json={"newPassword": NEW_PASSWORD, "otok": token}),
+        401,
+        "notLoggedIn",
+    )
 
 
 def test_reset_with_required_email(api: Api) -> None:

@@ -18,14 +18,29 @@ def test_email_change_with_verification_keeps_the_old_address_until_verified(api
     assert (body["account"]["email"], body["account"]["pendingEmail"]) == (DEMO_EMAIL, "neue.adresse@example.com")
     message = api.outbox(to="neue.adresse@example.com")[-1]
     assert message["kind"] == "emailVerification"
-    assert api.call("login", session=api.new_session(), json={"id": DEMO_EMAIL, "password": DEMO_PASSWORD}).status_code == 200
+    assert (
+        api.call("login", session=api.new_session(), json={"id": DEMO_EMAIL, "password": DEMO_PASSWORD}).status_code
+        == 200
+    )
 
     verified = api.call("verifyEmail", session=demo, json={"otok": message["token"]})
     assert verified.status_code == 200
     account = verified.json()["account"]
-    assert (account["email"], account["emailVerified"], "pendingEmail" in account) == ("neue.adresse@example.com", True, False)
-    assert api.call("login", session=api.new_session(), json={"id": "neue.adresse@example.com", "password": DEMO_PASSWORD}).status_code == 200
-    assert api.call("login", session=api.new_session(), json={"id": DEMO_EMAIL, "password": DEMO_PASSWORD}).status_code == 401
+    assert (account["email"], account["emailVerified"], "pendingEmail" in account) == (
+        "neue.adresse@example.com",
+        True,
+        False,
+    )
+    assert (
+        api.call(
+            "login", session=api.new_session(), json={"id": "neue.adresse@example.com", "password": DEMO_PASSWORD}
+        ).status_code
+        == 200
+    )
+    assert (
+        api.call("login", session=api.new_session(), json={"id": DEMO_EMAIL, "password": DEMO_PASSWORD}).status_code
+        == 401
+    )
 
 
 def test_verify_works_from_an_anonymous_session(api: Api, demo: str) -> None:
@@ -60,9 +75,16 @@ def test_email_change_without_verification_is_immediate(api: Api, demo: str) -> 
     assert body["verificationRequired"] is False
     assert body["account"]["email"] == "direct@example.com" and "pendingEmail" not in body["account"]
     assert api.outbox(to="direct@example.com") == []
-    assert api.call("register", session=api.new_session(), json={"email": DEMO_EMAIL, "password": "Register-Pass-1"}).status_code == 200
+    assert (
+        api.call(
+            "register", session=api.new_session(), json={"email": DEMO_EMAIL, "password": "Register-Pass-1"}
+        ).status_code
+        == 200
+    )
 
 
 def test_email_taken_by_another_account_is_refused_case_insensitively(api: Api, demo: str) -> None:
     api.register(email="taken@example.com")
-    assert_error(api.call("updateEmail", session=demo, json={"email": "TAKEN@example.com"}), 409, "accountAlreadyExists", "email")
+    assert_error(
+        api.call("updateEmail", session=demo, json={"email": "TAKEN@example.com"}), 409, "accountAlreadyExists", "email"
+    )

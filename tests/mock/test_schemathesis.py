@@ -34,7 +34,9 @@ def fuzz_target() -> Iterator[RunningMock]:
 
 @pytest.mark.timeout(240)
 def test_schemathesis_finds_no_failures_with_all_checks(fuzz_target: RunningMock, tmp_path: Path) -> None:
-    result, report = run_schemathesis(CONTRACT, fuzz_target.api_url, tmp_path, max_examples=60, seed=20261122, timeout=230)
+    result, report = run_schemathesis(
+        CONTRACT, fuzz_target.api_url, tmp_path, max_examples=60, seed=20261122, timeout=230
+    )
     output = result.stdout + result.stderr
     assert result.returncode == 0, output[-12000:]
     assert report["operations"]["tested"] == len(CONTRACT.operations), output[-4000:]

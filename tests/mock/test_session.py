@@ -30,7 +30,9 @@ def test_session_ends_after_idle_time(api: Api) -> None:
     session = api.login()
     time.sleep(1.3)
     assert_error(api.call("getAccount", session=session), 401, "notLoggedIn")
-    assert_error(api.call("prepareRedirect", session=session, json={"viewIdentifier": "checkout"}), 401, "invalidSession")
+    assert_error(
+        api.call("prepareRedirect", session=session, json={"viewIdentifier": "checkout"}), 401, "invalidSession"
+    )
 
 
 def test_using_a_session_restarts_its_idle_time(api: Api) -> None:
@@ -60,26 +62,48 @@ def test_prepare_redirect_never_puts_the_session_id_in_the_link(api: Api) -> Non
 
 def test_prepare_redirect_session_keys_are_one_time_values(api: Api) -> None:
     session = api.new_session()
-    links = {api.call("prepareRedirect", session=session, json={"viewIdentifier": "basket"}).json()["storeFrontLink"] for _ in range(3)}
+    links = {
+        api.call("prepareRedirect", session=session, json={"viewIdentifier": "basket"}).json()["storeFrontLink"]
+        for _ in range(3)
+    }
     assert len(links) == 3
 
 
 @pytest.mark.parametrize(
     ("body", "expected"),
     [
-        pytest.param({"parameters": {"step": "address", "highlight": "shipping"}}, {"step": "address", "highlight": "shipping"}, id="parameters"),
+        pytest.param(
+            {"parameters": {"step": "address", "highlight": "shipping"}},
+            {"step": "address", "highlight": "shipping"},
+            id="parameters",
+        ),
         pytest.param({"params": {"step": "address"}}, {"step": "address"}, id="deprecated-params"),
-        pytest.param({"params": {"step": "payment", "x": "1"}, "parameters": {"step": "address"}}, {"step": "address", "x": "1"}, id="parameters-win"),
+        pytest.param(
+            {"params": {"step": "payment", "x": "1"}, "parameters": {"step": "address"}},
+            {"step": "address", "x": "1"},
+            id="parameters-win",
+        ),
     ],
 )
-def test_prepare_redirect_carries_parameters_as_query(api: Api, body: dict[str, object], expected: dict[str, str]) -> None:
+def test_prepare_redirect_carries_parameters_as_query(
+    api: Api, body: dict[str, object], expected: dict[str, str]
+) -> None:
     response = api.call("prepareRedirect", session=api.new_session(), json={"viewIdentifier": "checkout", **body})
     query = parse_qs(urlsplit(response.json()["storeFrontLink"]).query)
     assert {k: v[0] for k, v in query.items() if k != "sessionKey"} == expected
 
 
 def test_prepare_redirect_follows_changed_settings(api: Api) -> None:
-    api.change_settings(storefrontBaseUrl="https://shop.example.org/", redirects=[{"identifier": "cart", "targetTemplateName": "cart/view.htm"}])
-    link = api.call("prepareRedirect", session=api.new_session(), json={"viewIdentifier": "cart"}).json()["storeFrontLink"]
+    api.change_settings(
+        storefrontBaseUrl="https://shop.example.org/",
+        redirects=[{"identifier": "cart", "targetTemplateName": "cart/view.htm"}],
+    )
+    link = api.call("prepareRedirect", session=api.new_session(), json={"viewIdentifier": "cart"}).json()[
+        "storeFrontLink"
+    ]
     assert link.startswith("https://shop.example.org/cart/view.htm?sessionKey=")
-    assert_error(api.call("prepareRedirect", session=api.new_session(), json={"viewIdentifier": "checkout"}), 404, "redirectNotFound")
+    assert_error(
+        api.call("prepareRedirect", session=api.new_session(), json={"viewIdentifier": "checkout"}),
+        404,
+        "redirectNotFound",
+    )

@@ -10,7 +10,12 @@ from mock_api import DEMO_EMAIL, DEMO_PASSWORD, Api, assert_error
 
 
 def _login(api: Api, email: str, password: str, client: str = "203.0.113.7") -> int:
-    response = api.call("login", session=api.new_session(), json={"id": email, "password": password}, headers={"X-Forwarded-For": f"{client}, 10.0.0.1"})
+    response = api.call(
+        "login",
+        session=api.new_session(),
+        json={"id": email, "password": password},
+        headers={"X-Forwarded-For": f"{client}, 10.0.0.1"},
+    )
     return response.status_code
 
 
@@ -43,7 +48,12 @@ def test_client_address_is_blocked_across_accounts(api: Api) -> None:
     api.change_settings(loginThrottle={"accountMaxFailures": 100, "ipMaxFailures": 3, "ipBlockSeconds": 30})
     for n in range(3):
         _login(api, f"guess{n}@example.com", "Wrong-Password-1")
-    response = api.call("login", session=api.new_session(), json={"id": DEMO_EMAIL, "password": DEMO_PASSWORD}, headers={"X-Forwarded-For": "203.0.113.7"})
+    response = api.call(
+        "login",
+        session=api.new_session(),
+        json={"id": DEMO_EMAIL, "password": DEMO_PASSWORD},
+        headers={"X-Forwarded-For": "203.0.113.7"},
+    )
     assert_error(response, 429, "ipAddressBlocked")
     assert int(response.headers["Retry-After"]) >= 1
     assert _login(api, DEMO_EMAIL, DEMO_PASSWORD, client="198.51.100.1") == 200
@@ -61,10 +71,20 @@ def test_address_block_ends_after_its_time(api: Api) -> None:
 def test_register_is_refused_while_the_client_address_is_blocked(api: Api) -> None:
     api.change_settings(loginThrottle={"accountMaxFailures": 100, "ipMaxFailures": 1, "ipBlockSeconds": 30})
     _login(api, "guess@example.com", "Wrong-Password-1")
-    blocked = api.call("register", session=api.new_session(), json={"email": "n@example.com", "password": "Register-Pass-1"}, headers={"X-Forwarded-For": "203.0.113.7"})
+    blocked = api.call(
+        "register",
+        session=api.new_session(),
+        json={"email": "n@example.com", "password": "Register-Pass-1"},
+        headers={"X-Forwarded-For": "203.0.113.7"},
+    )
     assert_error(blocked, 429, "loginBlocked")
     assert "Retry-After" in blocked.headers
-    elsewhere = api.call("register", session=api.new_session(), json={"email": "n@example.com", "password": "Register-Pass-1"}, headers={"X-Forwarded-For": "198.51.100.2"})
+    elsewhere = api.call(
+        "register",
+        session=api.new_session(),
+        json={"email": "n@example.com", "password": "Register-Pass-1"},
+        headers={"X-Forwarded-For": "198.51.100.2"},
+    )
     assert elsewhere.status_code == 200
 
 

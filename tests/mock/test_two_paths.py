@@ -123,10 +123,17 @@ class TwoPaths:
         _learn(_cookie_value(first), _cookie_value(second), self.ids)
         seen, expected = first.observed(self.ids), second.observed({})
         if seen != expected:
-            self.differences.append(f"{scope['method']} {scope['path']}?{scope['query_string'].decode()}\n"
-                                    f"  fast path: {seen}\n  Connexion: {expected}")
-        await send({"type": "http.response.start", "status": first.status,
-                    "headers": [(k.encode(), v.encode()) for k, v in first.headers.items()]})
+            self.differences.append(
+                f"{scope['method']} {scope['path']}?{scope['query_string'].decode()}\n"
+                f"  fast path: {seen}\n  Connexion: {expected}"
+            )
+        await send(
+            {
+                "type": "http.response.start",
+                "status": first.status,
+                "headers": [(k.encode(), v.encode()) for k, v in first.headers.items()],
+            }
+        )
         await send({"type": "http.response.body", "body": first.body})
 
     async def _lifespan(self, receive: Any, send: Any) -> None:
@@ -148,8 +155,13 @@ class TwoPaths:
     def _to_slow(self, scope: Scope) -> Scope:
         headers = [(name, self._replace(value)) for name, value in scope["headers"]]
         path = self._replace(scope["path"].encode()).decode()
-        return {**scope, "headers": headers, "path": path, "raw_path": path.encode(),
-                "query_string": self._replace(scope["query_string"])}
+        return {
+            **scope,
+            "headers": headers,
+            "path": path,
+            "raw_path": path.encode(),
+            "query_string": self._replace(scope["query_string"]),
+        }
 
 
 def _cookie_value(answer: Answer) -> str | None:
@@ -216,12 +228,20 @@ def test_both_paths_answer_generated_cases_alike(two_paths: tuple[TwoPaths, Coun
     compare, declined = two_paths
     name = compare.fast.runtime.config.contracts[0]
     contract = registry.contract(name)
-    result = run(load_target(None, name), "http://testserver" + contract.base_path, contract=name, app=compare,
-                 seed=7, max_examples=12)
+    result = run(
+        load_target(None, name),
+        "http://testserver" + contract.base_path,
+        contract=name,
+        app=compare,
+        seed=7,
+        max_examples=12,
+    )
     assert result.unreachable is None, result.unreachable
     assert compare.differences == [], "\n".join(compare.differences[:10])
     # Both paths were really compared: many requests, a good share of them answered by the fast path.
     assert compare.compared >= 500, compare.compared
     assert declined.count < 0.8 * compare.compared, (declined.count, compare.compared)
     assert result.failures == [], [failure.message for failure in result.failures[:5]]
-    print(f"{name}: {compare.compared} requests compared, {compare.compared - declined.count} answered by the fast path")
+    print(
+        f"{name}: {compare.compared} requests compared, {compare.compared - declined.count} answered by the fast path"
+    )

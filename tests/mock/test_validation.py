@@ -18,11 +18,48 @@ from storefront_kit.contract import HTTP_METHODS, load_contract
 
 # Values chosen where jsonschema-rs and Python's `re`, type and format checks could part ways.
 ODD_STRINGS = [
-    "", " ", "a", "A1", "abc1", "Kim", "DE", "EUR", "de", "x" * 256, "a\x1cb", "a\x85b", "a\ufeffb", "a\u00a0b",
-    "abcd\n", "Ab1\n", "\u0663\u0663", "ÄÖÜ", "e\u0301", "\U0001f600", "demo@example.com", "demo@example.com\n",
-    "a\x1cb@example.com", "a b@example.com", "@example.com", "demo@localhost", "Demo-Password-1", "short1",
-    "2026-11-22", "2026-02-30", "2026-11-22T08:00:00Z", "2026-11-22T08:00:00", "https://shop.example/x",
-    "not a uri", "/relative", "0" * 64, "f" * 64, "F" * 64, "0" * 63, "checkout.htm", "a/b", "a b",
+    "",
+    " ",
+    "a",
+    "A1",
+    "abc1",
+    "Kim",
+    "DE",
+    "EUR",
+    "de",
+    "x" * 256,
+    "a\x1cb",
+    "a\x85b",
+    "a\ufeffb",
+    "a\u00a0b",
+    "abcd\n",
+    "Ab1\n",
+    "\u0663\u0663",
+    "ÄÖÜ",
+    "e\u0301",
+    "\U0001f600",
+    "demo@example.com",
+    "demo@example.com\n",
+    "a\x1cb@example.com",
+    "a b@example.com",
+    "@example.com",
+    "demo@localhost",
+    "Demo-Password-1",
+    "short1",
+    "2026-11-22",
+    "2026-02-30",
+    "2026-11-22T08:00:00Z",
+    "2026-11-22T08:00:00",
+    "https://shop.example/x",
+    "not a uri",
+    "/relative",
+    "0" * 64,
+    "f" * 64,
+    "F" * 64,
+    "0" * 63,
+    "checkout.htm",
+    "a/b",
+    "a b",
 ]
 ODD_VALUES: list[Any] = [None, True, False, 0, 1, -1, 1.0, 1.5, 2**31, 2**70, [], [1], {}, {"x": 1}]
 
@@ -36,12 +73,17 @@ def _schemas() -> Iterator[Any]:
                     continue
                 body = spec.get("requestBody", {}).get("content", {}).get("application/json")
                 if body and "schema" in body:
-                    yield pytest.param(body["schema"], Draft4RequestValidator, _examples(body), id=f"{method} {path} request")
+                    yield pytest.param(
+                        body["schema"], Draft4RequestValidator, _examples(body), id=f"{method} {path} request"
+                    )
                 for status, response in spec["responses"].items():
                     content = response.get("content", {}).get("application/json")
                     if content and "schema" in content:
                         yield pytest.param(
-                            content["schema"], Draft4ResponseValidator, _examples(content), id=f"{method} {path} {status}"
+                            content["schema"],
+                            Draft4ResponseValidator,
+                            _examples(content),
+                            id=f"{method} {path} {status}",
                         )
 
 
@@ -115,8 +157,19 @@ def test_nullable_is_judged_as_connexion_judges_it(keyword: str, python_cls: Any
     }
     judges = _judges({}, schema, python_cls)
     assert judges.compiled is not None
-    bodies = [{"a": None}, {"a": "abcd"}, {"a": "ab"}, {"b": None}, {"b": "z"}, {"b": "x"}, {"c": None}, {"c": {}},
-              {"d": None}, {"d": 1}, {"d": 1.5}]
+    bodies = [
+        {"a": None},
+        {"a": "abcd"},
+        {"a": "ab"},
+        {"b": None},
+        {"b": "z"},
+        {"b": "x"},
+        {"c": None},
+        {"c": {}},
+        {"d": None},
+        {"d": 1},
+        {"d": 1.5},
+    ]
     for body in bodies:
         assert _passes_fast(judges, body) == judges.python.is_valid(body), (body, python_cls)
     assert judges.python.is_valid({"a": None}) == (python_cls is not Draft4Validator)
@@ -151,8 +204,10 @@ def test_the_kit_refuses_an_answer_with_a_bad_uri_whatever_optional_packages_are
     from conformance.checks import _errors
     from storefront_kit.formats import OPENAPI_FORMAT_CHECKER
 
-    schema = {"type": "object", "properties": {"url": {"type": "string", "format": "uri"},
-                                               "count": {"type": "integer", "format": "int32"}}}
+    schema = {
+        "type": "object",
+        "properties": {"url": {"type": "string", "format": "uri"}, "count": {"type": "integer", "format": "int32"}},
+    }
     validator = OAS30Validator(schema, format_checker=OPENAPI_FORMAT_CHECKER)
     assert _errors(validator, {"url": value})
     assert not _errors(validator, {"url": "https://shop.example/a", "count": 3})

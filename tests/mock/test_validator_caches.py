@@ -28,7 +28,9 @@ async def _exercise(app: MockApp) -> None:
         session = (await client.post("/session/create")).json()["id"]
         headers = {"x-session": session}
         assert (await client.post("/account/login", json=DEMO, headers=headers)).status_code == 200
-        assert (await client.get("/account/order/list", params={"page": 0, "size": 10}, headers=headers)).status_code == 400
+        assert (
+            await client.get("/account/order/list", params={"page": 0, "size": 10}, headers=headers)
+        ).status_code == 400
         assert (await client.post("/account/address/create", json={"address": {}}, headers=headers)).status_code == 400
         assert (await client.get("/account/get", headers={**headers, "x-mock-delay": "0"})).status_code == 200
 

@@ -27,13 +27,19 @@ def installed(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The `bin` folder of a fresh venv with the project's wheel (and its dependencies) installed."""
     root = tmp_path_factory.mktemp("installed")
     wheels = root / "wheels"
-    subprocess.run([sys.executable, "-m", "pip", "wheel", "--no-deps", "--quiet", "--wheel-dir", str(wheels), str(REPO_ROOT)],
-                   check=True, cwd=root, capture_output=True, timeout=240)
+    subprocess.run(
+        [sys.executable, "-m", "pip", "wheel", "--no-deps", "--quiet", "--wheel-dir", str(wheels), str(REPO_ROOT)],
+        check=True,
+        cwd=root,
+        capture_output=True,
+        timeout=240,
+    )
     (wheel,) = wheels.glob("*.whl")
     subprocess.run([sys.executable, "-m", "venv", str(root / "venv")], check=True, timeout=120)
     bin_dir = root / "venv" / "bin"
-    subprocess.run([str(bin_dir / "pip"), "install", "--quiet", str(wheel)], check=True, cwd=root,
-                   capture_output=True, timeout=240)
+    subprocess.run(
+        [str(bin_dir / "pip"), "install", "--quiet", str(wheel)], check=True, cwd=root, capture_output=True, timeout=240
+    )
     return bin_dir
 
 
@@ -43,8 +49,9 @@ def _env() -> dict[str, str]:
 
 
 def _kit(bin_dir: Path, *args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([str(bin_dir / "storefront-kit"), *args], cwd=cwd, env=_env(), capture_output=True,
-                          text=True, timeout=120)
+    return subprocess.run(
+        [str(bin_dir / "storefront-kit"), *args], cwd=cwd, env=_env(), capture_output=True, text=True, timeout=120
+    )
 
 
 def test_the_installed_command_knows_its_version_and_every_contract(installed: Path, tmp_path: Path) -> None:
@@ -62,9 +69,22 @@ def served(installed: Path, tmp_path: Path, request: pytest.FixtureRequest) -> I
     port = free_port()
     log = tmp_path / "serve.log"
     with log.open("wb") as out:
-        process = subprocess.Popen([str(installed / "storefront-kit"), "serve", "--contract", request.param,
-                                    "--port", str(port), "--log-level", "warning"],
-                                   cwd=tmp_path, env=_env(), stdout=out, stderr=subprocess.STDOUT)
+        process = subprocess.Popen(
+            [
+                str(installed / "storefront-kit"),
+                "serve",
+                "--contract",
+                request.param,
+                "--port",
+                str(port),
+                "--log-level",
+                "warning",
+            ],
+            cwd=tmp_path,
+            env=_env(),
+            stdout=out,
+            stderr=subprocess.STDOUT,
+        )
     root = f"http://127.0.0.1:{port}"
     try:
         deadline = time.monotonic() + 60
@@ -84,13 +104,26 @@ def served(installed: Path, tmp_path: Path, request: pytest.FixtureRequest) -> I
 
 
 @pytest.mark.parametrize("served", registry.contract_names(), indirect=True)
-def test_the_installed_mock_passes_the_installed_check(installed: Path, served: str, tmp_path: Path,
-                                                        request: pytest.FixtureRequest) -> None:
+def test_the_installed_mock_passes_the_installed_check(
+    installed: Path, served: str, tmp_path: Path, request: pytest.FixtureRequest
+) -> None:
     name = request.node.callspec.params["served"]
     contract = registry.contract(name)
     first = next(iter(contract.operations))
-    done = _kit(installed, "check", "--contract", name, "--base-url", served + contract.base_path, "--no-progress",
-                "--phase", "scenarios", "--operation", first, cwd=tmp_path)
+    done = _kit(
+        installed,
+        "check",
+        "--contract",
+        name,
+        "--base-url",
+        served + contract.base_path,
+        "--no-progress",
+        "--phase",
+        "scenarios",
+        "--operation",
+        first,
+        cwd=tmp_path,
+    )
     assert done.returncode == 0, done.stdout + done.stderr
     assert "Result: CONFORMS" in done.stdout, done.stdout
 
@@ -105,6 +138,7 @@ def test_the_installed_testing_helper_starts_every_contract(installed: Path, tmp
         "        assert httpx.get(mock.controls_url + '/outbox').status_code == 200, name\n"
         "print('ok')\n"
     )
-    done = subprocess.run([str(installed / "python"), "-c", script], cwd=tmp_path, env=_env(), capture_output=True,
-                          text=True, timeout=120)
+    done = subprocess.run(
+        [str(installed / "python"), "-c", script], cwd=tmp_path, env=_env(), capture_output=True, text=True, timeout=120
+    )
     assert done.returncode == 0 and done.stdout.strip().endswith("ok"), done.stdout + done.stderr

@@ -31,7 +31,7 @@ EXPECTED = {
     "zest": [
         'totalResults="42" totalResultsReturned="2"',
         'totalItems="2" totalQuantity="4"',
-        '<quantity>2</quantity><subtotal>49.9</subtotal>',
+        "<quantity>2</quantity><subtotal>49.9</subtotal>",
         '<Country code="NZ" selected="1">',
         'code="unknownSku"',
         'code="unsafeXml"',
@@ -53,8 +53,9 @@ def test_the_readme_session_works_as_written(contract: str) -> None:
     with running_mock(ServerConfig(port=0, log_level="error"), contract=contract) as mock:
         address = mock.base_url.removeprefix("http://")
         script = _session(contract).replace("127.0.0.1:8080", address).replace("localhost:8080", address)
-        run = subprocess.run(["bash", "-euo", "pipefail", "-c", script], capture_output=True, text=True,
-                             timeout=60, check=False)
+        run = subprocess.run(
+            ["bash", "-euo", "pipefail", "-c", script], capture_output=True, text=True, timeout=60, check=False
+        )
     assert run.returncode == 0, run.stderr
     for expected in EXPECTED[contract]:
         assert expected in run.stdout, f"{expected!r} is not in what the session printed:\n{run.stdout}"

@@ -54,13 +54,20 @@ def fuzz_target(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Runn
 @pytest.mark.timeout(420)
 def test_schemathesis_finds_no_failures_on_the_backend(fuzz_target: RunningMock, tmp_path: Path) -> None:
     finished, report = run_schemathesis(
-        CONTRACT, fuzz_target.api_url, tmp_path, max_examples=MAX_EXAMPLES, seed=SEED, timeout=None if MAX_EXAMPLES > 60 else 400
+        CONTRACT,
+        fuzz_target.api_url,
+        tmp_path,
+        max_examples=MAX_EXAMPLES,
+        seed=SEED,
+        timeout=None if MAX_EXAMPLES > 60 else 400,
     )
     output = finished.stdout + finished.stderr
     assert finished.returncode == 0, output[-12000:]
     assert report["operations"]["tested"] == len(CONTRACT.operations), output[-4000:]
     assert all(phase["status"] == "success" for phase in report["phases"].values()), report["phases"]
     cases = report["test_cases"]
-    assert (cases["with_failures"], cases["errored"], len(report["failures"]), len(report["errors"])) == (0, 0, 0, 0), output[-12000:]
+    assert (cases["with_failures"], cases["errored"], len(report["failures"]), len(report["errors"])) == (0, 0, 0, 0), (
+        output[-12000:]
+    )
     print(f"{fuzz_target.config.state}: {cases['generated']} requests in {report['running_time']:.0f} s")
     assert cases["generated"] >= MIN_REQUESTS, cases

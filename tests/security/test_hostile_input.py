@@ -49,7 +49,9 @@ def witness(mock: RunningMock) -> Witness:
     with httpx.Client(base_url=mock.api_url, timeout=10) as client:
         session = client.post("/session/create").json()["id"]
         email = "witness@example.com"
-        registered = client.post("/account/register", headers={"x-session": session}, json={"email": email, "password": PASSWORD})
+        registered = client.post(
+            "/account/register", headers={"x-session": session}, json={"email": email, "password": PASSWORD}
+        )
         assert registered.status_code == 200, registered.text
         body = {"address": {"firstName": "Wanda", "lastName": "Witness", "city": "Kassel", "zip": "34117"}}
         created = client.post("/account/address/create", headers={"x-session": session}, json=body)
@@ -62,7 +64,9 @@ def intact(mock: RunningMock, witness: Witness) -> Iterator[None]:
     """After the test: the mock still answers and the stored address is unchanged."""
     yield
     with httpx.Client(base_url=mock.api_url, timeout=ANSWER_BOUND) as client:
-        response = client.get("/account/address/get", params={"addressId": witness.address["id"]}, headers={"x-session": witness.session})
+        response = client.get(
+            "/account/address/get", params={"addressId": witness.address["id"]}, headers={"x-session": witness.session}
+        )
         assert response.status_code == 200, response.text
         assert response.json()["address"] == witness.address
         assert client.post("/session/create").status_code == 200
@@ -91,13 +95,17 @@ def login_request(body: bytes, *headers: tuple[str, str | bytes], session: str) 
 
 
 def test_a_declared_body_of_10_gb_is_refused_at_once(mock: RunningMock, witness: Witness) -> None:
-    data = login_request(b'{"id": "a@example.com"}', JSON, ("Content-Length", str(10 * 1024**3)), session=witness.session)
+    data = login_request(
+        b'{"id": "a@example.com"}', JSON, ("Content-Length", str(10 * 1024**3)), session=witness.session
+    )
     answer = send(mock.config.port, data, bound=2)
     assert_envelope(answer, 413, "payloadTooLarge")
 
 
 def test_an_endless_chunked_body_is_refused_once_it_passes_the_limit(mock: RunningMock, witness: Witness) -> None:
-    head = request_bytes("POST", operation_path("login"), [("x-session", witness.session), JSON, ("Transfer-Encoding", "chunked")])
+    head = request_bytes(
+        "POST", operation_path("login"), [("x-session", witness.session), JSON, ("Transfer-Encoding", "chunked")]
+    )
     piece = b"a" * 8192
     endless = (b"%x\r\n%s\r\n" % (len(piece), piece) for _ in itertools.count())
     answer, sent = send_streaming(mock.config.port, head, endless, bound=3)
@@ -134,7 +142,9 @@ def test_the_limit_is_configurable() -> None:
     [
         pytest.param(b"[" * 30_000 + b"]" * 30_000, id="30k-nested-arrays"),
         pytest.param(b'{"a":' * 10_000 + b"1" + b"}" * 10_000, id="10k-nested-objects"),
-        pytest.param(b'{"id": "a@example.com", "password": ' + b"[" * 20_000 + b"]" * 20_000 + b"}", id="nested-in-a-field"),
+        pytest.param(
+            b'{"id": "a@example.com", "password": ' + b"[" * 20_000 + b"]" * 20_000 + b"}", id="nested-in-a-field"
+        ),
         pytest.param(b'{"id": 1' + b"0" * 5000 + b', "password": "x"}', id="5000-digit-number"),
         pytest.param(b'{"id": NaN, "password": Infinity}', id="nan-and-infinity"),
     ],
@@ -178,10 +188,28 @@ HUGE = b"a" * (LIMIT - 200)
 @pytest.mark.parametrize(
     ("operation_id", "body", "status", "code", "field"),
     [
-        pytest.param("login", b'{"id": "demo@example.com", "password": "' + HUGE + b'"}', 400, "invalidRequest", "password", id="password"),
-        pytest.param("login", b'{"id": "' + HUGE + b'@example.com", "password": "x"}', 400, "emailCheckFailed", "id", id="email"),
-        pytest.param("createAddress", b'{"address": {"city": "' + HUGE + b'"}}', 400, "invalidFieldType", "address.city", id="address-field"),
-        pytest.param("createAddress", b'{"address": {"' + HUGE + b'": "x"}}', 400, "unknownField", None, id="address-key"),
+        pytest.param(
+            "login",
+            b'{"id": "demo@example.com", "password": "' + HUGE + b'"}',
+            400,
+            "invalidRequest",
+            "password",
+            id="password",
+        ),
+        pytest.param(
+            "login", b'{"id": "' + HUGE + b'@example.com", "password": "x"}', 400, "emailCheckFailed", "id", id="email"
+        ),
+        pytest.param(
+            "createAddress",
+            b'{"address": {"city": "' + HUGE + b'"}}',
+            400,
+            "invalidFieldType",
+            "address.city",
+            id="address-field",
+        ),
+        pytest.param(
+            "createAddress", b'{"address": {"' + HUGE + b'": "x"}}', 400, "unknownField", None, id="address-key"
+        ),
     ],
 )
 def test_huge_strings_within_the_limit_answer_the_fields_code(
@@ -212,23 +240,41 @@ def test_invalid_utf8_is_invalid_request(mock: RunningMock, witness: Witness, bo
 def test_duplicate_keys_the_last_one_wins(mock: RunningMock, witness: Witness) -> None:
     """The contract is silent; the mock reads JSON objects as most parsers do: the last key wins."""
     right_last = b'{"id": "x@example.com", "password": "wrong", "id": "%s", "password": "%s"}' % (
-        witness.email.encode(), PASSWORD.encode()
+        witness.email.encode(),
+        PASSWORD.encode(),
     )
-    answer = send(mock.config.port, login_request(right_last, JSON, session=httpx.post(f"{mock.api_url}/session/create").json()["id"]))
+    answer = send(
+        mock.config.port,
+        login_request(right_last, JSON, session=httpx.post(f"{mock.api_url}/session/create").json()["id"]),
+    )
     assert answer.status == 200, answer.body
     wrong_last = b'{"id": "%s", "password": "%s", "password": "not-it"}' % (witness.email.encode(), PASSWORD.encode())
-    assert_envelope(send(mock.config.port, login_request(wrong_last, JSON, session=witness.session)), 401, "invalidCredentials")
+    assert_envelope(
+        send(mock.config.port, login_request(wrong_last, JSON, session=witness.session)), 401, "invalidCredentials"
+    )
 
 
 def test_duplicate_keys_in_a_stored_object_store_the_last_value(mock: RunningMock, witness: Witness) -> None:
     body = b'{"address": {"city": "First", "city": "Last"}}'
-    created = send(mock.config.port, request_bytes("POST", operation_path("createAddress"), [("x-session", witness.session), JSON], body))
+    created = send(
+        mock.config.port,
+        request_bytes("POST", operation_path("createAddress"), [("x-session", witness.session), JSON], body),
+    )
     assert created.status == 200, created.body
     assert created.json()["address"]["city"] == "Last"
     with httpx.Client(base_url=mock.api_url, timeout=ANSWER_BOUND) as client:
-        stored = client.get("/account/address/get", params={"addressId": created.json()["address"]["id"]}, headers={"x-session": witness.session})
+        stored = client.get(
+            "/account/address/get",
+            params={"addressId": created.json()["address"]["id"]},
+            headers={"x-session": witness.session},
+        )
         assert stored.json()["address"]["city"] == "Last"
-        client.request("DELETE", "/account/address/delete", json={"addressId": created.json()["address"]["id"]}, headers={"x-session": witness.session})
+        client.request(
+            "DELETE",
+            "/account/address/delete",
+            json={"addressId": created.json()["address"]["id"]},
+            headers={"x-session": witness.session},
+        )
 
 
 # -- content types ----------------------------------------------------------------------------------
@@ -258,7 +304,9 @@ def test_a_content_type_of_raw_bytes_is_unsupported_media_type(mock: RunningMock
 
 
 def test_the_session_is_checked_before_the_content_type(mock: RunningMock) -> None:
-    answer = send(mock.config.port, request_bytes("POST", operation_path("login"), [("Content-Type", "text/plain")], b"x"))
+    answer = send(
+        mock.config.port, request_bytes("POST", operation_path("login"), [("Content-Type", "text/plain")], b"x")
+    )
     assert_envelope(answer, 401, "notLoggedIn")
 
 
@@ -267,7 +315,9 @@ def test_the_session_is_checked_before_the_content_type(mock: RunningMock) -> No
 
 def test_hundreds_of_headers_are_ignored(mock: RunningMock, witness: Witness) -> None:
     headers = [(f"X-Flood-{index}", "v" * 50) for index in range(500)]
-    answer = send(mock.config.port, request_bytes("GET", operation_path("getAccount"), [("x-session", witness.session), *headers]))
+    answer = send(
+        mock.config.port, request_bytes("GET", operation_path("getAccount"), [("x-session", witness.session), *headers])
+    )
     assert answer.status == 200, answer.body
     assert answer.json()["account"]["email"] == witness.email
 
@@ -287,7 +337,9 @@ def test_a_64_kb_header_is_ignored(mock: RunningMock, witness: Witness) -> None:
         pytest.param("X-Mock-Delay", 401, "notLoggedIn", id="delay"),
     ],
 )
-def test_a_64_kb_value_in_a_header_the_mock_reads_is_refused(mock: RunningMock, name: str, status: int, code: str) -> None:
+def test_a_64_kb_value_in_a_header_the_mock_reads_is_refused(
+    mock: RunningMock, name: str, status: int, code: str
+) -> None:
     answer = send(mock.config.port, request_bytes("GET", operation_path("getAccount"), [(name, "9" * 65536)]))
     assert_envelope(answer, status, code)
     if name.startswith("X-Mock"):
@@ -296,7 +348,9 @@ def test_a_64_kb_value_in_a_header_the_mock_reads_is_refused(mock: RunningMock, 
 
 def test_a_64_kb_forwarded_for_counts_as_one_client(mock: RunningMock, witness: Witness) -> None:
     body = b'{"id": "%s", "password": "%s"}' % (witness.email.encode(), PASSWORD.encode())
-    answer = send(mock.config.port, login_request(body, JSON, ("X-Forwarded-For", "1" * 65536), session=witness.session))
+    answer = send(
+        mock.config.port, login_request(body, JSON, ("X-Forwarded-For", "1" * 65536), session=witness.session)
+    )
     assert answer.status == 200, answer.body
 
 
@@ -304,12 +358,17 @@ def test_a_64_kb_forwarded_for_counts_as_one_client(mock: RunningMock, witness: 
 
 
 def test_a_raw_nul_byte_in_json_is_invalid_request(mock: RunningMock, witness: Witness) -> None:
-    answer = send(mock.config.port, login_request(b'{"id": "a\x00@example.com", "password": "x"}', JSON, session=witness.session))
+    answer = send(
+        mock.config.port, login_request(b'{"id": "a\x00@example.com", "password": "x"}', JSON, session=witness.session)
+    )
     assert_envelope(answer, 400, "invalidRequest")
 
 
 def test_an_escaped_nul_in_an_email_fails_the_email_check(mock: RunningMock, witness: Witness) -> None:
-    answer = send(mock.config.port, login_request(b'{"id": "a\\u0000@example.com", "password": "x"}', JSON, session=witness.session))
+    answer = send(
+        mock.config.port,
+        login_request(b'{"id": "a\\u0000@example.com", "password": "x"}', JSON, session=witness.session),
+    )
     assert_envelope(answer, 400, "emailCheckFailed")
 
 
@@ -318,10 +377,14 @@ def test_a_password_with_nul_is_not_cut_at_the_nul(mock: RunningMock) -> None:
     with httpx.Client(base_url=mock.api_url, timeout=ANSWER_BOUND) as client:
         session = client.post("/session/create").json()["id"]
         password = "Nul-Pass-1\x00tail"
-        registered = client.post("/account/register", headers={"x-session": session}, json={"email": "nul@example.com", "password": password})
+        registered = client.post(
+            "/account/register", headers={"x-session": session}, json={"email": "nul@example.com", "password": password}
+        )
         assert registered.status_code == 200, registered.text
         for attempt, status in (("Nul-Pass-1", 401), ("Nul-Pass-1\x00", 401), ("Nul-Pass-1\x00tail", 200)):
-            response = client.post("/account/login", headers={"x-session": session}, json={"id": "nul@example.com", "password": attempt})
+            response = client.post(
+                "/account/login", headers={"x-session": session}, json={"id": "nul@example.com", "password": attempt}
+            )
             assert response.status_code == status, (attempt, response.text)
 
 
@@ -333,8 +396,12 @@ def test_a_password_with_nul_is_not_cut_at_the_nul(mock: RunningMock) -> None:
         pytest.param("/api/v1/account/order/get?orderId=%00%00", 404, "invalidOrderId", id="string-query"),
     ],
 )
-def test_nul_in_the_url_is_a_client_error(mock: RunningMock, witness: Witness, target: str, status: int, code: str) -> None:
-    assert_envelope(send(mock.config.port, request_bytes("GET", target, [("x-session", witness.session)])), status, code)
+def test_nul_in_the_url_is_a_client_error(
+    mock: RunningMock, witness: Witness, target: str, status: int, code: str
+) -> None:
+    assert_envelope(
+        send(mock.config.port, request_bytes("GET", target, [("x-session", witness.session)])), status, code
+    )
 
 
 # -- methods ----------------------------------------------------------------------------------------
@@ -342,7 +409,9 @@ def test_nul_in_the_url_is_a_client_error(mock: RunningMock, witness: Witness, t
 
 @pytest.mark.parametrize("method", ["PATCH", "TRACE", "PROPFIND", "PURGE", "SEARCH", "QUERY", "OPTIONS", "DELETE"])
 def test_unusual_methods_are_method_not_allowed_with_allow(mock: RunningMock, witness: Witness, method: str) -> None:
-    answer = send(mock.config.port, request_bytes(method, operation_path("getAccount"), [("x-session", witness.session)]))
+    answer = send(
+        mock.config.port, request_bytes(method, operation_path("getAccount"), [("x-session", witness.session)])
+    )
     assert_envelope(answer, 405, "methodNotAllowed")
     assert {part.strip() for part in answer.headers["allow"].split(",")} == {"GET", "HEAD"}
 
@@ -356,7 +425,9 @@ def test_unusual_methods_on_an_unknown_path_are_not_found(mock: RunningMock) -> 
 
 
 def test_head_answers_like_get_without_a_body(mock: RunningMock, witness: Witness) -> None:
-    answer = send(mock.config.port, request_bytes("HEAD", operation_path("getAccount"), [("x-session", witness.session)]))
+    answer = send(
+        mock.config.port, request_bytes("HEAD", operation_path("getAccount"), [("x-session", witness.session)])
+    )
     assert answer.status == 200
     assert answer.body == b""
 
@@ -377,7 +448,10 @@ def test_head_answers_like_get_without_a_body(mock: RunningMock, witness: Witnes
     ],
 )
 def test_absurd_query_strings_are_invalid_request(mock: RunningMock, witness: Witness, query: str) -> None:
-    answer = send(mock.config.port, request_bytes("GET", f"{operation_path('listOrders')}?{query}", [("x-session", witness.session)]))
+    answer = send(
+        mock.config.port,
+        request_bytes("GET", f"{operation_path('listOrders')}?{query}", [("x-session", witness.session)]),
+    )
     assert_envelope(answer, 400, "invalidRequest")
 
 
@@ -390,13 +464,18 @@ def test_absurd_query_strings_are_invalid_request(mock: RunningMock, witness: Wi
     ],
 )
 def test_absurd_ids_in_the_query(mock: RunningMock, witness: Witness, address_id: str, status: int, code: str) -> None:
-    data = request_bytes("GET", f"{operation_path('getAddress')}?addressId={address_id}", [("x-session", witness.session)])
+    data = request_bytes(
+        "GET", f"{operation_path('getAddress')}?addressId={address_id}", [("x-session", witness.session)]
+    )
     assert_envelope(send(mock.config.port, data), status, code)
 
 
 def test_thousands_of_unknown_query_parameters_are_ignored(mock: RunningMock, witness: Witness) -> None:
     query = "&".join(f"p{index}=x" for index in range(3000))
-    answer = send(mock.config.port, request_bytes("GET", f"{operation_path('getAccount')}?{query}", [("x-session", witness.session)]))
+    answer = send(
+        mock.config.port,
+        request_bytes("GET", f"{operation_path('getAccount')}?{query}", [("x-session", witness.session)]),
+    )
     assert answer.status == 200
 
 
@@ -407,14 +486,32 @@ def test_thousands_of_unknown_query_parameters_are_ignored(mock: RunningMock, wi
     "data",
     [
         pytest.param(request_bytes("GET", "/api/v1/account/get", [("X-Nul", b"a\x00b")]), id="nul-in-a-header"),
-        pytest.param(request_bytes("GET", "/api/v1/account/get", [("X-Ctl", b"a\x01b")]), id="control-byte-in-a-header"),
+        pytest.param(
+            request_bytes("GET", "/api/v1/account/get", [("X-Ctl", b"a\x01b")]), id="control-byte-in-a-header"
+        ),
         pytest.param(request_bytes("FOO", "/api/v1/account/get"), id="unknown-method-name"),
         pytest.param(request_bytes("get", "/api/v1/account/get"), id="lowercase-method"),
-        pytest.param(request_bytes("POST", "/api/v1/account/login", [JSON, ("Content-Length", "-1")], b"{}"), id="negative-length"),
-        pytest.param(request_bytes("POST", "/api/v1/account/login", [JSON, ("Content-Length", "abc")], b"{}"), id="non-numeric-length"),
-        pytest.param(request_bytes("POST", "/api/v1/account/login", [JSON, ("Content-Length", "2"), ("Content-Length", "3")], b"{}"), id="two-lengths"),
         pytest.param(
-            request_bytes("POST", "/api/v1/account/login", [JSON, ("Content-Length", "2"), ("Transfer-Encoding", "chunked")], b"2\r\n{}\r\n0\r\n\r\n"),
+            request_bytes("POST", "/api/v1/account/login", [JSON, ("Content-Length", "-1")], b"{}"),
+            id="negative-length",
+        ),
+        pytest.param(
+            request_bytes("POST", "/api/v1/account/login", [JSON, ("Content-Length", "abc")], b"{}"),
+            id="non-numeric-length",
+        ),
+        pytest.param(
+            request_bytes(
+                "POST", "/api/v1/account/login", [JSON, ("Content-Length", "2"), ("Content-Length", "3")], b"{}"
+            ),
+            id="two-lengths",
+        ),
+        pytest.param(
+            request_bytes(
+                "POST",
+                "/api/v1/account/login",
+                [JSON, ("Content-Length", "2"), ("Transfer-Encoding", "chunked")],
+                b"2\r\n{}\r\n0\r\n\r\n",
+            ),
             id="length-and-chunked",
         ),
         pytest.param(b"PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n", id="http2-preface"),
@@ -432,14 +529,23 @@ def test_malformed_http_is_refused_with_400_and_a_closed_connection(mock: Runnin
 
 def test_clients_that_stop_half_way_do_not_hold_up_others(mock: RunningMock, witness: Witness) -> None:
     half_head = b"GET /api/v1/account/get HTTP/1.1\r\nHost: 127.0.0.1\r\nx-sess"
-    half_body = request_bytes("POST", operation_path("login"), [("x-session", witness.session), JSON, ("Content-Length", "1000")]) + b'{"id": '
+    half_body = (
+        request_bytes(
+            "POST", operation_path("login"), [("x-session", witness.session), JSON, ("Content-Length", "1000")]
+        )
+        + b'{"id": '
+    )
     stalled = []
     try:
         for data in [half_head, half_body] * 50:
             sock = socket.create_connection(("127.0.0.1", mock.config.port), timeout=ANSWER_BOUND)
             sock.sendall(data)
             stalled.append(sock)
-        answer = send(mock.config.port, request_bytes("GET", operation_path("getAccount"), [("x-session", witness.session)]), bound=2)
+        answer = send(
+            mock.config.port,
+            request_bytes("GET", operation_path("getAccount"), [("x-session", witness.session)]),
+            bound=2,
+        )
         assert answer.status == 200
     finally:
         for sock in stalled:

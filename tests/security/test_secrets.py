@@ -65,9 +65,16 @@ def run_account_life(api_url: str, controls_url: str, email: str) -> Flow:
 
         headers = session()
         _ok(api.post("/account/register", headers=headers, json={"email": email, "password": first}))
-        assert api.post("/account/register", headers=session(), json={"email": "weak@example.com", "password": "short"}).status_code == 400
+        assert (
+            api.post(
+                "/account/register", headers=session(), json={"email": "weak@example.com", "password": "short"}
+            ).status_code
+            == 400
+        )
         assert api.post("/account/login", headers=headers, json={"id": email, "password": wrong}).status_code == 401
-        login = _ok(api.post("/account/login", headers=headers, json={"id": email, "password": first, "autologin": "all"}))
+        login = _ok(
+            api.post("/account/login", headers=headers, json={"id": email, "password": first, "autologin": "all"})
+        )
         flow.tokens.append(login["autologinToken"])
         again = _ok(api.post("/account/autologin", headers=session(), json={"token": login["autologinToken"]}))
         if again.get("autologinToken"):
@@ -78,8 +85,16 @@ def run_account_life(api_url: str, controls_url: str, email: str) -> Flow:
         _ok(api.post("/account/password/reset", headers=session(), json={"newPassword": after_reset, "otok": otok}))
         headers = session()
         _ok(api.post("/account/login", headers=headers, json={"id": email, "password": after_reset}))
-        _ok(api.post("/account/password/change", headers=headers, json={"newPassword": after_change, "passwordAuth": after_reset}))
-        link = _ok(api.post("/session/prepareRedirect", headers=headers, json={"viewIdentifier": "account"}))["storeFrontLink"]
+        _ok(
+            api.post(
+                "/account/password/change",
+                headers=headers,
+                json={"newPassword": after_change, "passwordAuth": after_reset},
+            )
+        )
+        link = _ok(api.post("/session/prepareRedirect", headers=headers, json={"viewIdentifier": "account"}))[
+            "storeFrontLink"
+        ]
         flow.tokens.append(re.search(r"sessionKey=([^&]+)", link).group(1))  # type: ignore[union-attr]
         _ok(api.post("/account/logout", headers=headers))
     return flow
@@ -130,7 +145,11 @@ def test_no_password_token_or_session_id_reaches_the_log_at_debug_level(tmp_path
             leaked = "Leaky-Secret-Pass-7"
             flow.passwords.append(leaked)
             api.post("/account/login", headers={"x-session": sid}, json={"id": "not-an-email", "password": leaked})
-            api.post("/account/password/change", headers={"x-session": sid}, json={"newPassword": leaked, "passwordAuth": leaked})
+            api.post(
+                "/account/password/change",
+                headers={"x-session": sid},
+                json={"newPassword": leaked, "passwordAuth": leaked},
+            )
     finally:
         mock.stop()
     text = log.read_text(errors="replace")
@@ -191,12 +210,21 @@ class Shop:
 
 @pytest.fixture
 def shop(mock: RunningMock) -> Iterator[Shop]:
-    with httpx.Client(base_url=mock.api_url, timeout=10) as api, httpx.Client(base_url=mock.controls_url, timeout=10) as controls:
+    with (
+        httpx.Client(base_url=mock.api_url, timeout=10) as api,
+        httpx.Client(base_url=mock.controls_url, timeout=10) as controls,
+    ):
         yield Shop(api, controls)
 
 
 def _autologin_token(shop: Shop, mode: str = "restricted") -> str:
-    login = _ok(shop.api.post("/account/login", headers=shop.session(), json={"id": DEMO_EMAIL, "password": DEMO_PASSWORD, "autologin": mode}))
+    login = _ok(
+        shop.api.post(
+            "/account/login",
+            headers=shop.session(),
+            json={"id": DEMO_EMAIL, "password": DEMO_PASSWORD, "autologin": mode},
+        )
+    )
     return str(login["autologinToken"])
 
 
@@ -222,17 +250,27 @@ def _reset_token(shop: Shop) -> str:
 
 def test_an_opt_in_token_works_once(shop: Shop) -> None:
     otok = _reset_token(shop)
-    _ok(shop.api.post("/account/password/reset", headers=shop.session(), json={"newPassword": "Once-Only-Pass-1", "otok": otok}))
-    second = shop.api.post("/account/password/reset", headers=shop.session(), json={"newPassword": "Twice-Pass-2", "otok": otok})
+    _ok(
+        shop.api.post(
+            "/account/password/reset", headers=shop.session(), json={"newPassword": "Once-Only-Pass-1", "otok": otok}
+        )
+    )
+    second = shop.api.post(
+        "/account/password/reset", headers=shop.session(), json={"newPassword": "Twice-Pass-2", "otok": otok}
+    )
     assert (second.status_code, second.json()["error"]["code"]) == (401, "notLoggedIn")
-    _ok(shop.api.post("/account/login", headers=shop.session(), json={"id": DEMO_EMAIL, "password": "Once-Only-Pass-1"}))
+    _ok(
+        shop.api.post("/account/login", headers=shop.session(), json={"id": DEMO_EMAIL, "password": "Once-Only-Pass-1"})
+    )
 
 
 def test_an_opt_in_token_expires(shop: Shop) -> None:
     shop.settings(optInTokenTtlSeconds=1)
     otok = _reset_token(shop)
     time.sleep(1.6)
-    late = shop.api.post("/account/password/reset", headers=shop.session(), json={"newPassword": "Too-Late-Pass-1", "otok": otok})
+    late = shop.api.post(
+        "/account/password/reset", headers=shop.session(), json={"newPassword": "Too-Late-Pass-1", "otok": otok}
+    )
     assert (late.status_code, late.json()["error"]["code"]) == (401, "notLoggedIn")
     _ok(shop.api.post("/account/login", headers=shop.session(), json={"id": DEMO_EMAIL, "password": DEMO_PASSWORD}))
 
@@ -251,7 +289,14 @@ def test_an_opt_in_token_for_one_action_does_not_confirm_another(shop: Shop) -> 
 
 def test_changing_the_emails_case_does_not_bypass_the_login_throttle(shop: Shop) -> None:
     limit = _ok(shop.controls.get("/settings"))["loginThrottle"]["accountMaxFailures"]
-    variants = ["DEMO@EXAMPLE.COM", "Demo@Example.com", "demo@EXAMPLE.com", "dEmO@eXaMpLe.CoM", "DeMo@example.COM", "demo@Example.Com"]
+    variants = [
+        "DEMO@EXAMPLE.COM",
+        "Demo@Example.com",
+        "demo@EXAMPLE.com",
+        "dEmO@eXaMpLe.CoM",
+        "DeMo@example.COM",
+        "demo@Example.Com",
+    ]
     headers = shop.session()
     for attempt in range(limit):
         # A new client address each time, so only the account's count can block.
@@ -263,7 +308,9 @@ def test_changing_the_emails_case_does_not_bypass_the_login_throttle(shop: Shop)
         assert wrong.status_code == 401, wrong.text
     for variant in (DEMO_EMAIL, "DEMO@example.com", "Demo@Example.Com"):
         blocked = shop.api.post(
-            "/account/login", headers={**headers, "X-Forwarded-For": "203.0.113.9"}, json={"id": variant, "password": DEMO_PASSWORD}
+            "/account/login",
+            headers={**headers, "X-Forwarded-For": "203.0.113.9"},
+            json={"id": variant, "password": DEMO_PASSWORD},
         )
         assert (blocked.status_code, blocked.json()["error"]["code"]) == (429, "loginBlocked"), blocked.text
         assert int(blocked.headers["Retry-After"]) >= 1

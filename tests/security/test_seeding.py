@@ -38,7 +38,12 @@ def test_two_workers_starting_at_once_answer_with_complete_fixtures_from_the_fir
     tmp_path: Path, many_customers: Path
 ) -> None:
     last = load_fixtures(many_customers).accounts[-1]  # seeded last
-    mock = MockProcess(sqlite_url(tmp_path / "state.db"), workers=2, log=tmp_path / "mock.log", extra=["--fixtures", str(many_customers)])
+    mock = MockProcess(
+        sqlite_url(tmp_path / "state.db"),
+        workers=2,
+        log=tmp_path / "mock.log",
+        extra=["--fixtures", str(many_customers)],
+    )
     answers: list[tuple[int, int]] = []
     stop = threading.Event()
 
@@ -103,11 +108,17 @@ async def test_a_seed_left_half_done_by_a_dead_process_is_completed(
         await successor.close()
 
 
-def test_a_flushed_redis_is_seeded_again_by_the_running_mock(own_redis: RedisServer, start_mock: Callable[[str], MockProcess]) -> None:
+def test_a_flushed_redis_is_seeded_again_by_the_running_mock(
+    own_redis: RedisServer, start_mock: Callable[[str], MockProcess]
+) -> None:
     mock = start_mock(own_redis.url)
     with httpx.Client(base_url=mock.api_url, timeout=10) as api:
         old = api.post("/session/create").json()["id"]
-        registered = api.post("/account/register", headers={"x-session": old}, json={"email": "gone@example.com", "password": "Gone-Pass-1"})
+        registered = api.post(
+            "/account/register",
+            headers={"x-session": old},
+            json={"email": "gone@example.com", "password": "Gone-Pass-1"},
+        )
         assert registered.status_code == 200, registered.text
 
         redis.Redis(host="127.0.0.1", port=own_redis.port).flushall()  # a restart without persistence
@@ -116,9 +127,15 @@ def test_a_flushed_redis_is_seeded_again_by_the_running_mock(own_redis: RedisSer
         for _ in range(10):
             session = api.post("/session/create")
             assert session.status_code == 200, session.text
-            login = api.post("/account/login", headers={"x-session": session.json()["id"]}, json={"id": DEMO_EMAIL, "password": DEMO_PASSWORD})
+            login = api.post(
+                "/account/login",
+                headers={"x-session": session.json()["id"]},
+                json={"id": DEMO_EMAIL, "password": DEMO_PASSWORD},
+            )
             assert login.status_code == 200, login.text
         assert api.get("/account/get", headers={"x-session": old}).status_code == 401
         fresh = api.post("/session/create").json()["id"]
-        gone = api.post("/account/login", headers={"x-session": fresh}, json={"id": "gone@example.com", "password": "Gone-Pass-1"})
+        gone = api.post(
+            "/account/login", headers={"x-session": fresh}, json={"id": "gone@example.com", "password": "Gone-Pass-1"}
+        )
         assert gone.status_code == 401

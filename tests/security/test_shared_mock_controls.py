@@ -47,7 +47,9 @@ def _error(response: httpx.Response) -> tuple[int, str]:
 
 @pytest.mark.parametrize(("method", "path"), CONTROL_CALLS)
 def test_no_controls_answers_404_on_every_control(without_controls: MockProcess, method: str, path: str) -> None:
-    response = httpx.request(method, f"{without_controls.controls_url}{path}", json={} if method == "PUT" else None, timeout=5)
+    response = httpx.request(
+        method, f"{without_controls.controls_url}{path}", json={} if method == "PUT" else None, timeout=5
+    )
     assert _error(response) == (404, "notFound")
 
 
@@ -57,11 +59,19 @@ def test_no_controls_ignores_the_mock_headers(without_controls: MockProcess) -> 
     assert response.status_code == 200, response.text
 
 
-@pytest.mark.parametrize(("method", "path"), [call for call in CONTROL_CALLS if call[1].startswith(("/outbox", "/reset", "/settings"))])
-@pytest.mark.parametrize("sent", [None, "", "wrong", TOKEN.upper(), TOKEN[:-1]], ids=["absent", "empty", "wrong", "other-case", "prefix"])
-def test_the_controls_token_is_required_on_every_control(guarded: MockProcess, method: str, path: str, sent: str | None) -> None:
+@pytest.mark.parametrize(
+    ("method", "path"), [call for call in CONTROL_CALLS if call[1].startswith(("/outbox", "/reset", "/settings"))]
+)
+@pytest.mark.parametrize(
+    "sent", [None, "", "wrong", TOKEN.upper(), TOKEN[:-1]], ids=["absent", "empty", "wrong", "other-case", "prefix"]
+)
+def test_the_controls_token_is_required_on_every_control(
+    guarded: MockProcess, method: str, path: str, sent: str | None
+) -> None:
     headers = {} if sent is None else {"X-Mock-Token": sent}
-    response = httpx.request(method, f"{guarded.controls_url}{path}", headers=headers, json={} if method == "PUT" else None, timeout=5)
+    response = httpx.request(
+        method, f"{guarded.controls_url}{path}", headers=headers, json={} if method == "PUT" else None, timeout=5
+    )
     assert _error(response) == (401, "controlsTokenRequired")
 
 

@@ -89,7 +89,9 @@ def send(port: int, data: bytes, *, bound: float = ANSWER_BOUND) -> Answer:
     return _parse(received, elapsed)
 
 
-def send_streaming(port: int, head: bytes, chunks: Iterator[bytes], *, bound: float = ANSWER_BOUND) -> tuple[Answer, int]:
+def send_streaming(
+    port: int, head: bytes, chunks: Iterator[bytes], *, bound: float = ANSWER_BOUND
+) -> tuple[Answer, int]:
     """Send `head`, then `chunks` until the server answers; the answer and the body bytes sent."""
     started = time.monotonic()
     sent = 0

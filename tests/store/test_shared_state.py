@@ -57,7 +57,9 @@ class Client:
         return await self.http.request(method, path, headers={"x-session": session}, json=body)
 
     async def register(self, email: str, password: str = PASSWORD) -> httpx.Response:
-        return await self.call("POST", "/account/register", await self.session(), {"email": email, "password": password})
+        return await self.call(
+            "POST", "/account/register", await self.session(), {"email": email, "password": password}
+        )
 
     async def login(self, email: str, password: str = PASSWORD) -> httpx.Response:
         return await self.call("POST", "/account/login", await self.session(), {"id": email, "password": password})
@@ -96,7 +98,9 @@ def test_more_than_one_worker_needs_a_shared_state(capsys: pytest.CaptureFixture
 async def test_parallel_registrations_of_distinct_emails_all_succeed_and_can_log_in(client: Client) -> None:
     emails = [unique_email(f"many{index}") for index in range(50)]
     registered = await asyncio.gather(*(client.register(email) for email in emails))
-    assert [response.status_code for response in registered] == [200] * 50, [r.text for r in registered if r.status_code != 200]
+    assert [response.status_code for response in registered] == [200] * 50, [
+        r.text for r in registered if r.status_code != 200
+    ]
     ids = {response.json()["account"]["id"] for response in registered}
     assert len(ids) == 50
     logins = await asyncio.gather(*(client.login(email) for email in emails))
@@ -115,7 +119,9 @@ async def test_parallel_registrations_of_one_email_give_one_account(client: Clie
 async def test_parallel_address_creations_all_persist_with_one_main(client: Client) -> None:
     _, session = await client.registered("addresses")
     bodies = [{"address": {"city": f"City {index}", "zip": f"{10000 + index}"}} for index in range(20)]
-    responses = await asyncio.gather(*(client.call("POST", "/account/address/create", session, body) for body in bodies))
+    responses = await asyncio.gather(
+        *(client.call("POST", "/account/address/create", session, body) for body in bodies)
+    )
     assert [response.status_code for response in responses] == [200] * 20, [r.text for r in responses]
     listed = (await client.call("GET", "/account/address/list", session)).json()["addresses"]
     assert sorted(address["city"] for address in listed) == sorted(f"City {index}" for index in range(20))
@@ -126,7 +132,9 @@ async def test_parallel_address_creations_all_persist_with_one_main(client: Clie
 async def test_parallel_duplicate_back_in_stock_notifications_give_one_entry(client: Client) -> None:
     email, session = await client.registered("notify")
     body = {"email": email, "productId": OUT_OF_STOCK}
-    responses = await asyncio.gather(*(client.call("POST", "/account/backInStock/notify", session, body) for _ in range(20)))
+    responses = await asyncio.gather(
+        *(client.call("POST", "/account/backInStock/notify", session, body) for _ in range(20))
+    )
     statuses = sorted(response.status_code for response in responses)
     assert statuses == [200] + [status_of("entryExists")] * 19, [r.text for r in responses]
     entries = (await client.call("GET", "/account/backInStock/list", session)).json()["entries"]
@@ -151,8 +159,15 @@ async def test_an_opt_in_token_used_in_parallel_works_once(client: Client) -> No
 def test_the_conformance_scenarios_pass_against_two_workers(shared_mock: Any) -> None:
     """Every scenario of the kit, i.e. every documented error code by its cause, on this backend."""
     command = [
-        sys.executable, "-m", "storefront_kit.cli", "check", "--base-url", shared_mock.api_url,
-        "--phase", "scenarios", "--no-progress",
+        sys.executable,
+        "-m",
+        "storefront_kit.cli",
+        "check",
+        "--base-url",
+        shared_mock.api_url,
+        "--phase",
+        "scenarios",
+        "--no-progress",
     ]
     finished = subprocess.run(command, cwd=REPO_ROOT, capture_output=True, text=True, timeout=240)
     assert finished.returncode == 0, finished.stdout[-4000:] + finished.stderr[-4000:]
@@ -208,7 +223,9 @@ async def test_redis_outage_answers_documented_503s_and_the_mock_recovers_by_its
         await client.aclose()
 
 
-async def test_sqlite_keeps_every_answered_write_after_sigkill(tmp_path: Path, start_mock: Callable[[str], Any]) -> None:
+async def test_sqlite_keeps_every_answered_write_after_sigkill(
+    tmp_path: Path, start_mock: Callable[[str], Any]
+) -> None:
     state = f"sqlite:///{tmp_path / 'state.db'}"
     mock = start_mock(state)
     client = Client(mock)

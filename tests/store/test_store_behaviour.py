@@ -46,7 +46,7 @@ def append(item: Any) -> Any:
     [
         pytest.param({"id": "a1", "tags": ["x", "y"], "nested": {"n": 1, "ok": True, "none": None}}, id="object"),
         pytest.param([1, 2.5, "three", False, None, {"k": []}], id="list"),
-        pytest.param("Grüße ✓ \u0000 \"quoted\" 💡", id="unicode-string"),
+        pytest.param('Grüße ✓ \u0000 "quoted" 💡', id="unicode-string"),
         pytest.param(2**62, id="big-int"),
         pytest.param(0.1, id="float"),
         pytest.param(False, id="false"),

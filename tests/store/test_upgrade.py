@@ -53,12 +53,20 @@ def test_address_books_of_an_earlier_layout_are_rewritten_on_start(tmp_path: Pat
         headers = {"x-session": session}
         free_fields = httpx.get(f"{mock.controls_url}/settings").json()["customAddressFields"]
         # As every answer reads them: an empty field as null, every free field of the shop listed.
-        expected = [{**{name: None if value == "" else value for name, value in address.items() if name != "custom"},
-                     "custom": {**dict.fromkeys(free_fields), **{name: value or None
-                                                                  for name, value in address["custom"].items()}}}
-                    for address in book]
+        expected = [
+            {
+                **{name: None if value == "" else value for name, value in address.items() if name != "custom"},
+                "custom": {
+                    **dict.fromkeys(free_fields),
+                    **{name: value or None for name, value in address["custom"].items()},
+                },
+            }
+            for address in book
+        ]
         assert httpx.get(f"{mock.api_url}/account/address/list", headers=headers).json() == {"addresses": expected}
-        created = httpx.post(f"{mock.api_url}/account/address/create", json={"address": {"city": "Ulm"}}, headers=headers)
+        created = httpx.post(
+            f"{mock.api_url}/account/address/create", json={"address": {"city": "Ulm"}}, headers=headers
+        )
         assert created.status_code == 200 and created.json()["address"]["isMain"] is False
         listed = httpx.get(f"{mock.api_url}/account/address/list", headers=headers).json()["addresses"]
         assert [a["id"] for a in listed] == [a["id"] for a in book] + [created.json()["address"]["id"]]

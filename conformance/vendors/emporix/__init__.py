@@ -34,7 +34,8 @@ TEST_DATA: dict[str, Any] = {
                 "email": {"type": "string", "minLength": 3},
                 "password": {"type": "string", "minLength": 6},
                 "targetLocation": {
-                    "type": "string", "pattern": "^[A-Z]{2}$",
+                    "type": "string",
+                    "pattern": "^[A-Z]{2}$",
                     "description": "The country the customer's profile gives the session (shipping, else billing).",
                 },
             },
@@ -44,8 +45,10 @@ TEST_DATA: dict[str, Any] = {
 
 
 def _probe(client: ApiClient, target: Target) -> Exchange:
-    return client.call("anonymousLogin", query={"tenant": target.setting("tenant"),
-                                                "client_id": target.data("storefrontClient") or "sfk-probe"})
+    return client.call(
+        "anonymousLogin",
+        query={"tenant": target.setting("tenant"), "client_id": target.data("storefrontClient") or "sfk-probe"},
+    )
 
 
 PROFILE = KitProfile(

@@ -59,16 +59,21 @@ class EmporixContext(ScenarioContext):
         """A service token of one of the target's clients (`serviceClient` or `limitedClient`), kept."""
         if role not in self._service:
             client = self.test_data(role)
-            body = self.ok("requestServiceToken", f"a service token for the client {client['id']!r}",
-                           form={"grant_type": "client_credentials", "client_id": client["id"],
-                                 "client_secret": client["secret"]})
+            body = self.ok(
+                "requestServiceToken",
+                f"a service token for the client {client['id']!r}",
+                form={"grant_type": "client_credentials", "client_id": client["id"], "client_secret": client["secret"]},
+            )
             self._service[role] = str(body["access_token"])
         return self._service[role]
 
     def anonymous(self, **parameters: str) -> Session:
         """A new storefront session from the anonymous login, with optional context values."""
-        body = self.ok("anonymousLogin", "an anonymous login of the storefront client",
-                       query={"tenant": self.tenant, "client_id": self.target.data("storefrontClient"), **parameters})
+        body = self.ok(
+            "anonymousLogin",
+            "an anonymous login of the storefront client",
+            query={"tenant": self.tenant, "client_id": self.target.data("storefrontClient"), **parameters},
+        )
         return Session(str(body["sessionId"]), str(body["access_token"]), str(body["refresh_token"]))
 
     def shared(self) -> Session:
@@ -81,11 +86,19 @@ class EmporixContext(ScenarioContext):
         """The target's customer logged into `session` (a new anonymous one by default)."""
         session = session or self.anonymous()
         customer = self.test_data("customer")
-        body = self.ok("customerLogin", "logging the customer in with the right password",
-                       credential=session.access_token, path={"tenant": self.tenant},
-                       body={"email": customer["email"], "password": customer["password"]})
-        login = Session(str(body["session_id"]), str(body["access_token"]), str(body["refresh_token"]),
-                        str(body.get("saas_token", "")))
+        body = self.ok(
+            "customerLogin",
+            "logging the customer in with the right password",
+            credential=session.access_token,
+            path={"tenant": self.tenant},
+            body={"email": customer["email"], "password": customer["password"]},
+        )
+        login = Session(
+            str(body["session_id"]),
+            str(body["access_token"]),
+            str(body["refresh_token"]),
+            str(body.get("saas_token", "")),
+        )
         self.logins.append(login)
         return login
 
@@ -97,8 +110,14 @@ class EmporixContext(ScenarioContext):
 
     def context(self, session_id: str) -> dict[str, Any]:
         """The session's context, read with the service token."""
-        return dict(self.ok("getSessionContext", "reading a session's context", credential=self.service_token(),
-                            path={"tenant": self.tenant, "sessionId": session_id}))
+        return dict(
+            self.ok(
+                "getSessionContext",
+                "reading a session's context",
+                credential=self.service_token(),
+                path={"tenant": self.tenant, "sessionId": session_id},
+            )
+        )
 
     # -- the generic scenarios' requests --------------------------------------------------------
 
@@ -116,8 +135,11 @@ class EmporixContext(ScenarioContext):
         request["path"] = {name: value for name, value in path.items() if "{" + name + "}" in operation.path}
         query = {
             "anonymousLogin": {"tenant": self.tenant, "client_id": self.target.data("storefrontClient")},
-            "anonymousRefresh": {"tenant": self.tenant, "client_id": self.target.data("storefrontClient"),
-                                 "refresh_token": self.shared().refresh_token},
+            "anonymousRefresh": {
+                "tenant": self.tenant,
+                "client_id": self.target.data("storefrontClient"),
+                "refresh_token": self.shared().refresh_token,
+            },
             "customerRefresh": {"refreshToken": self.hex_token(43)},
             "customerLogout": {"accessToken": self.hex_token(43)},
         }.get(operation_id)
@@ -125,7 +147,11 @@ class EmporixContext(ScenarioContext):
             request["query"] = query
         if operation_id == "requestServiceToken":
             client = self.test_data("serviceClient")
-            request["form"] = {"grant_type": "client_credentials", "client_id": client["id"], "client_secret": client["secret"]}
+            request["form"] = {
+                "grant_type": "client_credentials",
+                "client_id": client["id"],
+                "client_secret": client["secret"],
+            }
         elif body is not None:
             request["body"] = body
         return request
@@ -134,8 +160,12 @@ class EmporixContext(ScenarioContext):
         """Log the scenario's customer logins out (best effort); anonymous sessions expire by themselves."""
         for login in self.logins:
             try:
-                self.client.call("customerLogout", path={"tenant": self.tenant}, query={"accessToken": login.access_token},
-                                 client_address=self.client_address)
+                self.client.call(
+                    "customerLogout",
+                    path={"tenant": self.tenant},
+                    query={"accessToken": login.access_token},
+                    client_address=self.client_address,
+                )
             except TargetUnreachable:
                 self.note(f"cleanup: could not log out the session {login.session_id}: the target is unreachable")
                 return

@@ -20,14 +20,22 @@ class EmporixFuzzAuth:
         if scheme not in self._tokens:
             if scheme == "OAuth2":
                 service = self.target.data("serviceClient") or {}
-                exchange = self.client.call("requestServiceToken", form={
-                    "grant_type": "client_credentials", "client_id": service.get("id", ""),
-                    "client_secret": service.get("secret", ""),
-                })
+                exchange = self.client.call(
+                    "requestServiceToken",
+                    form={
+                        "grant_type": "client_credentials",
+                        "client_id": service.get("id", ""),
+                        "client_secret": service.get("secret", ""),
+                    },
+                )
             else:
-                exchange = self.client.call("anonymousLogin", query={
-                    "tenant": self.target.setting("tenant"), "client_id": self.target.data("storefrontClient"),
-                })
+                exchange = self.client.call(
+                    "anonymousLogin",
+                    query={
+                        "tenant": self.target.setting("tenant"),
+                        "client_id": self.target.data("storefrontClient"),
+                    },
+                )
             self._tokens[scheme] = str((exchange.json() or {}).get("access_token", ""))
         return self._tokens[scheme]
 

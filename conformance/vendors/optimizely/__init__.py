@@ -89,8 +89,10 @@ def _probe(client: ApiClient, target: Target) -> Exchange:
 PROFILE = KitProfile(
     name="optimizely",
     scenarios=(
-        *(f"conformance.vendors.optimizely.scenarios.{area}" for area in ("tokens", "sign_in", "context", "passwords",
-                                                                           "sign_out")),
+        *(
+            f"conformance.vendors.optimizely.scenarios.{area}"
+            for area in ("tokens", "sign_in", "context", "passwords", "sign_out")
+        ),
         "conformance.scenarios.protocol",
         "conformance.vendors.optimizely.scenarios.expiry",
     ),

@@ -73,8 +73,10 @@ class OptimizelyContext(ScenarioContext):
         listed = self.target.data("customers") or []
         if len(listed) < 2:
             raise NotCovered("needs testData.customers: the demo user's bill-tos (at least two) with their ship-tos")
-        return Customers(tuple(entry["billTo"] for entry in listed),
-                         {entry["billTo"]: tuple(entry.get("shipTos", ())) for entry in listed})
+        return Customers(
+            tuple(entry["billTo"] for entry in listed),
+            {entry["billTo"]: tuple(entry.get("shipTos", ())) for entry in listed},
+        )
 
     def choices(self, kind: str) -> list[dict[str, str]]:
         """The target's live `languages` or `currencies` (`id`, `code`), at least two."""
@@ -101,8 +103,12 @@ class OptimizelyContext(ScenarioContext):
         exchange = super().call(operation_id, **kwargs)
         if caller is not None:
             caller.remember(exchange)
-        self.users.observe(operation_id, kwargs.get("body", kwargs.get("form")), exchange.status,
-                           caller.user if caller is not None else None)
+        self.users.observe(
+            operation_id,
+            kwargs.get("body", kwargs.get("form")),
+            exchange.status,
+            caller.user if caller is not None else None,
+        )
         return exchange
 
     def token_form(self, role: str = "demo", scope: str = SCOPE) -> dict[str, str]:
@@ -111,16 +117,24 @@ class OptimizelyContext(ScenarioContext):
 
     def token(self, role: str = "demo", scope: str = SCOPE) -> Caller:
         """A caller with a new access (and refresh) token of the user `role`; not yet signed in."""
-        body = self.ok("requestToken", f"the password grant of the user {role!r}",
-                       credential=self.client_credential(), form=self.token_form(role, scope))
+        body = self.ok(
+            "requestToken",
+            f"the password grant of the user {role!r}",
+            credential=self.client_credential(),
+            form=self.token_form(role, scope),
+        )
         return Caller(str(body["access_token"]), str(body.get("refresh_token") or "") or None)
 
     def sign_in(self, role: str = "demo", caller: Caller | None = None, *, remember_me: bool = False) -> Caller:
         """The user `role` signed into `caller`'s session (a new token of that user by default)."""
         caller = caller or self.token(role)
         user = self.user(role)
-        self.ok("signIn", f"signing the user {role!r} in with the right password", caller=caller,
-                body={**user, "rememberMe": remember_me})
+        self.ok(
+            "signIn",
+            f"signing the user {role!r} in with the right password",
+            caller=caller,
+            body={**user, "rememberMe": remember_me},
+        )
         caller.user = role
         self.signed_in_callers.append(caller)
         return caller

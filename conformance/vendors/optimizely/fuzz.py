@@ -40,8 +40,9 @@ class OptimizelyFuzzAuth:
     def _token(self, *, signed_in: bool) -> str:
         demo = self.target.data(f"users.{_SESSION_ROLE}") or {}
         name, password = str(demo.get("userName", "")), str(demo.get("password", ""))
-        exchange = self.client.call("requestToken", credential=client_credential(self.target),
-                                    form=token_form(name, password))
+        exchange = self.client.call(
+            "requestToken", credential=client_credential(self.target), form=token_form(name, password)
+        )
         token = str((exchange.json() or {}).get("access_token", ""))
         if signed_in and token:
             self.client.call("signIn", credential=token, body={"userName": name, "password": password})

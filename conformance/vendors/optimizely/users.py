@@ -65,8 +65,9 @@ class UserLedger:
         self._by_name: dict[str, TargetUser] = {}
         self._by_role: dict[str, TargetUser] = {}
         for role, entry in (target.data("users") or {}).items():
-            user = TargetUser(role, str(entry["userName"]), str(entry["password"]), entry.get("email"),
-                              str(entry["password"]))
+            user = TargetUser(
+                role, str(entry["userName"]), str(entry["password"]), entry.get("email"), str(entry["password"])
+            )
             self._by_role[role] = user
             self._by_name.setdefault(user.name.casefold(), user)
         self.strangers: set[str] = set()  # users the target file does not list whose password was changed
@@ -121,8 +122,10 @@ class UserLedger:
 
     def restore(self, client: ApiClient, mailbox: MailboxReader, client_address: str | None = None) -> list[str]:
         """Put back every user the run may have changed; answers a note for each it could not."""
-        notes = [f"the run changed the password of the user {name!r}, which the target file does not list; "
-                 f"{RESET_HINT}" for name in sorted(self.strangers)]
+        notes = [
+            f"the run changed the password of the user {name!r}, which the target file does not list; {RESET_HINT}"
+            for name in sorted(self.strangers)
+        ]
         restorer = _Restorer(client, mailbox, client_address, self.target)
         unreachable = False
         for user in self:
@@ -137,16 +140,17 @@ class UserLedger:
             if problem is not None:
                 notes.append(f"the user {user.label} could not be put back: {problem}; {RESET_HINT}")
             if user.changed and user.role in MUST_CHANGE_ROLES:
-                notes.append(f"the run changed the password of the user {user.label}, which clears its "
-                             f"must-change-password mark; {RESET_HINT}")
+                notes.append(
+                    f"the run changed the password of the user {user.label}, which clears its "
+                    f"must-change-password mark; {RESET_HINT}"
+                )
         return notes
 
 
 class _Restorer:
     """Raw calls that put one user back; no answer is checked against the contract here."""
 
-    def __init__(self, client: ApiClient, mailbox: MailboxReader, client_address: str | None,
-                 target: Target) -> None:
+    def __init__(self, client: ApiClient, mailbox: MailboxReader, client_address: str | None, target: Target) -> None:
         self.client, self.mailbox, self.client_address, self.target = client, mailbox, client_address, target
 
     def call(self, operation_id: str, **kwargs: Any) -> Exchange:
@@ -156,8 +160,10 @@ class _Restorer:
         """None once `user` signs in with the target file's password (and is not locked out by the
         run); else what is wrong."""
         if user.current != user.password:
-            changed = self.call("updateCurrentSession", body={"userName": user.name, "password": user.current,
-                                                              "newPassword": user.password})
+            changed = self.call(
+                "updateCurrentSession",
+                body={"userName": user.name, "password": user.current, "newPassword": user.password},
+            )
             if changed.status == 200:
                 user.current = user.password
         problem = self.check(user)
@@ -179,12 +185,17 @@ class _Restorer:
                 user.suspect = False
                 return None  # the right password, and the lock-out it has on purpose
             if answer.status == 400:
-                return ("its password is no longer the target file's, and a reset by e-mail would end the "
-                        "lock-out it has on purpose")
-            return (f"its sign-in with the target file's password answered HTTP {answer.status} "
-                    f"{answer.named_codes()}, not userLockedOut")
-        grant = self.call("requestToken", credential=client_credential(self.target),
-                          form=token_form(user.name, user.password))
+                return (
+                    "its password is no longer the target file's, and a reset by e-mail would end the "
+                    "lock-out it has on purpose"
+                )
+            return (
+                f"its sign-in with the target file's password answered HTTP {answer.status} "
+                f"{answer.named_codes()}, not userLockedOut"
+            )
+        grant = self.call(
+            "requestToken", credential=client_credential(self.target), form=token_form(user.name, user.password)
+        )
         token = (grant.json() or {}).get("access_token") if grant.status == 200 else None
         if token:
             if self.client.selected is None or "signOut" in self.client.selected:
@@ -195,8 +206,10 @@ class _Restorer:
             return f"the password grant to check it answered HTTP {grant.status}"
         if user.current == user.password:
             lockout = self.target.setting("lockoutSeconds")
-            return ("it is locked out by the run's wrong passwords (it unlocks after the website's lockoutSeconds"
-                    f"{f', {lockout} s' if lockout else ''}), or its password is no longer the target file's")
+            return (
+                "it is locked out by the run's wrong passwords (it unlocks after the website's lockoutSeconds"
+                f"{f', {lockout} s' if lockout else ''}), or its password is no longer the target file's"
+            )
         return "its password is no longer the target file's"
 
     def reset_by_mail(self, user: TargetUser) -> str | None:
@@ -215,10 +228,11 @@ class _Restorer:
         except TargetError as exc:
             return f"its reset e-mail could not be read: {exc}"
         if message is None or not message.token:
-            return (f"no reset e-mail with a token arrived for {user.email} within "
-                    f"{self.target.mailbox.wait_seconds:g}s")
-        reset = self.call("updateCurrentSession", body={"userName": user.name, "resetToken": message.token,
-                                                        "newPassword": user.password})
+            return f"no reset e-mail with a token arrived for {user.email} within {self.target.mailbox.wait_seconds:g}s"
+        reset = self.call(
+            "updateCurrentSession",
+            body={"userName": user.name, "resetToken": message.token, "newPassword": user.password},
+        )
         if reset.status != 200:
             return f"setting its password with the e-mailed reset token answered HTTP {reset.status}"
         return None

@@ -38,8 +38,9 @@ def redirect_link_carries_session(contract: Contract, operation_id: str, exchang
     link = body.get("storeFrontLink") if isinstance(body, dict) else None
     parts = urlsplit(link) if isinstance(link, str) else None
     if parts is None or not parts.scheme or not parts.netloc:
-        raise _fail("redirect_link_carries_session", f"storeFrontLink {link!r} is not an absolute URL",
-                    operation_id, exchange)
+        raise _fail(
+            "redirect_link_carries_session", f"storeFrontLink {link!r} is not an absolute URL", operation_id, exchange
+        )
     keys = parse_qs(parts.query).get("sessionKey", [])
     if not keys or not keys[0]:
         raise _fail(

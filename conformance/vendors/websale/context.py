@@ -34,19 +34,30 @@ class WebsaleContext(ScenarioContext):
         """Register a fresh account; its session is logged in. It is deleted after the scenario."""
         session = self.session()
         email, password = self.email(), self.password()
-        body = self.ok("register", "registering a new e-mail address", credential=session,
-                       body={"email": email, "password": password})
+        body = self.ok(
+            "register",
+            "registering a new e-mail address",
+            credential=session,
+            body={"email": email, "password": password},
+        )
         account = Account(email, password, session, str(body.get("account", {}).get("id", "")))
         self.accounts.append(account)
-        self.expect(body.get("loggedIn") is True, "register_logs_in",
-                    "register answered loggedIn other than true; registration logs the session in",
-                    operation_id="register")
+        self.expect(
+            body.get("loggedIn") is True,
+            "register_logs_in",
+            "register answered loggedIn other than true; registration logs the session in",
+            operation_id="register",
+        )
         return account
 
     def login(self, account: Account, session: str | None = None, **extra: Any) -> dict[str, Any]:
         session = session or self.session()
-        body = self.ok("login", "logging in with the right password", credential=session,
-                       body={"id": account.email, "password": account.password, **extra})
+        body = self.ok(
+            "login",
+            "logging in with the right password",
+            credential=session,
+            body={"id": account.email, "password": account.password, **extra},
+        )
         account.session = session
         return dict(body)
 
@@ -83,8 +94,12 @@ class WebsaleContext(ScenarioContext):
 
     def _delete(self, account: Account) -> None:
         session = str((self.client.call("createSession", client_address=self.client_address).json() or {})["id"])
-        login = self.client.call("login", credential=session, client_address=self.client_address,
-                                 body={"id": account.email, "password": account.password})
+        login = self.client.call(
+            "login",
+            credential=session,
+            client_address=self.client_address,
+            body={"id": account.email, "password": account.password},
+        )
         if login.status != 200:
             if login.error_code == "invalidCredentials":
                 return  # gone already (deleted by the scenario's own flow)
@@ -95,10 +110,9 @@ class WebsaleContext(ScenarioContext):
             if not self.mailbox.available:
                 raise Failure("cleanup", "double opt-in deletion needs a mailbox")
             token = self.mail_token(account.email, "accountDeletion", cause="deleting the account")
-            deleted = self.client.call("confirmAccountDeletion", credential=session, body={"otok": token},
-                                       client_address=self.client_address)
+            deleted = self.client.call(
+                "confirmAccountDeletion", credential=session, body={"otok": token}, client_address=self.client_address
+            )
         if deleted.status != 200:
             raise Failure("cleanup", f"deletion answered HTTP {deleted.status}", exchanges=[deleted])
         account.deleted = True
-
-

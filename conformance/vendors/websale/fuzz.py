@@ -48,8 +48,9 @@ class WebsaleFuzzAuth:
         session = self.anonymous()
         email = f"sfk-{self.tag}-fuzz-{next(self.counter)}@{self.target.email_domain}"
         password = f"Fuzz-{next(self.counter):06d}-Pw1"
-        exchange = self.client.call("register", credential=session, client_address=self.address(),
-                                    body={"email": email, "password": password})
+        exchange = self.client.call(
+            "register", credential=session, client_address=self.address(), body={"email": email, "password": password}
+        )
         if exchange.status == 200:
             self.accounts.append((email, password))
             self.spare = (email, password, session)
@@ -63,8 +64,9 @@ class WebsaleFuzzAuth:
             state = self.client.call("getAccount", credential=session, client_address=self.address()).json() or {}
             if state.get("loggedIn"):
                 return session
-            login = self.client.call("login", credential=session, client_address=self.address(),
-                                     body={"id": email, "password": password})
+            login = self.client.call(
+                "login", credential=session, client_address=self.address(), body={"id": email, "password": password}
+            )
             if login.status == 200:
                 return session
         return self.logged_in()
@@ -99,8 +101,9 @@ class WebsaleFuzzAuth:
         """Delete the accounts the fuzz phase registered for its sessions (best effort)."""
         for email, password in self.accounts:
             session = self.anonymous()
-            login = self.client.call("login", credential=session, client_address=self.address(),
-                                     body={"id": email, "password": password})
+            login = self.client.call(
+                "login", credential=session, client_address=self.address(), body={"id": email, "password": password}
+            )
             if login.status == 200:
                 self.client.call("deleteAccount", credential=session, body={}, client_address=self.address())
         return []

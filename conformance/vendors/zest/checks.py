@@ -27,16 +27,26 @@ def session_on_root(contract: Contract, operation_id: str, exchange: Exchange) -
         return  # an answer that cannot be read is the schema check's to report
     if exchange.status >= 400:
         if "session" in body:
-            raise _fail("session_on_root", f"{operation_id} answered HTTP {exchange.status} with a session token on "
-                        "its root; error answers carry none", operation_id, exchange)
+            raise _fail(
+                "session_on_root",
+                f"{operation_id} answered HTTP {exchange.status} with a session token on "
+                "its root; error answers carry none",
+                operation_id,
+                exchange,
+            )
         return
     sent = parse_qs(urlsplit(exchange.url).query).get(TOKEN)
     if not 200 <= exchange.status < 300 or not sent:
         return
     token = body.get("session")
     if not isinstance(token, str) or not token or token == "1":
-        raise _fail("session_on_root", f"{operation_id} was sent {TOKEN}={sent[0][:20]} and answered "
-                    "no session token on its root element (the `session` attribute)", operation_id, exchange)
+        raise _fail(
+            "session_on_root",
+            f"{operation_id} was sent {TOKEN}={sent[0][:20]} and answered "
+            "no session token on its root element (the `session` attribute)",
+            operation_id,
+            exchange,
+        )
 
 
 def _money(value: Any) -> Decimal | None:
@@ -79,11 +89,17 @@ def xml_charset(contract: Contract, operation_id: str, exchange: Exchange) -> No
     match = re.search(r"charset\s*=\s*\"?([A-Za-z0-9._-]+)", content_type, re.IGNORECASE)
     declared = _DECLARED_ENCODING.match(exchange.response_body)
     if match is None:
-        raise _fail("xml_charset", f"{operation_id} answered XML as {content_type!r}, without a charset",
-                    operation_id, exchange)
+        raise _fail(
+            "xml_charset", f"{operation_id} answered XML as {content_type!r}, without a charset", operation_id, exchange
+        )
     if declared is not None and declared.group(1).lower() != match.group(1).lower():
-        raise _fail("xml_charset", f"{operation_id} answered XML declared as {declared.group(1)} with the charset "
-                    f"{match.group(1)} in its Content-Type", operation_id, exchange)
+        raise _fail(
+            "xml_charset",
+            f"{operation_id} answered XML declared as {declared.group(1)} with the charset "
+            f"{match.group(1)} in its Content-Type",
+            operation_id,
+            exchange,
+        )
 
 
 CHECKS = (session_on_root, cart_totals, xml_charset)

@@ -79,18 +79,28 @@ class ZestContext(ScenarioContext):
         """A new session (`_session_token=1`): its token, from the answer's root, and the answer."""
         body = self.ok(operation_id, "opening a session with _session_token=1", session=OPEN, **kwargs)
         token = body.get("session") if isinstance(body, dict) else None
-        self.expect(isinstance(token, str) and token not in ("", OPEN), "session_opened",
-                    f"{operation_id} with _session_token=1 answered no new session token on its root",
-                    operation_id=operation_id)
+        self.expect(
+            isinstance(token, str) and token not in ("", OPEN),
+            "session_opened",
+            f"{operation_id} with _session_token=1 answered no new session token on its root",
+            operation_id=operation_id,
+        )
         return str(token), body
 
-    def cart(self, session: str | None, name: str = "main", cause: str = "reading the cart", **query: Any) -> dict[str, Any]:
+    def cart(
+        self, session: str | None, name: str = "main", cause: str = "reading the cart", **query: Any
+    ) -> dict[str, Any]:
         if name == "main":
             return dict(self.ok("getCart", cause, session=session, query=query))
         return dict(self.ok("getNamedCart", cause, session=session, path={"name": name}, query=query))
 
-    def add(self, session: str | None, items: list[dict[str, Any]], name: str = "main",
-            cause: str = "adding items to the cart") -> dict[str, Any]:
+    def add(
+        self,
+        session: str | None,
+        items: list[dict[str, Any]],
+        name: str = "main",
+        cause: str = "adding items to the cart",
+    ) -> dict[str, Any]:
         if name == "main":
             return dict(self.ok("addToCart", cause, session=session, body={"CartItem": items}))
         return dict(self.ok("addToNamedCart", cause, session=session, path={"name": name}, body={"CartItem": items}))

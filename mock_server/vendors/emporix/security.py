@@ -19,7 +19,9 @@ from mock_server.vendors.emporix.domain.tokens import Token, check_tenant
 
 def _token_info(grant: Token, request: ConnexionRequest) -> dict[str, Any]:
     path_tenant = request.scope.get("path_params", {}).get("tenant")
-    if path_tenant not in (None, grant.tenant) and current_runtime().judges.parameter_passes(tenant_parameter(), path_tenant):
+    if path_tenant not in (None, grant.tenant) and current_runtime().judges.parameter_passes(
+        tenant_parameter(), path_tenant
+    ):
         check_tenant(grant, path_tenant)
     return {"sub": grant.customer_id or grant.client_id, "scope": grant.scope, "grant": grant}
 

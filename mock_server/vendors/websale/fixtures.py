@@ -56,7 +56,11 @@ class FixtureData:
 
 
 def load_fixtures(
-    path: str | Path | None = None, *, seed: int | None = None, locale: str | None = None, contract: Contract | None = None
+    path: str | Path | None = None,
+    *,
+    seed: int | None = None,
+    locale: str | None = None,
+    contract: Contract | None = None,
 ) -> FixtureData:
     """Read and expand a fixture file (the default one without `path`); `seed`/`locale` override it."""
     file = Path(path) if path is not None else DEFAULT_FIXTURES
@@ -227,9 +231,7 @@ def _check_consistency(
     custom_names = settings["customAddressFields"]
     most = schemas["CustomAddressFields"].get("maxProperties")
     if most is not None and len(custom_names) > most:
-        fail(
-            "settings.customAddressFields", f"{len(custom_names)} names, but an address holds at most {most}"
-        )
+        fail("settings.customAddressFields", f"{len(custom_names)} names, but an address holds at most {most}")
     for name in generate["customFieldValues"]:
         if name not in custom_names:
             fail(
@@ -268,9 +270,7 @@ def _check_consistency(
             fail(f"products[{index}].id", f"{product['id']!r} appears twice; product ids must be unique")
         product_ids[product["id"]] = product["inventory"]
         _cents(product["price"], f"products[{index}].price", file)
-    generated_products = sum(
-        generate["products"][state] for state in ("inStock", "outOfStock", "noInventory")
-    )
+    generated_products = sum(generate["products"][state] for state in ("inStock", "outOfStock", "noInventory"))
     has_products = bool(products) or generated_products > 0
 
     emails: set[str] = set()
@@ -339,8 +339,7 @@ class _Generator:
             self.fake = Faker(generate["locale"])
         except AttributeError as exc:
             raise FixtureError(
-                f"{file}: {locale_key}: Faker has no locale {generate['locale']!r}; "
-                "use one like de_DE or en_US"
+                f"{file}: {locale_key}: Faker has no locale {generate['locale']!r}; use one like de_DE or en_US"
             ) from exc
         self.fake.seed_instance(generate["seed"])
         self.random: random.Random = self.fake.random
@@ -350,16 +349,12 @@ class _Generator:
             raise FixtureError(
                 f"{file}: {locale_key}: {generate['locale']!r} names no country; use one like de_DE"
             ) from exc
-        self.reference = dt.datetime.combine(
-            dt.date.fromisoformat(generate["referenceDate"]), dt.time(), tzinfo=dt.UTC
-        )
+        self.reference = dt.datetime.combine(dt.date.fromisoformat(generate["referenceDate"]), dt.time(), tzinfo=dt.UTC)
         self.address_fields = schemas["AddressInput"]["properties"]
         self.emails: set[str] = set()
         self.next_address_id = _FIRST_ADDRESS_ID
 
-    def run(
-        self, accounts: Sequence[Mapping[str, Any]], products: Sequence[Mapping[str, Any]]
-    ) -> FixtureData:
+    def run(self, accounts: Sequence[Mapping[str, Any]], products: Sequence[Mapping[str, Any]]) -> FixtureData:
         self.products = self._products(products)
         self.emails = {account["email"].lower() for account in accounts}
         specs = [dict(account) for account in accounts]
@@ -369,9 +364,7 @@ class _Generator:
                 {
                     "password": customers["password"],
                     "emailVerified": self.random.random() >= customers["unverifiedShare"],
-                    "addresses": self.random.randint(
-                        customers["addresses"]["min"], customers["addresses"]["max"]
-                    ),
+                    "addresses": self.random.randint(customers["addresses"]["min"], customers["addresses"]["max"]),
                     "orders": self.random.randint(customers["orders"]["min"], customers["orders"]["max"]),
                     "backInStock": self._watched(customers["backInStock"]),
                 }
@@ -382,20 +375,15 @@ class _Generator:
             settings=self.settings,
             accounts=result,
             products=[
-                {"id": p.id, "name": p.name, "price": _money(p.cents), "inventory": p.inventory}
-                for p in self.products
+                {"id": p.id, "name": p.name, "price": _money(p.cents), "inventory": p.inventory} for p in self.products
             ],
         )
 
     def _products(self, listed: Sequence[Mapping[str, Any]]) -> list[_Product]:
-        products = [
-            _Product(str(p["id"]), p["name"], round(p["price"] * 100), p["inventory"]) for p in listed
-        ]
+        products = [_Product(str(p["id"]), p["name"], round(p["price"] * 100), p["inventory"]) for p in listed]
         counts = self.config["products"]
         states: list[str | None] = (
-            ["inStock"] * counts["inStock"]
-            + ["outOfStock"] * counts["outOfStock"]
-            + [None] * counts["noInventory"]
+            ["inStock"] * counts["inStock"] + ["outOfStock"] * counts["outOfStock"] + [None] * counts["noInventory"]
         )
         self.random.shuffle(states)
         taken = {product.id for product in products}
@@ -500,9 +488,7 @@ class _Generator:
                 custom[name] = self.random.choice(samples)
         address: dict[str, Any] = {"id": str(self.next_address_id), "isMain": is_main}
         # Every contract field is present; the ones never set are empty strings.
-        address.update(
-            {name: "" for name, field in self.address_fields.items() if field.get("type") == "string"}
-        )
+        address.update({name: "" for name, field in self.address_fields.items() if field.get("type") == "string"})
         address.update(values)
         address["custom"] = custom
         self.next_address_id += 1
@@ -538,9 +524,7 @@ class _Generator:
         if "freeFrom" in shipping and subtotal >= round(shipping["freeFrom"] * 100):
             shipping_cost = 0
         billing = (
-            next(a for a in addresses if a["isMain"])
-            if self.random.random() < 0.8
-            else self.random.choice(addresses)
+            next(a for a in addresses if a["isMain"]) if self.random.random() < 0.8 else self.random.choice(addresses)
         )
         delivery = billing if self.random.random() < 0.7 else self.random.choice(addresses)
         return {

@@ -183,8 +183,26 @@ def _check_consistency(fixtures: ExpandableFixtures) -> None:
 
 # Generated products: their kinds (Faker has no product names), price range in cents, out-of-stock share.
 _GOODS = (
-    "Mug", "Teapot", "Bowl", "Platter", "Jug", "Vase", "Candle", "Cushion", "Throw", "Tray",
-    "Basket", "Lamp", "Clock", "Coaster Set", "Tea Towel", "Apron", "Planter", "Carafe", "Frame", "Rug",
+    "Mug",
+    "Teapot",
+    "Bowl",
+    "Platter",
+    "Jug",
+    "Vase",
+    "Candle",
+    "Cushion",
+    "Throw",
+    "Tray",
+    "Basket",
+    "Lamp",
+    "Clock",
+    "Coaster Set",
+    "Tea Towel",
+    "Apron",
+    "Planter",
+    "Carafe",
+    "Frame",
+    "Rug",
 )
 _PRICE_CENTS = (300, 15000)
 _OUT_OF_STOCK_SHARE = 0.2
@@ -207,12 +225,14 @@ class _Generator:
             found = [self._product(spec) for spec in entry["products"]["fixed"]]
             generated = entry["products"]["generated"]
             found += [self._product({"sku": str(generated["firstSku"] + n)}) for n in range(generated["count"])]
-            categories.append({
-                "code": entry["code"],
-                "title": entry.get("title") or self.fake.word().capitalize(),
-                "description": entry.get("description") or self.fake.sentence(nb_words=10),
-                "products": [product["sku"] for product in found],
-            })
+            categories.append(
+                {
+                    "code": entry["code"],
+                    "title": entry.get("title") or self.fake.word().capitalize(),
+                    "description": entry.get("description") or self.fake.sentence(nb_words=10),
+                    "products": [product["sku"] for product in found],
+                }
+            )
             products += found
         return ZestFixtureData(
             settings=document["settings"],

@@ -24,5 +24,5 @@ async def app_key_query(apikey: str) -> dict[str, Any]:
 
 
 async def _checked(key: str) -> dict[str, Any]:
-    await domain().check_key(key, resource_of(request_path()[len(base_path()):]))
+    await domain().check_key(key, resource_of(request_path()[len(base_path()) :]))
     return {"sub": key}

@@ -23,7 +23,13 @@ async def test_anonymous_login_answers_the_vendors_token_body(tenant: Tenant) ->
     body, token = await anonymous_session(tenant)
 
     assert set(body) == {
-        "access_token", "token_type", "expires_in", "sessionId", "scope", "refresh_token", "refresh_token_expires_in"
+        "access_token",
+        "token_type",
+        "expires_in",
+        "sessionId",
+        "scope",
+        "refresh_token",
+        "refresh_token_expires_in",
     }
     assert (body["token_type"], body["expires_in"], body["refresh_token_expires_in"]) == ("Bearer", 3599, 86399)
     assert body["scope"] == "tenant=demoshop"
@@ -58,8 +64,12 @@ async def test_each_login_starts_a_session_of_its_own(tenant: Tenant) -> None:
     assert first["access_token"] != second["access_token"]
 
 
-@pytest.mark.parametrize(("tenant_name", "client_id"), [("demoshop", "unknown"), ("demoshop", "demo-client"), ("othershop", STOREFRONT)])
-async def test_a_client_that_is_no_storefront_of_the_tenant_is_refused(tenant: Tenant, tenant_name: str, client_id: str) -> None:
+@pytest.mark.parametrize(
+    ("tenant_name", "client_id"), [("demoshop", "unknown"), ("demoshop", "demo-client"), ("othershop", STOREFRONT)]
+)
+async def test_a_client_that_is_no_storefront_of_the_tenant_is_refused(
+    tenant: Tenant, tenant_name: str, client_id: str
+) -> None:
     error = await refused(tenant.anonymous.login(tenant_name, client_id))
 
     assert error.code == "invalidClient"
@@ -79,7 +89,9 @@ async def test_refresh_keeps_the_session_id_and_the_refresh_token(tenant: Tenant
     assert token is not None and token.session_id == body["sessionId"]
 
 
-async def test_an_anonymous_context_expires_the_configured_seconds_after_login(tenant: Tenant, clock: ManualClock) -> None:
+async def test_an_anonymous_context_expires_the_configured_seconds_after_login(
+    tenant: Tenant, clock: ManualClock
+) -> None:
     await shorten_anonymous_sessions(tenant, 120)
     body, _ = await anonymous_session(tenant)
 

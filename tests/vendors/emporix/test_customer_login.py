@@ -31,8 +31,14 @@ async def test_login_answers_the_vendors_customer_token_body(tenant: Tenant) -> 
     anonymous, body = await customer_session(tenant)
 
     assert set(body) == {
-        "access_token", "saas_token", "expires_in", "refresh_token", "refresh_token_expires_in",
-        "token_type", "session_id", "initialPassword",
+        "access_token",
+        "saas_token",
+        "expires_in",
+        "refresh_token",
+        "refresh_token_expires_in",
+        "token_type",
+        "session_id",
+        "initialPassword",
     }
     assert body["session_id"] == anonymous["sessionId"]
     assert (body["token_type"], body["expires_in"], body["refresh_token_expires_in"]) == ("Bearer", 14399, 86399)
@@ -62,7 +68,9 @@ async def test_login_keeps_the_session_and_its_contexts_attributes_and_cart(tena
 async def test_login_applies_the_demo_customers_profile_with_the_shipping_country(tenant: Tenant) -> None:
     anonymous, _ = await anonymous_session(tenant, currency="USD", site_code="us", language="en", target_location="US")
 
-    await tenant.customers.login(await authenticated(tenant, anonymous["access_token"]), TENANT, DEMO_EMAIL, DEMO_PASSWORD)
+    await tenant.customers.login(
+        await authenticated(tenant, anonymous["access_token"]), TENANT, DEMO_EMAIL, DEMO_PASSWORD
+    )
 
     context = await tenant.contexts.get(anonymous["sessionId"])
     assert (context["siteCode"], context["currency"], context["language"]) == ("main", "EUR", "de")
@@ -87,8 +95,11 @@ async def test_the_target_location_falls_back_from_shipping_to_billing_to_the_si
     target_location: str,
 ) -> None:
     customer = Customer(
-        "C00000000901", "fallback@example.com", password_hashes[GENERATED_PASSWORD],
-        preferred_site=preferred_site, addresses=addresses,
+        "C00000000901",
+        "fallback@example.com",
+        password_hashes[GENERATED_PASSWORD],
+        preferred_site=preferred_site,
+        addresses=addresses,
     )
     assert await tenant.customer_records.create(customer)
 
@@ -109,7 +120,9 @@ async def test_the_saas_token_names_the_customer_and_is_no_access_token(tenant: 
     assert await tenant.authenticate(body["saas_token"]) is None
 
 
-async def test_a_generated_customer_logs_in_with_the_shared_password(tenant: Tenant, fixture_data: EmporixFixtureData) -> None:
+async def test_a_generated_customer_logs_in_with_the_shared_password(
+    tenant: Tenant, fixture_data: EmporixFixtureData
+) -> None:
     generated = fixture_data.customers[1]
 
     _, body = await customer_session(tenant, generated["email"], GENERATED_PASSWORD)
@@ -121,7 +134,9 @@ async def test_a_generated_customer_logs_in_with_the_shared_password(tenant: Ten
     ("email", "password"),
     [(DEMO_EMAIL, "Wrong-Password-1"), ("nobody@example.com", DEMO_PASSWORD), (DEMO_EMAIL, GENERATED_PASSWORD)],
 )
-async def test_wrong_credentials_are_refused_and_leave_the_session_anonymous(tenant: Tenant, email: str, password: str) -> None:
+async def test_wrong_credentials_are_refused_and_leave_the_session_anonymous(
+    tenant: Tenant, email: str, password: str
+) -> None:
     anonymous, token = await anonymous_session(tenant)
 
     error = await refused(tenant.customers.login(token, TENANT, email, password))
@@ -235,7 +250,11 @@ async def test_logout_leaves_other_sessions_alone(tenant: Tenant) -> None:
 async def test_logout_needs_a_live_customer_access_token_of_the_tenant(tenant: Tenant) -> None:
     anonymous, body = await customer_session(tenant)
 
-    for candidate, tenant_name in ((anonymous["access_token"], TENANT), ("unknown", TENANT), (body["access_token"], "othershop")):
+    for candidate, tenant_name in (
+        (anonymous["access_token"], TENANT),
+        ("unknown", TENANT),
+        (body["access_token"], "othershop"),
+    ):
         error = await refused(tenant.customers.logout(tenant_name, candidate))
         assert error.code == "invalidAccessToken"
     assert (await tenant.contexts.get(anonymous["sessionId"]))["customerId"] == DEMO_ID

@@ -88,15 +88,20 @@ def version_as_string(answer: Answer) -> None:
 def unknown_refresh_token_as_invalid_client(answer: Answer) -> None:
     """An unknown refresh token is refused by the gateway as an unknown client."""
     if answer.status == 401 and isinstance(answer.body, dict) and answer.body.get("message") == "Invalid refresh token":
-        answer.body = {"fault": {"faultstring": "Invalid client identifier",
-                                 "detail": {"errorcode": "oauth.v2.InvalidClientIdentifier"}}}
+        answer.body = {
+            "fault": {
+                "faultstring": "Invalid client identifier",
+                "detail": {"errorcode": "oauth.v2.InvalidClientIdentifier"},
+            }
+        }
 
 
 def wrong_password_as_invalid_token(answer: Answer) -> None:
     """A wrong password is answered as if the bearer token were refused."""
     if answer.status == 401 and isinstance(answer.body, dict) and "fault" not in answer.body:
-        answer.body = {"fault": {"faultstring": "Invalid access token",
-                                 "detail": {"errorcode": "oauth.v2.InvalidAccessToken"}}}
+        answer.body = {
+            "fault": {"faultstring": "Invalid access token", "detail": {"errorcode": "oauth.v2.InvalidAccessToken"}}
+        }
 
 
 # -- the domain replaced --------------------------------------------------------------------------
@@ -271,8 +276,14 @@ def upsert_ignores_the_body(app: Any, monkeypatch: pytest.MonkeyPatch) -> Any:
     """PUT with upsert=true creates an empty context instead of the one sent."""
     original = ContextService.replace
 
-    async def replace(self: ContextService, session_id: str, body: dict[str, Any], *, upsert: bool = False,
-                      saas_token: str | None = None) -> None:
+    async def replace(
+        self: ContextService,
+        session_id: str,
+        body: dict[str, Any],
+        *,
+        upsert: bool = False,
+        saas_token: str | None = None,
+    ) -> None:
         if upsert and await _current_version(self, session_id) is None:
             body = {"metadata": body.get("metadata", {})}
         await original(self, session_id, body, upsert=upsert, saas_token=saas_token)
@@ -285,8 +296,14 @@ def upsert_ignored(app: Any, monkeypatch: pytest.MonkeyPatch) -> Any:
     """PUT with upsert=true to a missing context answers 204 and creates nothing."""
     original = ContextService.replace
 
-    async def replace(self: ContextService, session_id: str, body: dict[str, Any], *, upsert: bool = False,
-                      saas_token: str | None = None) -> None:
+    async def replace(
+        self: ContextService,
+        session_id: str,
+        body: dict[str, Any],
+        *,
+        upsert: bool = False,
+        saas_token: str | None = None,
+    ) -> None:
         if upsert and await _current_version(self, session_id) is None:
             return
         await original(self, session_id, body, upsert=upsert, saas_token=saas_token)
@@ -324,63 +341,134 @@ def _param(mutate: Mutant, rule: str, operations: tuple[str, ...], *, id: str) -
 
 MUTANTS = [
     # versions, PUT and PATCH
-    _param(stale_version_accepted_on_put, "optimistic_locking", ("updateSessionContext",),
-           id="stale-version-accepted-on-put"),
-    _param(stale_version_accepted_on_patch, "optimistic_locking", ("updateOwnSessionContext",),
-           id="stale-version-accepted-on-patch"),
-    _param(patch_takes_every_field, "patch_ignores_other_fields", ("updateOwnSessionContext",),
-           id="patch-changes-cart-and-customer"),
-    _param(patch_applies_only_the_currency, "patch_changes_allowed_fields", ("updateOwnSessionContext",),
-           id="patch-applies-only-the-currency"),
+    _param(
+        stale_version_accepted_on_put,
+        "optimistic_locking",
+        ("updateSessionContext",),
+        id="stale-version-accepted-on-put",
+    ),
+    _param(
+        stale_version_accepted_on_patch,
+        "optimistic_locking",
+        ("updateOwnSessionContext",),
+        id="stale-version-accepted-on-patch",
+    ),
+    _param(
+        patch_takes_every_field,
+        "patch_ignores_other_fields",
+        ("updateOwnSessionContext",),
+        id="patch-changes-cart-and-customer",
+    ),
+    _param(
+        patch_applies_only_the_currency,
+        "patch_changes_allowed_fields",
+        ("updateOwnSessionContext",),
+        id="patch-applies-only-the-currency",
+    ),
     _param(upsert_ignores_the_body, "upsert_creates", ("updateSessionContext",), id="upsert-creates-an-empty-context"),
     _param(upsert_ignored, "upsert_creates", ("updateSessionContext",), id="upsert-ignored"),
     _param(saas_token_not_checked, "saas_token_checked", ("updateSessionContext",), id="saas-token-not-checked"),
     # tokens: scopes, tenants, kinds
     _param(any_service_token_manages, "scope_enforced", ("getSessionContext",), id="limited-client-manages"),
     _param(tenant_not_checked, "tenant_checked", ("getSessionContext",), id="foreign-tenant-token-accepted"),
-    _param(customer_refresh_ignores_the_tenant, "tenant_checked", ("customerRefresh",),
-           id="customer-refresh-on-another-tenant"),
+    _param(
+        customer_refresh_ignores_the_tenant,
+        "tenant_checked",
+        ("customerRefresh",),
+        id="customer-refresh-on-another-tenant",
+    ),
     _param(logout_ignores_the_tenant, "tenant_checked", ("customerLogout",), id="logout-on-another-tenant"),
-    _param(service_token_on_own_routes, "token_kind_checked", ("getOwnSessionContext",),
-           id="service-token-on-own-routes"),
+    _param(
+        service_token_on_own_routes, "token_kind_checked", ("getOwnSessionContext",), id="service-token-on-own-routes"
+    ),
     # sessions: login, refresh, logout, expiry, defaults
     _param(login_opens_a_new_session, "login_keeps_session", ("customerLogin",), id="login-answers-a-new-session"),
-    _param(refresh_opens_a_new_session, "refresh_keeps_session", ("anonymousRefresh",),
-           id="anonymous-refresh-answers-a-new-session"),
+    _param(
+        refresh_opens_a_new_session,
+        "refresh_keeps_session",
+        ("anonymousRefresh",),
+        id="anonymous-refresh-answers-a-new-session",
+    ),
     _param(logout_keeps_tokens, "logout_revokes", ("customerLogout",), id="logout-keeps-the-access-token"),
     _param(logout_keeps_refresh_tokens, "logout_revokes", ("customerLogout",), id="logout-keeps-the-refresh-token"),
     _param(logout_keeps_context, "logout_ends_session", ("customerLogout",), id="logout-keeps-the-context"),
-    _param(anonymous_session_never_expires, "session_expires", ("getOwnSessionContext",),
-           id="anonymous-session-never-expires"),
-    _param(no_default_currency, "anonymous_context_defaults", ("anonymousLogin",),
-           id="anonymous-context-without-default-currency"),
+    _param(
+        anonymous_session_never_expires,
+        "session_expires",
+        ("getOwnSessionContext",),
+        id="anonymous-session-never-expires",
+    ),
+    _param(
+        no_default_currency,
+        "anonymous_context_defaults",
+        ("anonymousLogin",),
+        id="anonymous-context-without-default-currency",
+    ),
     # answers: statuses, bodies, codes
-    _param(_answer("addOwnSessionContextAttribute", attribute_added_without_answer),
-           "status_documented_for_operation", ("addOwnSessionContextAttribute",), id="own-attribute-answers-204"),
-    _param(_answer("addOwnSessionContextAttribute", attribute_answered_with_other_name), "attribute_name_answered",
-           ("addOwnSessionContextAttribute",), id="own-attribute-answers-another-name"),
-    _param(_answer("getSessionContext", version_as_string), "response_matches_schema", ("getSessionContext",),
-           id="version-as-string"),
-    _param(_answer("getSessionContext", not_found_without_session_id), "error_body_shape", ("getSessionContext",),
-           id="not-found-without-session-id"),
-    _param(_answer("getSessionContext", not_found_in_other_words), "error_body_of_a_documented_code",
-           ("getSessionContext",), id="not-found-in-other-words"),
-    _param(_answer("getSessionContext", unauthenticated_in_service_body), "error_body_shape", ("getSessionContext",),
-           id="401-in-the-service-body"),
-    _param(_answer("anonymousRefresh", unknown_refresh_token_as_invalid_client), "documented_cause_answers_code",
-           ("anonymousRefresh",), id="unknown-refresh-token-answers-invalid-client"),
-    _param(_answer("customerLogin", wrong_password_as_invalid_token), "credentials_checked", ("customerLogin",),
-           id="wrong-password-answers-invalid-token"),
+    _param(
+        _answer("addOwnSessionContextAttribute", attribute_added_without_answer),
+        "status_documented_for_operation",
+        ("addOwnSessionContextAttribute",),
+        id="own-attribute-answers-204",
+    ),
+    _param(
+        _answer("addOwnSessionContextAttribute", attribute_answered_with_other_name),
+        "attribute_name_answered",
+        ("addOwnSessionContextAttribute",),
+        id="own-attribute-answers-another-name",
+    ),
+    _param(
+        _answer("getSessionContext", version_as_string),
+        "response_matches_schema",
+        ("getSessionContext",),
+        id="version-as-string",
+    ),
+    _param(
+        _answer("getSessionContext", not_found_without_session_id),
+        "error_body_shape",
+        ("getSessionContext",),
+        id="not-found-without-session-id",
+    ),
+    _param(
+        _answer("getSessionContext", not_found_in_other_words),
+        "error_body_of_a_documented_code",
+        ("getSessionContext",),
+        id="not-found-in-other-words",
+    ),
+    _param(
+        _answer("getSessionContext", unauthenticated_in_service_body),
+        "error_body_shape",
+        ("getSessionContext",),
+        id="401-in-the-service-body",
+    ),
+    _param(
+        _answer("anonymousRefresh", unknown_refresh_token_as_invalid_client),
+        "documented_cause_answers_code",
+        ("anonymousRefresh",),
+        id="unknown-refresh-token-answers-invalid-client",
+    ),
+    _param(
+        _answer("customerLogin", wrong_password_as_invalid_token),
+        "credentials_checked",
+        ("customerLogin",),
+        id="wrong-password-answers-invalid-token",
+    ),
 ]
 
 
 @pytest.mark.parametrize(("mutate", "rule", "operations"), MUTANTS)
-def test_check_names_the_rule_a_mutant_breaks(mutate: Mutant, rule: str, operations: tuple[str, ...],
-                                              monkeypatch: pytest.MonkeyPatch, tmp_path: Path,
-                                              capsys: pytest.CaptureFixture[str]) -> None:
+def test_check_names_the_rule_a_mutant_breaks(
+    mutate: Mutant,
+    rule: str,
+    operations: tuple[str, ...],
+    monkeypatch: pytest.MonkeyPatch,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
     app = mutate(mock_app("emporix"), monkeypatch)
-    run = check_mutant(app, "emporix", operations, wait_for_expiry=rule == "session_expires", tmp_path=tmp_path,
-                       capsys=capsys)
+    run = check_mutant(
+        app, "emporix", operations, wait_for_expiry=rule == "session_expires", tmp_path=tmp_path, capsys=capsys
+    )
     assert run.exit_code == 1, run.output
     assert rule in run.rules, f"expected a failure of {rule}, got {sorted(run.rules)}\n{run.output}"
     # The bug alone explains the run's failures: the same checks pass on the unmutated mock (below).

@@ -15,11 +15,19 @@ OPERATIONS = {
     "getSessionContext": ("get", "/session-context/{tenant}/context/{sessionId}", 200),
     "updateSessionContext": ("put", "/session-context/{tenant}/context/{sessionId}", 204),
     "addSessionContextAttribute": ("post", "/session-context/{tenant}/context/{sessionId}/attributes", 204),
-    "removeSessionContextAttribute": ("delete", "/session-context/{tenant}/context/{sessionId}/attributes/{attributeName}", 204),
+    "removeSessionContextAttribute": (
+        "delete",
+        "/session-context/{tenant}/context/{sessionId}/attributes/{attributeName}",
+        204,
+    ),
     "getOwnSessionContext": ("get", "/session-context/{tenant}/me/context", 200),
     "updateOwnSessionContext": ("patch", "/session-context/{tenant}/me/context", 204),
     "addOwnSessionContextAttribute": ("post", "/session-context/{tenant}/me/context/attributes", 201),
-    "removeOwnSessionContextAttribute": ("delete", "/session-context/{tenant}/me/context/attributes/{attributeName}", 204),
+    "removeOwnSessionContextAttribute": (
+        "delete",
+        "/session-context/{tenant}/me/context/attributes/{attributeName}",
+        204,
+    ),
     "requestServiceToken": ("post", "/oauth/token", 200),
     "anonymousLogin": ("get", "/customerlogin/auth/anonymous/login", 200),
     "anonymousRefresh": ("get", "/customerlogin/auth/anonymous/refresh", 200),
@@ -69,7 +77,8 @@ def test_put_and_patch_require_the_current_version_and_patch_keeps_unknown_field
         assert validator.is_valid({"currency": "EUR", "metadata": {"version": 3}}), operation_id
     # Other fields are ignored by PATCH, not refused.
     assert OAS30Validator(CONTRACT.request_body_schema("updateOwnSessionContext")).is_valid(
-        {"cartId": "c-1", "metadata": {"version": 1}})
+        {"cartId": "c-1", "metadata": {"version": 1}}
+    )
 
 
 def test_errors_carry_no_code_name_so_every_error_response_lists_its_codes() -> None:

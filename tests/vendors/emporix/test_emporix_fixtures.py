@@ -69,10 +69,13 @@ def test_another_seed_gives_other_customers_but_keeps_the_written_ones(data: Emp
 def test_the_bundled_file_holds_the_demo_tenant(data: EmporixFixtureData) -> None:
     assert data.settings["tenant"] == "demoshop"
     assert [(s["code"], s["homeBaseCountry"], s["defaultCurrency"], s["default"]) for s in data.settings["sites"]] == [
-        ("main", "DE", "EUR", True), ("ch", "CH", "CHF", False), ("us", "US", "USD", False),
+        ("main", "DE", "EUR", True),
+        ("ch", "CH", "CHF", False),
+        ("us", "US", "USD", False),
     ]
     assert {c["id"]: "sessioncontext.context_manage" in c["scopes"] for c in data.clients} == {
-        "demo-client": True, "demo-limited": False,
+        "demo-client": True,
+        "demo-limited": False,
     }
     assert data.storefront_clients == ["demo-storefront"]
     demo = data.customers[0]
@@ -80,7 +83,9 @@ def test_the_bundled_file_holds_the_demo_tenant(data: EmporixFixtureData) -> Non
     assert {a["country"]: a["tags"] for a in demo["addresses"]} == {"AT": ["SHIPPING"], "DE": ["BILLING"]}
 
 
-def test_generated_customers_have_unique_emporix_ids_and_addresses_and_the_shared_password(data: EmporixFixtureData) -> None:
+def test_generated_customers_have_unique_emporix_ids_and_addresses_and_the_shared_password(
+    data: EmporixFixtureData,
+) -> None:
     generated = data.customers[1:]
 
     assert len(generated) == 20
@@ -102,18 +107,33 @@ def test_omitted_settings_take_the_schema_defaults(fixture_file: FileWriter) -> 
     def minimal(document: dict[str, Any]) -> None:
         document["settings"] = {
             "tenant": "shop",
-            "sites": [{"code": "x", "default": True, "defaultCurrency": "EUR", "defaultLanguage": "de", "homeBaseCountry": "DE"},
-                      {"code": "y", "defaultCurrency": "EUR", "defaultLanguage": "de", "homeBaseCountry": "AT"}],
+            "sites": [
+                {
+                    "code": "x",
+                    "default": True,
+                    "defaultCurrency": "EUR",
+                    "defaultLanguage": "de",
+                    "homeBaseCountry": "DE",
+                },
+                {"code": "y", "defaultCurrency": "EUR", "defaultLanguage": "de", "homeBaseCountry": "AT"},
+            ],
         }
         del document["customers"]
 
     data = load_fixtures(fixture_file(minimal))
 
     defaults = {name: rule["default"] for name, rule in TENANT_SETTINGS["properties"].items() if "default" in rule}
-    assert {name: data.settings[name] for name in defaults} == defaults == {
-        "anonymousSessionSeconds": 3600, "serviceTokenSeconds": 14399, "anonymousTokenSeconds": 3599,
-        "customerTokenSeconds": 14399, "refreshTokenSeconds": 86399,
-    }
+    assert (
+        {name: data.settings[name] for name in defaults}
+        == defaults
+        == {
+            "anonymousSessionSeconds": 3600,
+            "serviceTokenSeconds": 14399,
+            "anonymousTokenSeconds": 3599,
+            "customerTokenSeconds": 14399,
+            "refreshTokenSeconds": 86399,
+        }
+    )
     assert data.settings["sites"][1]["default"] is False
     assert len(data.customers) == 20
 
@@ -125,17 +145,38 @@ def _sites(change: Callable[[list[dict[str, Any]]], None]) -> Callable[[dict[str
 @pytest.mark.parametrize(
     ("change", "expected"),
     [
-        (_sites(lambda sites: sites[1].update(default=True)), "settings.sites: 2 sites have default: true (main, ch); mark exactly one"),
+        (
+            _sites(lambda sites: sites[1].update(default=True)),
+            "settings.sites: 2 sites have default: true (main, ch); mark exactly one",
+        ),
         (_sites(lambda sites: sites[0].pop("default")), "settings.sites: 0 sites have default: true; mark exactly one"),
         (_sites(lambda sites: sites[2].update(code="main")), "settings.sites: the code 'main' appears twice"),
-        (_sites(lambda sites: sites[0].update(currencies=["CHF"])), "settings.sites[0].currencies: does not list the site's defaultCurrency 'EUR'"),
+        (
+            _sites(lambda sites: sites[0].update(currencies=["CHF"])),
+            "settings.sites[0].currencies: does not list the site's defaultCurrency 'EUR'",
+        ),
         (lambda d: d["settings"].update(tenant="Demo Shop"), "settings.tenant: 'Demo Shop' does not match"),
-        (lambda d: d["clients"][0].update(scope="x"), "clients[0]: Additional properties are not allowed ('scope' was unexpected); allowed keys: id, secret, scopes"),
+        (
+            lambda d: d["clients"][0].update(scope="x"),
+            "clients[0]: Additional properties are not allowed ('scope' was unexpected); allowed keys: id, secret, scopes",
+        ),
         (lambda d: d["clients"][1].update(id="demo-client"), "clients: the id 'demo-client' appears twice"),
-        (lambda d: d["customers"]["fixed"][0].update(preferredSite="eu"), "customers.fixed[0].preferredSite: 'eu' is not a site code; use one of ['main', 'ch', 'us']"),
-        (lambda d: d["customers"]["fixed"].append({"email": "DEMO@example.com", "password": "Another-1"}), "customers.fixed: the email 'demo@example.com' appears twice"),
-        (lambda d: d["customers"]["fixed"][0]["addresses"][0].update(country="Austria"), "customers.fixed[0].addresses[0].country: 'Austria' does not match"),
-        (lambda d: d.update(referenceDate="29.11.2026"), "referenceDate: '29.11.2026' is not a 'date'; write it as YYYY-MM-DD"),
+        (
+            lambda d: d["customers"]["fixed"][0].update(preferredSite="eu"),
+            "customers.fixed[0].preferredSite: 'eu' is not a site code; use one of ['main', 'ch', 'us']",
+        ),
+        (
+            lambda d: d["customers"]["fixed"].append({"email": "DEMO@example.com", "password": "Another-1"}),
+            "customers.fixed: the email 'demo@example.com' appears twice",
+        ),
+        (
+            lambda d: d["customers"]["fixed"][0]["addresses"][0].update(country="Austria"),
+            "customers.fixed[0].addresses[0].country: 'Austria' does not match",
+        ),
+        (
+            lambda d: d.update(referenceDate="29.11.2026"),
+            "referenceDate: '29.11.2026' is not a 'date'; write it as YYYY-MM-DD",
+        ),
     ],
 )
 def test_a_wrong_file_is_refused_naming_the_file_the_key_and_the_fix(

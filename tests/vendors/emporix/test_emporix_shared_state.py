@@ -44,7 +44,18 @@ def test_a_session_opened_by_one_worker_is_read_and_changed_by_both(two_workers:
 
 
 def test_the_conformance_scenarios_pass_against_two_workers(two_workers: MockProcess) -> None:
-    command = [sys.executable, "-m", "storefront_kit.cli", "check", "--contract", "emporix",
-               "--base-url", two_workers.api_url, "--phase", "scenarios", "--no-progress"]
+    command = [
+        sys.executable,
+        "-m",
+        "storefront_kit.cli",
+        "check",
+        "--contract",
+        "emporix",
+        "--base-url",
+        two_workers.api_url,
+        "--phase",
+        "scenarios",
+        "--no-progress",
+    ]
     finished = subprocess.run(command, cwd=REPO_ROOT, capture_output=True, text=True, timeout=240, check=False)
     assert finished.returncode == 0, finished.stdout[-4000:] + finished.stderr[-4000:]

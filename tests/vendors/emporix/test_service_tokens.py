@@ -30,7 +30,12 @@ async def test_the_right_secret_gets_a_bearer_token_with_every_scope_of_the_clie
 
 @pytest.mark.parametrize(
     ("client_id", "secret"),
-    [("demo-client", "wrong-secret"), ("demo-client", ""), ("nobody", "demo-secret"), ("demo-storefront", "demo-secret")],
+    [
+        ("demo-client", "wrong-secret"),
+        ("demo-client", ""),
+        ("nobody", "demo-secret"),
+        ("demo-storefront", "demo-secret"),
+    ],
 )
 async def test_a_wrong_secret_or_an_unknown_client_is_refused_as_invalid_client(
     tenant: Tenant, client_id: str, secret: str
@@ -54,7 +59,9 @@ async def test_the_limited_client_never_gets_the_session_context_scope(tenant: T
     assert token.scopes == ("customer.customer_read",)
 
 
-async def test_a_service_token_stops_authenticating_when_its_lifetime_is_over(tenant: Tenant, clock: ManualClock) -> None:
+async def test_a_service_token_stops_authenticating_when_its_lifetime_is_over(
+    tenant: Tenant, clock: ManualClock
+) -> None:
     body = await tenant.service_tokens.issue("demo-client", "demo-secret")
 
     clock.advance(14398)

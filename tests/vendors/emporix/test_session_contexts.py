@@ -43,9 +43,17 @@ async def test_put_replaces_the_fields_and_increments_the_version(tenant: Tenant
 
     after = await tenant.contexts.get(session_id)
     assert {key: value for key, value in after.items() if key != "metadata"} == {
-        "sessionId": session_id, "siteCode": "us", "currency": "USD", "cartId": "cart-7", "context": {"channel": "app"},
+        "sessionId": session_id,
+        "siteCode": "us",
+        "currency": "USD",
+        "cartId": "cart-7",
+        "context": {"channel": "app"},
     }
-    assert after["metadata"] == {"version": 2, "createdAt": before["metadata"]["createdAt"], "modifiedAt": iso_at(clock.now)}
+    assert after["metadata"] == {
+        "version": 2,
+        "createdAt": before["metadata"]["createdAt"],
+        "modifiedAt": iso_at(clock.now),
+    }
 
 
 async def test_put_takes_the_session_id_from_the_path(tenant: Tenant) -> None:
@@ -126,7 +134,9 @@ async def test_put_of_a_customers_context_needs_the_saas_token_of_that_customer(
     assert (await tenant.contexts.get(session_id))["currency"] == "CHF"
 
 
-async def test_put_that_hands_an_anonymous_context_to_a_customer_needs_that_customers_saas_token(tenant: Tenant) -> None:
+async def test_put_that_hands_an_anonymous_context_to_a_customer_needs_that_customers_saas_token(
+    tenant: Tenant,
+) -> None:
     _, demo = await customer_session(tenant)
     anonymous, _ = await anonymous_session(tenant)
     put = versioned(1, customerId=DEMO_ID)
@@ -143,14 +153,25 @@ async def test_patch_changes_only_site_currency_location_language_and_context(te
     await tenant.contexts.patch_own(
         token,
         versioned(
-            1, siteCode="ch", currency="CHF", targetLocation="CH", language="fr", context={"k": "v"},
-            customerId="C99999999999", cartId="cart-x", sessionId="someone-else",
+            1,
+            siteCode="ch",
+            currency="CHF",
+            targetLocation="CH",
+            language="fr",
+            context={"k": "v"},
+            customerId="C99999999999",
+            cartId="cart-x",
+            sessionId="someone-else",
         ),
     )
 
     context = await tenant.contexts.get(body["sessionId"])
     assert {key: value for key, value in context.items() if key != "metadata"} == {
-        "sessionId": body["sessionId"], "siteCode": "ch", "currency": "CHF", "targetLocation": "CH", "language": "fr",
+        "sessionId": body["sessionId"],
+        "siteCode": "ch",
+        "currency": "CHF",
+        "targetLocation": "CH",
+        "language": "fr",
         "context": {"k": "v"},
     }
     assert context["metadata"]["version"] == 2
@@ -211,7 +232,10 @@ async def test_removing_an_absent_attribute_changes_nothing(tenant: Tenant) -> N
 async def test_attribute_routes_on_a_missing_context_are_session_not_found(tenant: Tenant) -> None:
     session_id = str(uuid.uuid4())
 
-    for call in (tenant.contexts.add_attribute(session_id, "a", "1"), tenant.contexts.remove_attribute(session_id, "a")):
+    for call in (
+        tenant.contexts.add_attribute(session_id, "a", "1"),
+        tenant.contexts.remove_attribute(session_id, "a"),
+    ):
         error = await refused(call)
         assert (error.code, error.details) == ("sessionNotFound", {"sessionId": session_id})
 

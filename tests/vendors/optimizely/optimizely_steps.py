@@ -83,12 +83,17 @@ def users_not_as_found(base_url: str) -> list[str]:
             answer = client.post("/api/v1/sessions", json=credentials)
             codes = error_codes_of(CONTRACT, "signIn", answer.status_code, answer.json())
             if role in expected and expected[role] not in codes:
-                found.append(f"{role}: the sign-in answered HTTP {answer.status_code} {answer.text}, not {expected[role]}")
+                found.append(
+                    f"{role}: the sign-in answered HTTP {answer.status_code} {answer.text}, not {expected[role]}"
+                )
             elif role not in expected and answer.status_code != 201:
                 found.append(f"{role}: the sign-in answered HTTP {answer.status_code} {answer.text}")
             if role != "lockedOut":
-                grant = client.post("/identity/connect/token", auth=token_client, data={
-                    "grant_type": "password", "username": user["userName"], "password": user["password"]})
+                grant = client.post(
+                    "/identity/connect/token",
+                    auth=token_client,
+                    data={"grant_type": "password", "username": user["userName"], "password": user["password"]},
+                )
                 if grant.status_code != 200:
                     found.append(f"{role}: the password grant answered HTTP {grant.status_code} {grant.text}")
     return found

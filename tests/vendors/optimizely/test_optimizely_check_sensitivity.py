@@ -140,8 +140,9 @@ def sign_out_keeps_the_token_session(app: Any, monkeypatch: pytest.MonkeyPatch) 
             await original(self, caller)
             return
         settings = await self._settings.get()
-        await self._records.change(caller.grant.session_id, settings, caller.grant.state,
-                                   session_records.SessionState.signed_out)
+        await self._records.change(
+            caller.grant.session_id, settings, caller.grant.state, session_records.SessionState.signed_out
+        )
 
     monkeypatch.setattr(Sessions, "sign_out", sign_out)
     return app
@@ -233,40 +234,66 @@ def _param(mutate: Mutant, rule: str, operations: tuple[str, ...], *, id: str, a
 
 MUTANTS = [
     # sign-in
-    _param(deactivated_checked_before_password, "sign_in_refusal_order", ("signIn",),
-           id="deactivated-before-the-password"),
+    _param(
+        deactivated_checked_before_password, "sign_in_refusal_order", ("signIn",), id="deactivated-before-the-password"
+    ),
     _param(failed_attempts_not_counted, "lockout_after_failed_attempts", ("signIn",), id="no-lock-out"),
     _param(unknown_user_answers_401, "sign_in_checks_credentials", ("signIn",), id="unknown-user-answers-401"),
     # the session's context
-    _param(ship_to_of_any_bill_to, "ship_to_within_bill_to", ("updateCurrentSession",),
-           id="ship-to-of-another-bill-to"),
-    _param(patch_applies_the_language_of_a_refused_change, "patch_all_or_nothing", ("updateCurrentSession",),
-           id="patch-half-applied"),
-    _param(punchout_allows_password_reset, "punchout_refusals", ("updateCurrentSession",),
-           id="punchout-password-reset"),
-    _param(no_cookie_for_visitors, "anonymous_context_kept", ("updateCurrentSession",),
-           id="visitor-choice-forgotten"),
+    _param(
+        ship_to_of_any_bill_to, "ship_to_within_bill_to", ("updateCurrentSession",), id="ship-to-of-another-bill-to"
+    ),
+    _param(
+        patch_applies_the_language_of_a_refused_change,
+        "patch_all_or_nothing",
+        ("updateCurrentSession",),
+        id="patch-half-applied",
+    ),
+    _param(
+        punchout_allows_password_reset, "punchout_refusals", ("updateCurrentSession",), id="punchout-password-reset"
+    ),
+    _param(no_cookie_for_visitors, "anonymous_context_kept", ("updateCurrentSession",), id="visitor-choice-forgotten"),
     _param(reset_token_reusable, "reset_token_single_use", ("updateCurrentSession",), id="reset-token-reusable"),
-    _param(_answer("getCurrentSession", session_without_currency), "response_matches_schema", ("getCurrentSession",),
-           id="session-without-currency"),
+    _param(
+        _answer("getCurrentSession", session_without_currency),
+        "response_matches_schema",
+        ("getCurrentSession",),
+        id="session-without-currency",
+    ),
     # tokens and sign-out
     _param(refresh_token_reusable, "refresh_token_one_time", ("requestToken",), id="refresh-token-reusable"),
-    _param(_answer("requestToken", grant_refusal_in_api_shape), "error_body_shape", ("requestToken",),
-           id="grant-refusal-in-api-shape"),
+    _param(
+        _answer("requestToken", grant_refusal_in_api_shape),
+        "error_body_shape",
+        ("requestToken",),
+        id="grant-refusal-in-api-shape",
+    ),
     _param(sign_out_keeps_the_token_session, "sign_out_revokes_tokens", ("signOut",), id="sign-out-keeps-tokens"),
-    _param(refused_token_as_anonymous, "credential_enforced", ("getCurrentSession",),
-           id="unknown-token-served-anonymously", also=("sign_out_revokes_tokens",)),
+    _param(
+        refused_token_as_anonymous,
+        "credential_enforced",
+        ("getCurrentSession",),
+        id="unknown-token-served-anonymously",
+        also=("sign_out_revokes_tokens",),
+    ),
     _param(idle_timeout_ignored, "session_idle_timeout", ("getCurrentSession",), id="no-idle-timeout"),
 ]
 
 
 @pytest.mark.parametrize(("mutate", "rule", "operations", "also"), MUTANTS)
-def test_check_names_the_rule_a_mutant_breaks(mutate: Mutant, rule: str, operations: tuple[str, ...],
-                                              also: tuple[str, ...], monkeypatch: pytest.MonkeyPatch, tmp_path: Path,
-                                              capsys: pytest.CaptureFixture[str]) -> None:
+def test_check_names_the_rule_a_mutant_breaks(
+    mutate: Mutant,
+    rule: str,
+    operations: tuple[str, ...],
+    also: tuple[str, ...],
+    monkeypatch: pytest.MonkeyPatch,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
     app = mutate(mock_app("optimizely"), monkeypatch)
-    run = check_mutant(app, "optimizely", operations, wait_for_expiry=rule == "session_idle_timeout",
-                       tmp_path=tmp_path, capsys=capsys)
+    run = check_mutant(
+        app, "optimizely", operations, wait_for_expiry=rule == "session_idle_timeout", tmp_path=tmp_path, capsys=capsys
+    )
     assert run.exit_code == 1, run.output
     assert rule in run.rules, f"expected a failure of {rule}, got {sorted(run.rules)}\n{run.output}"
     # The bug alone explains the run's failures: the same checks pass on the unmutated mock (below).

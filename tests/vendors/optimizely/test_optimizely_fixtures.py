@@ -108,7 +108,7 @@ def test_ids_are_uuids_that_other_entries_do_not_move(data: OptimizelyFixtureDat
 def test_the_bundled_file_holds_the_demo_website(data: OptimizelyFixtureData) -> None:
     assert data.settings["website"] == "Storefront"
     assert data.clients == [{"id": "isc", "secret": None}, {"id": "mobile", "secret": "mobile-secret"}]
-    assert [(l["languageCode"], l["isDefault"], l["isLive"]) for l in data.languages] == [
+    assert [(language["languageCode"], language["isDefault"], language["isLive"]) for language in data.languages] == [
         ("en-us", True, True),
         ("de-de", False, True),
         ("fr-fr", False, True),

@@ -25,9 +25,16 @@ def mock(request: pytest.FixtureRequest) -> Iterator[RunningMock]:
 
 
 def _token(mock: RunningMock) -> str:
-    answer = httpx.post(f"{mock.base_url}/identity/connect/token", auth=("isc", "any"),
-                        data={"grant_type": "password", "scope": "iscapi offline_access",
-                              "username": DEMO["userName"], "password": DEMO["password"]})
+    answer = httpx.post(
+        f"{mock.base_url}/identity/connect/token",
+        auth=("isc", "any"),
+        data={
+            "grant_type": "password",
+            "scope": "iscapi offline_access",
+            "username": DEMO["userName"],
+            "password": DEMO["password"],
+        },
+    )
     assert answer.status_code == 200, answer.text
     return str(answer.json()["access_token"])
 
@@ -84,9 +91,14 @@ def test_signing_out_ends_the_tokens_session(mock: RunningMock) -> None:
 
 def test_browsers_of_other_origins_may_send_the_session_cookie(mock: RunningMock) -> None:
     origin = {"Origin": "http://localhost:3000"}
-    preflight = httpx.options(mock.base_url + SESSION, headers={
-        **origin, "Access-Control-Request-Method": "PATCH", "Access-Control-Request-Headers": "content-type",
-    })
+    preflight = httpx.options(
+        mock.base_url + SESSION,
+        headers={
+            **origin,
+            "Access-Control-Request-Method": "PATCH",
+            "Access-Control-Request-Headers": "content-type",
+        },
+    )
     answer = httpx.get(mock.base_url + SESSION, headers={**origin, "Cookie": "SessionId=x"})
 
     assert preflight.status_code == 200

@@ -21,12 +21,17 @@ def two_workers(request: pytest.FixtureRequest, tmp_path: Path) -> MockProcess:
 
 def test_a_signed_in_session_is_read_and_changed_by_both_workers(two_workers: MockProcess) -> None:
     root = two_workers.root_url
-    token = httpx.post(f"{root}/identity/connect/token", auth=("isc", "any"), timeout=10,
-                       data={"grant_type": "password", "username": "demo", "password": "Demo-Password-1"})
+    token = httpx.post(
+        f"{root}/identity/connect/token",
+        auth=("isc", "any"),
+        timeout=10,
+        data={"grant_type": "password", "username": "demo", "password": "Demo-Password-1"},
+    )
     assert token.status_code == 200, token.text
     bearer = {"Authorization": f"Bearer {token.json()['access_token']}"}
-    signed_in = httpx.post(f"{root}/api/v1/sessions", headers=bearer, timeout=10,
-                           json={"userName": "demo", "password": "Demo-Password-1"})
+    signed_in = httpx.post(
+        f"{root}/api/v1/sessions", headers=bearer, timeout=10, json={"userName": "demo", "password": "Demo-Password-1"}
+    )
     assert signed_in.status_code == 201, signed_in.text
     # A new connection per request, so that both workers answer some of them.
     for number in range(8):
@@ -39,7 +44,18 @@ def test_a_signed_in_session_is_read_and_changed_by_both_workers(two_workers: Mo
 
 
 def test_the_conformance_scenarios_pass_against_two_workers(two_workers: MockProcess) -> None:
-    command = [sys.executable, "-m", "storefront_kit.cli", "check", "--contract", "optimizely",
-               "--base-url", two_workers.api_url, "--phase", "scenarios", "--no-progress"]
+    command = [
+        sys.executable,
+        "-m",
+        "storefront_kit.cli",
+        "check",
+        "--contract",
+        "optimizely",
+        "--base-url",
+        two_workers.api_url,
+        "--phase",
+        "scenarios",
+        "--no-progress",
+    ]
     finished = subprocess.run(command, cwd=REPO_ROOT, capture_output=True, text=True, timeout=240, check=False)
     assert finished.returncode == 0, finished.stdout[-4000:] + finished.stderr[-4000:]

@@ -114,11 +114,22 @@ def test_a_fuzz_run_leaves_every_target_user_as_it_found_them() -> None:
     # There was something to put back: generated password changes went through, and generated
     # sign-ins sent wrong passwords of the target's users, enough of them to lock a user out.
     passwords = {user["userName"]: user["password"] for user in TARGET.data("users").values()}
-    changes = [body for method, _, body, status in recording.seen if method == "PATCH" and status == 200
-               and isinstance(body, dict) and body.get("newPassword") not in (None, *passwords.values())]
-    wrong = [body for method, path, body, status in recording.seen if (method, path, status) == ("POST", SESSIONS, 400)
-             and isinstance(body, dict) and isinstance(body.get("userName"), str)
-             and body.get("password") != passwords.get(body["userName"], body.get("password"))]
+    changes = [
+        body
+        for method, _, body, status in recording.seen
+        if method == "PATCH"
+        and status == 200
+        and isinstance(body, dict)
+        and body.get("newPassword") not in (None, *passwords.values())
+    ]
+    wrong = [
+        body
+        for method, path, body, status in recording.seen
+        if (method, path, status) == ("POST", SESSIONS, 400)
+        and isinstance(body, dict)
+        and isinstance(body.get("userName"), str)
+        and body.get("password") != passwords.get(body["userName"], body.get("password"))
+    ]
     assert changes, "the run changed no password"
     assert len(wrong) >= ATTEMPTS, wrong
     assert found == [], found
@@ -178,32 +189,52 @@ def test_generated_cases_that_would_change_a_target_user_are_sent_for_the_spare_
     wrong = {"userName": "Demo", "password": "Not-The-Password-1"}
     grant = {"grant_type": "password", "username": "demo", "password": "Not-The-Password-1", "scope": "iscapi"}
 
-    assert auth.body_for("updateCurrentSession", change) == {**change, "userName": "resettable",
-                                                             "password": "Spare-Password-9"}
+    assert auth.body_for("updateCurrentSession", change) == {
+        **change,
+        "userName": "resettable",
+        "password": "Spare-Password-9",
+    }
     # A change naming no user is the shared session's user's (demo).
     assert auth.body_for("updateCurrentSession", {"password": PASSWORD, "newPassword": NEW_PASSWORD}) == {
-        "userName": "resettable", "password": "Spare-Password-9", "newPassword": NEW_PASSWORD}
+        "userName": "resettable",
+        "password": "Spare-Password-9",
+        "newPassword": NEW_PASSWORD,
+    }
     assert auth.body_for("signIn", wrong) == {**wrong, "userName": "resettable"}
     assert auth.body_for("requestToken", grant) == {**grant, "username": "resettable"}
     # A wrong password of the named user that is the spare's right one stays wrong.
     assert auth.body_for("signIn", {"userName": "demo", "password": "Spare-Password-9"}) == {
-        "userName": "resettable", "password": PASSWORD}
+        "userName": "resettable",
+        "password": PASSWORD,
+    }
     # What changes nothing is sent as generated: the right password, other changes, other grants.
-    for operation_id, body in (("signIn", DEMO), ("signIn", {"userName": "nobody", "password": "x"}),
-                               ("updateCurrentSession", {"userName": "demo", "resetPassword": True}),
-                               ("requestToken", {"grant_type": "refresh_token", "refresh_token": "abc"}),
-                               ("getCurrentSession", None)):
+    for operation_id, body in (
+        ("signIn", DEMO),
+        ("signIn", {"userName": "nobody", "password": "x"}),
+        ("updateCurrentSession", {"userName": "demo", "resetPassword": True}),
+        ("requestToken", {"grant_type": "refresh_token", "refresh_token": "abc"}),
+        ("getCurrentSession", None),
+    ):
         assert auth.body_for(operation_id, body) is body
 
 
 def test_a_scenario_stopped_after_a_password_change_leaves_it_set_back(url: str) -> None:
     client = ApiClient(url, CONTRACT)
-    ctx = OptimizelyContext(name="passwords.stopped", contract=CONTRACT, target=TARGET, client=client,
-                            mailbox=MailboxReader(client, TARGET), settings=TARGET.settings,
-                            result=RunResult.empty(CONTRACT, url, 0, ("scenarios",), list(CONTRACT.operations)),
-                            seed=0, client_address=None)
+    ctx = OptimizelyContext(
+        name="passwords.stopped",
+        contract=CONTRACT,
+        target=TARGET,
+        client=client,
+        mailbox=MailboxReader(client, TARGET),
+        settings=TARGET.settings,
+        result=RunResult.empty(CONTRACT, url, 0, ("scenarios",), list(CONTRACT.operations)),
+        seed=0,
+        client_address=None,
+    )
     user = ctx.user("resettable")
-    ctx.ok("updateCurrentSession", "a password change", caller=ctx.browser(), body={**user, "newPassword": NEW_PASSWORD})
+    ctx.ok(
+        "updateCurrentSession", "a password change", caller=ctx.browser(), body={**user, "newPassword": NEW_PASSWORD}
+    )
     # The scenario stops here, before it sets the password back; the runner then cleans up.
     ctx.cleanup()
 

@@ -47,8 +47,12 @@ VENDOR_CODES: dict[str, dict[str, int]] = {
     "updateEmail": {"emailCheckFailed": 400, "accountAlreadyExists": 409},
     "verifyEmail": {"actionNotAllowed": 403},
     "changePassword": {
-        "notLoggedIn": 401, "emailMismatch": 403, "missingEmail": 403,
-        "failedPasswordAuth": 403, "missingPasswordAuth": 403, "passwordCheckFailed": 400,
+        "notLoggedIn": 401,
+        "emailMismatch": 403,
+        "missingEmail": 403,
+        "failedPasswordAuth": 403,
+        "missingPasswordAuth": 403,
+        "passwordCheckFailed": 400,
     },
     "requestPasswordReset": {"emailCheckFailed": 400, "passwordRecoveryFailed": 404},
     "resetPassword": {"notLoggedIn": 401, "emailMismatch": 403, "missingEmail": 403, "passwordCheckFailed": 400},
@@ -58,16 +62,35 @@ VENDOR_CODES: dict[str, dict[str, int]] = {
 RULE_CASES = [
     pytest.param("login", {"id": "not-an-email", "password": "x"}, "emailCheckFailed", id="login-email-format"),
     pytest.param("login", {"password": "x"}, "emailCheckFailed", id="login-email-missing"),
-    pytest.param("login", {"id": "a@example.com", "password": "x", "autologin": "always"}, "invalidRequest", id="login-autologin-enum"),
-    pytest.param("register", {"email": "a@example.com", "password": "short1"}, "passwordCheckFailed", id="register-password-length"),
-    pytest.param("register", {"email": "a@example.com", "password": "lettersonly"}, "passwordCheckFailed", id="register-password-no-digit"),
-    pytest.param("register", {"email": "a@example", "password": "Passwort-123"}, "emailCheckFailed", id="register-email-format"),
+    pytest.param(
+        "login",
+        {"id": "a@example.com", "password": "x", "autologin": "always"},
+        "invalidRequest",
+        id="login-autologin-enum",
+    ),
+    pytest.param(
+        "register",
+        {"email": "a@example.com", "password": "short1"},
+        "passwordCheckFailed",
+        id="register-password-length",
+    ),
+    pytest.param(
+        "register",
+        {"email": "a@example.com", "password": "lettersonly"},
+        "passwordCheckFailed",
+        id="register-password-no-digit",
+    ),
+    pytest.param(
+        "register", {"email": "a@example", "password": "Passwort-123"}, "emailCheckFailed", id="register-email-format"
+    ),
     pytest.param("createAddress", {}, "emptyAddress", id="address-missing"),
     pytest.param("createAddress", {"address": {}}, "emptyAddress", id="address-empty"),
     pytest.param("createAddress", {"address": {"floor": "2"}}, "unknownField", id="address-unknown-field"),
     pytest.param("createAddress", {"address": {"zip": 75172}}, "invalidFieldType", id="address-number-for-string"),
     pytest.param("createAddress", {"address": {"country": "Germany"}}, "invalidFieldType", id="address-country-form"),
-    pytest.param("createAddress", {"address": {"custom": {"packstation": 5}}}, "invalidFieldType", id="address-custom-type"),
+    pytest.param(
+        "createAddress", {"address": {"custom": {"packstation": 5}}}, "invalidFieldType", id="address-custom-type"
+    ),
     pytest.param("updateAddress", {"addressId": "97", "address": {}}, "emptyAddress", id="update-address-empty"),
     pytest.param("updateAddress", {"address": {"city": "Ulm"}}, "invalidRequest", id="update-address-id-missing"),
     pytest.param("changePassword", {"newPassword": "weak"}, "passwordCheckFailed", id="change-password-policy"),
@@ -124,7 +147,10 @@ def test_broken_rule_maps_to_its_documented_code(operation_id: str, body: Any, e
 
 def test_settings_schema_defaults_form_valid_settings() -> None:
     schema = CONTRACT.settings_schema()
-    minimal = {"storefrontBaseUrl": "https://demo.shop.example", "redirects": [{"identifier": "checkout", "targetTemplateName": "checkout.htm"}]}
+    minimal = {
+        "storefrontBaseUrl": "https://demo.shop.example",
+        "redirects": [{"identifier": "checkout", "targetTemplateName": "checkout.htm"}],
+    }
     check_instance(minimal, schema)
     with pytest.raises(jsonschema.ValidationError):
         check_instance({**minimal, "loginThrottle": {"accountMaxFailures": 0}}, schema)
@@ -138,8 +164,17 @@ def test_servers_name_a_real_shop_and_the_local_mock() -> None:
 
 def test_login_is_required_exactly_where_an_anonymous_session_cannot_succeed() -> None:
     anonymous_ok = {
-        "createSession", "prepareRedirect", "login", "autologin", "register", "getAccount", "logout",
-        "listAddressFields", "verifyEmail", "requestPasswordReset", "resetPassword",
+        "createSession",
+        "prepareRedirect",
+        "login",
+        "autologin",
+        "register",
+        "getAccount",
+        "logout",
+        "listAddressFields",
+        "verifyEmail",
+        "requestPasswordReset",
+        "resetPassword",
     }
     for operation in CONTRACT.operations.values():
         requires_login = bool(operation.extensions.get("x-requires-login"))

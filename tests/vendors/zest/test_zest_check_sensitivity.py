@@ -52,8 +52,9 @@ def _query(change: Callable[[str, Any], tuple[str, Any]], operation_id: str) -> 
     """A mutant that changes the query string of one operation's requests."""
     found = registry.contract("zest")
     operation = found.operation(operation_id)
-    return lambda app, _: Rewrite(app, operation.method.upper(), operation.path, on_request=change,
-                                  base_path=found.base_path)
+    return lambda app, _: Rewrite(
+        app, operation.method.upper(), operation.path, on_request=change, base_path=found.base_path
+    )
 
 
 def _xml(answer: Answer) -> bytes | None:
@@ -82,8 +83,9 @@ def total_quantity_off_by_one(answer: Answer) -> None:
     """`totalQuantity` counts one unit too many."""
     document = _xml(answer)
     if document is not None and answer.status == 200:
-        answer.body = re.sub(rb'totalQuantity="(\d+)"', lambda m: b'totalQuantity="%d"' % (int(m[1]) + 1),
-                             document, count=1)
+        answer.body = re.sub(
+            rb'totalQuantity="(\d+)"', lambda m: b'totalQuantity="%d"' % (int(m[1]) + 1), document, count=1
+        )
 
 
 def no_charset(answer: Answer) -> None:
@@ -114,7 +116,9 @@ def per_page_ignored(query: str, body: Any) -> tuple[str, Any]:
 
 def query_key_ignored(query: str, body: Any) -> tuple[str, Any]:
     """The key is read from the Authorization header only: `_key` in the query is ignored."""
-    return urlencode([(name, value) for name, value in parse_qsl(query, keep_blank_values=True) if name != "_key"]), body
+    return urlencode(
+        [(name, value) for name, value in parse_qsl(query, keep_blank_values=True) if name != "_key"]
+    ), body
 
 
 # -- the domain replaced --------------------------------------------------------------------------
@@ -296,8 +300,9 @@ def refused_country_after_the_lines(app: Any, monkeypatch: pytest.MonkeyPatch) -
     """A PUT whose country is refused has already replaced the cart's lines."""
     original = Shop.replace_cart
 
-    async def replace_cart(self: Shop, session: Session | None, name: str, items: Any, country: str | None,
-                           base_url: str) -> dict[str, Any]:
+    async def replace_cart(
+        self: Shop, session: Session | None, name: str, items: Any, country: str | None, base_url: str
+    ) -> dict[str, Any]:
         try:
             return await original(self, session, name, items, country, base_url)
         except ApiError as error:
@@ -319,8 +324,9 @@ def default_country_stays_selected(app: Any, monkeypatch: pytest.MonkeyPatch) ->
     """`countries=1` keeps the shop's default country selected after a PUT chose another: two are selected."""
     original = views.cart_result
 
-    def cart_result(cart: Cart, found: Any, settings: Mapping[str, Any], base_url: str, *,
-                    countries: bool = False) -> dict[str, Any]:
+    def cart_result(
+        cart: Cart, found: Any, settings: Mapping[str, Any], base_url: str, *, countries: bool = False
+    ) -> dict[str, Any]:
         value = original(cart, found, settings, base_url, countries=countries)
         for country in value.get("Countries", []):
             if country["code"] == settings["defaultCountry"]:
@@ -335,8 +341,9 @@ def no_country_selected_by_default(app: Any, monkeypatch: pytest.MonkeyPatch) ->
     """`countries=1` marks no country selected until a PUT chose one."""
     original = views.cart_result
 
-    def cart_result(cart: Cart, found: Any, settings: Mapping[str, Any], base_url: str, *,
-                    countries: bool = False) -> dict[str, Any]:
+    def cart_result(
+        cart: Cart, found: Any, settings: Mapping[str, Any], base_url: str, *, countries: bool = False
+    ) -> dict[str, Any]:
         value = original(cart, found, settings, base_url, countries=countries)
         if cart.country is None:
             for country in value.get("Countries", []):
@@ -354,22 +361,39 @@ def _param(mutate: Mutant, rule: str, operations: tuple[str, ...], *, id: str, a
 
 MUTANTS = [
     # the XML itself; error answers carry the same namespace
-    _param(_answer("getCart", namespace_of_the_old_api), "response_matches_schema", ("getCart",),
-           id="namespace-of-the-old-api", also=("error_body_shape",)),
+    _param(
+        _answer("getCart", namespace_of_the_old_api),
+        "response_matches_schema",
+        ("getCart",),
+        id="namespace-of-the-old-api",
+        also=("error_body_shape",),
+    ),
     _param(_answer("browseCategory", no_charset), "xml_charset", ("browseCategory",), id="no-charset"),
-    _param(_answer("addToCart", hostile_xml_as_malformed), "hostile_body_refused", ("addToCart",),
-           id="hostile-xml-as-malformed"),
+    _param(
+        _answer("addToCart", hostile_xml_as_malformed),
+        "hostile_body_refused",
+        ("addToCart",),
+        id="hostile-xml-as-malformed",
+    ),
     # sessions
-    _param(_answer("getCart", session_left_off_the_root), "session_on_root", ("getCart",),
-           id="session-left-off-the-root"),
+    _param(
+        _answer("getCart", session_left_off_the_root), "session_on_root", ("getCart",), id="session-left-off-the-root"
+    ),
     _param(unknown_token_refused, "unknown_token_resets", ("getCart",), id="unknown-token-refused"),
-    _param(token_of_the_key, "sessions_are_isolated", ("getCart",), id="one-token-per-key",
-           also=("unknown_token_resets",)),
-    _param(carts_by_name_only, "sessions_are_isolated", ("getCart",), id="carts-shared-between-sessions",
-           also=("items_added", "unknown_token_resets")),
+    _param(
+        token_of_the_key, "sessions_are_isolated", ("getCart",), id="one-token-per-key", also=("unknown_token_resets",)
+    ),
+    _param(
+        carts_by_name_only,
+        "sessions_are_isolated",
+        ("getCart",),
+        id="carts-shared-between-sessions",
+        also=("items_added", "unknown_token_resets"),
+    ),
     _param(session_without_token, "no_session_without_token", ("browseCategory",), id="default-session"),
-    _param(_answer("getCartItem", error_with_a_session), "session_on_root", ("getCartItem",),
-           id="error-with-a-session"),
+    _param(
+        _answer("getCartItem", error_with_a_session), "session_on_root", ("getCartItem",), id="error-with-a-session"
+    ),
     _param(idle_timeout_ignored, "expired_token_resets", ("getCart",), id="no-idle-timeout"),
     _param(idle_time_from_opening, "activity_restarts_idle_time", ("getCart",), id="idle-time-from-opening"),
     # keys
@@ -377,21 +401,33 @@ MUTANTS = [
     _param(limited_key_let_through, "key_limited_to_resources", ("browseCategory",), id="limited-key-let-through"),
     # the catalogue
     # (the parameter is not read at all, so a broken value of it passes too)
-    _param(_query(per_page_ignored, "browseCategory"), "paging_counts", ("browseCategory",), id="per-page-ignored",
-           also=("documented_cause_answers_code",)),
+    _param(
+        _query(per_page_ignored, "browseCategory"),
+        "paging_counts",
+        ("browseCategory",),
+        id="per-page-ignored",
+        also=("documented_cause_answers_code",),
+    ),
     # carts
     # (a second line of the sku also takes an addition that the first line has no room for)
-    _param(same_sku_makes_a_second_line, "same_sku_adds_quantity", ("addToCart",), id="same-sku-second-line",
-           also=("line_quantity_limit",)),
+    _param(
+        same_sku_makes_a_second_line,
+        "same_sku_adds_quantity",
+        ("addToCart",),
+        id="same-sku-second-line",
+        also=("line_quantity_limit",),
+    ),
     _param(same_sku_renumbers_its_line, "same_sku_adds_quantity", ("addToCart",), id="same-sku-new-id"),
     _param(line_clamped_at_999, "line_quantity_limit", ("addToCart",), id="line-clamped-at-999"),
     _param(item_ids_per_cart, "item_ids_span_the_session", ("addToNamedCart",), id="item-ids-per-cart"),
-    _param(_answer("addToCart", total_quantity_off_by_one), "cart_totals", ("addToCart",),
-           id="total-quantity-off-by-one"),
+    _param(
+        _answer("addToCart", total_quantity_off_by_one), "cart_totals", ("addToCart",), id="total-quantity-off-by-one"
+    ),
     _param(subtotal_is_the_unit_price, "cart_totals", ("getCartItem",), id="subtotal-is-the-unit-price"),
     _param(unknown_sku_skipped, "unknown_sku_refused", ("addToCart",), id="unknown-sku-skipped"),
-    _param(refused_country_after_the_lines, "refusal_changes_nothing", ("replaceCart",),
-           id="refused-put-changes-the-cart"),
+    _param(
+        refused_country_after_the_lines, "refusal_changes_nothing", ("replaceCart",), id="refused-put-changes-the-cart"
+    ),
     _param(default_country_stays_selected, "country_chosen", ("getCart",), id="two-countries-selected"),
     _param(no_country_selected_by_default, "countries_listed", ("getCart",), id="no-country-selected"),
 ]
@@ -401,12 +437,17 @@ EXPIRY_RULES = {"expired_token_resets", "activity_restarts_idle_time"}
 
 
 @pytest.mark.parametrize(("mutate", "rule", "operations", "also"), MUTANTS)
-def test_check_names_the_rule_a_mutant_breaks(mutate: Mutant, rule: str, operations: tuple[str, ...],
-                                              also: tuple[str, ...], monkeypatch: pytest.MonkeyPatch, tmp_path: Path,
-                                              capsys: pytest.CaptureFixture[str]) -> None:
+def test_check_names_the_rule_a_mutant_breaks(
+    mutate: Mutant,
+    rule: str,
+    operations: tuple[str, ...],
+    also: tuple[str, ...],
+    monkeypatch: pytest.MonkeyPatch,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
     app = mutate(mock_app("zest"), monkeypatch)
-    run = check_mutant(app, "zest", operations, wait_for_expiry=rule in EXPIRY_RULES,
-                       tmp_path=tmp_path, capsys=capsys)
+    run = check_mutant(app, "zest", operations, wait_for_expiry=rule in EXPIRY_RULES, tmp_path=tmp_path, capsys=capsys)
     assert run.exit_code == 1, run.output
     assert rule in run.rules, f"expected a failure of {rule}, got {sorted(run.rules)}\n{run.output}"
     # The bug alone explains the run's failures: the same checks pass on the unmutated mock (below).

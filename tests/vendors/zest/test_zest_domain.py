@@ -517,9 +517,7 @@ async def test_without_a_session_a_change_is_answered_and_nothing_is_kept(shop: 
         pytest.param(6, 7, DEMO_SKUS[35:], id="exactly-the-end"),
     ],
 )
-async def test_the_demo_category_pages_its_42_products(
-    shop: Shop, page: int, per_page: int, skus: list[str]
-) -> None:
+async def test_the_demo_category_pages_its_42_products(shop: Shop, page: int, per_page: int, skus: list[str]) -> None:
     answer = await shop.browse("00411", page=page, per_page=per_page, base_url=BASE)
 
     assert (answer["page"], answer["totalResults"], answer["totalResultsReturned"]) == (page, 42, len(skus))
@@ -626,7 +624,12 @@ def test_the_same_file_and_seed_give_identical_data_and_another_seed_keeps_every
 
 
 def test_the_bundled_fixtures_hold_the_demo_data(data: ZestFixtureData) -> None:
-    assert data.settings == {"sessionIdleSeconds": 1800, "currency": "NZD", "currencySymbol": "$", "defaultCountry": "NZ"}
+    assert data.settings == {
+        "sessionIdleSeconds": 1800,
+        "currency": "NZD",
+        "currencySymbol": "$",
+        "defaultCountry": "NZ",
+    }
     assert data.applications == [
         {"key": "demo-key", "resources": None},
         {"key": "catalog-key", "resources": ["BrowseCategory"]},
@@ -655,8 +658,12 @@ def _edit(document: dict[str, Any], path: str, value: Any) -> None:
 @pytest.mark.parametrize(
     ("path", "value", "message"),
     [
-        pytest.param("settings.defaultCountry", "FR", "settings.defaultCountry: 'FR' is not one of the countries",
-                     id="default-country"),
+        pytest.param(
+            "settings.defaultCountry",
+            "FR",
+            "settings.defaultCountry: 'FR' is not one of the countries",
+            id="default-country",
+        ),
         pytest.param("categories.1.products.generated.firstSku", 4050, "the sku '4050' appears twice", id="sku-twice"),
         pytest.param("applications.1.key", "demo-key", "the key 'demo-key' appears twice", id="key-twice"),
         pytest.param("categories.0.products.fixed.0.price", 24.951, "write the price in cents", id="price"),
@@ -684,7 +691,12 @@ async def test_the_state_seeds_the_shop_with_the_settings_and_names_the_demo_dat
     state = ZestState(StateContext(store, CONTRACT, None, None, None, on_empty))
     await state.seed()
 
-    assert (state.seed_marker, state.layout, state.outbox, state.base_path) == ("zest:seeded", "done:1", None, "/API/V3")
+    assert (state.seed_marker, state.layout, state.outbox, state.base_path) == (
+        "zest:seeded",
+        "done:1",
+        None,
+        "/API/V3",
+    )
     assert await state.settings.get() == {
         "sessionIdleSeconds": 1800,
         "currency": "NZD",

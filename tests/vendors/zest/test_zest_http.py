@@ -41,8 +41,10 @@ def _error(answer: httpx.Response) -> tuple[int, str]:
 
 
 def _lines(root: ElementTree.Element) -> dict[str, int]:
-    return {str(item.findtext(NAMESPACE + "sku")): int(item.findtext(NAMESPACE + "quantity") or 0)
-            for item in root.iter(NAMESPACE + "CartItem")}
+    return {
+        str(item.findtext(NAMESPACE + "sku")): int(item.findtext(NAMESPACE + "quantity") or 0)
+        for item in root.iter(NAMESPACE + "CartItem")
+    }
 
 
 def test_a_session_opens_on_any_resource_and_the_cart_follows_its_token(mock: RunningMock) -> None:
@@ -53,8 +55,13 @@ def test_a_session_opens_on_any_resource_and_the_cart_follows_its_token(mock: Ru
     assert (browse.get("page"), browse.get("totalResults"), browse.get("totalResultsReturned")) == ("1", "42", "2")
 
     # The request root may leave out the namespace, as in the vendor's own example.
-    added = httpx.post(f"{api}/Cart", params={"_session_token": token}, auth=KEY, headers=XML,
-                       content=b"<ResultSet><CartItem><sku>4012</sku><quantity>2</quantity></CartItem></ResultSet>")
+    added = httpx.post(
+        f"{api}/Cart",
+        params={"_session_token": token},
+        auth=KEY,
+        headers=XML,
+        content=b"<ResultSet><CartItem><sku>4012</sku><quantity>2</quantity></CartItem></ResultSet>",
+    )
     root = _root(added)
     assert (added.status_code, root.tag, root.get("session")) == (200, NAMESPACE + "rsp", token)
     assert (root.get("totalItems"), root.get("totalQuantity"), _lines(root)) == ("1", "2", {"4012": 2})
@@ -84,27 +91,52 @@ def test_the_key_travels_as_basic_user_or_in_the_query_and_is_checked_per_resour
 LAUGHS = b"".join(b'<!ENTITY l%d "%s">' % (n, (b"&l%d;" % (n - 1)) * 10 if n else b"lol") for n in range(10))
 
 
-@pytest.mark.parametrize(("body", "code"), [
-    pytest.param(b'<?xml version="1.0"?><!DOCTYPE r [' + LAUGHS + b']><ResultSet>&l9;</ResultSet>', "unsafeXml",
-                 id="billion-laughs"),
-    pytest.param(b'<!DOCTYPE r [<!ENTITY e SYSTEM "file:///etc/passwd">]><ResultSet>&e;</ResultSet>', "unsafeXml",
-                 id="external-entity"),
-    pytest.param(b"<ResultSet>&undeclared;</ResultSet>", "unsafeXml", id="entity-reference"),
-    pytest.param(b"<a>" * 5000 + b"</a>" * 5000, "unsafeXml", id="deep-nesting"),
-    pytest.param(b"<ResultSet><CartItem><sku>4012</sku>", "malformedXml", id="unclosed"),
-    pytest.param(b'<ResultSet xmlns="urn:other"><CartItem><sku>4012</sku></CartItem></ResultSet>', "malformedXml",
-                 id="other-namespace"),
-    pytest.param(b"<Basket><CartItem><sku>4012</sku></CartItem></Basket>", "malformedXml", id="other-root"),
-    pytest.param(b"<ResultSet><CartItem><sku>4012</sku><quantity>two</quantity></CartItem></ResultSet>",
-                 "badRequest", id="quantity-text"),
-    pytest.param(b"<ResultSet><CartItem><sku>4012</sku><colour>red</colour></CartItem></ResultSet>", "badRequest",
-                 id="unknown-element"),
-    pytest.param(b"<ResultSet><CartItem><sku>9999</sku></CartItem></ResultSet>", "unknownSku", id="unknown-sku"),
-])
+@pytest.mark.parametrize(
+    ("body", "code"),
+    [
+        pytest.param(
+            b'<?xml version="1.0"?><!DOCTYPE r [' + LAUGHS + b"]><ResultSet>&l9;</ResultSet>",
+            "unsafeXml",
+            id="billion-laughs",
+        ),
+        pytest.param(
+            b'<!DOCTYPE r [<!ENTITY e SYSTEM "file:///etc/passwd">]><ResultSet>&e;</ResultSet>',
+            "unsafeXml",
+            id="external-entity",
+        ),
+        pytest.param(b"<ResultSet>&undeclared;</ResultSet>", "unsafeXml", id="entity-reference"),
+        pytest.param(b"<a>" * 5000 + b"</a>" * 5000, "unsafeXml", id="deep-nesting"),
+        pytest.param(b"<ResultSet><CartItem><sku>4012</sku>", "malformedXml", id="unclosed"),
+        pytest.param(
+            b'<ResultSet xmlns="urn:other"><CartItem><sku>4012</sku></CartItem></ResultSet>',
+            "malformedXml",
+            id="other-namespace",
+        ),
+        pytest.param(b"<Basket><CartItem><sku>4012</sku></CartItem></Basket>", "malformedXml", id="other-root"),
+        pytest.param(
+            b"<ResultSet><CartItem><sku>4012</sku><quantity>two</quantity></CartItem></ResultSet>",
+            "badRequest",
+            id="quantity-text",
+        ),
+        pytest.param(
+            b"<ResultSet><CartItem><sku>4012</sku><colour>red</colour></CartItem></ResultSet>",
+            "badRequest",
+            id="unknown-element",
+        ),
+        pytest.param(b"<ResultSet><CartItem><sku>9999</sku></CartItem></ResultSet>", "unknownSku", id="unknown-sku"),
+    ],
+)
 def test_bad_and_hostile_xml_is_refused_and_the_cart_is_kept(mock: RunningMock, body: bytes, code: str) -> None:
     api = mock.base_url + "/API/V3"
-    token = _root(httpx.post(f"{api}/Cart", params={"_session_token": "1"}, auth=KEY, headers=XML,
-                             content=b"<ResultSet><CartItem><sku>4013</sku></CartItem></ResultSet>")).get("session")
+    token = _root(
+        httpx.post(
+            f"{api}/Cart",
+            params={"_session_token": "1"},
+            auth=KEY,
+            headers=XML,
+            content=b"<ResultSet><CartItem><sku>4013</sku></CartItem></ResultSet>",
+        )
+    ).get("session")
     answer = httpx.post(f"{api}/Cart", params={"_session_token": token}, auth=KEY, headers=XML, content=body)
 
     assert _error(answer) == (400, code)
@@ -116,6 +148,8 @@ def test_oversized_and_non_xml_bodies_answer_in_xml(mock: RunningMock) -> None:
     huge = b"<ResultSet>" + b"<CartItem><sku>4012</sku></CartItem>" * 3000 + b"</ResultSet>"
     assert _error(httpx.post(f"{api}/Cart", auth=KEY, headers=XML, content=huge)) == (413, "payloadTooLarge")
     assert _error(httpx.post(f"{api}/Cart", auth=KEY, json={"CartItem": [{"sku": "4012"}]})) == (
-        415, "unsupportedMediaType")
+        415,
+        "unsupportedMediaType",
+    )
     assert _error(httpx.get(f"{api}/Nowhere", auth=KEY))[0] == 404
     assert _error(httpx.patch(f"{api}/Cart", auth=KEY)) == (405, "methodNotAllowed")

@@ -42,16 +42,19 @@ def _call(mock: MockProcess, method: str, path: str, token: str, body: bytes | N
     """One call on a new connection, so that both workers answer some of them; the answer's root."""
     headers = {"Content-Type": "application/xml"} if body is not None else {}
     with httpx.Client(timeout=10, auth=KEY) as client:
-        answer = client.request(method, mock.api_url + path, params={"_session_token": token}, content=body,
-                                headers=headers)
+        answer = client.request(
+            method, mock.api_url + path, params={"_session_token": token}, content=body, headers=headers
+        )
     assert answer.status_code == 200, answer.text
     return ET.fromstring(answer.content)
 
 
 def _lines(root: ET.Element) -> list[tuple[str, str, int]]:
     """The cart's lines as (id, sku, quantity)."""
-    return [(item.get("id", ""), item.findtext(f"{NS}sku", ""), int(item.findtext(f"{NS}quantity", "0")))
-            for item in root.iter(f"{NS}CartItem")]
+    return [
+        (item.get("id", ""), item.findtext(f"{NS}sku", ""), int(item.findtext(f"{NS}quantity", "0")))
+        for item in root.iter(f"{NS}CartItem")
+    ]
 
 
 def test_a_session_opened_by_one_worker_carries_its_cart_to_both(two_workers: MockProcess) -> None:

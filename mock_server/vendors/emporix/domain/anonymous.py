@@ -17,7 +17,9 @@ from mock_server.vendors.emporix.domain.tokens import Token, Tokens
 
 
 class AnonymousSessions:
-    def __init__(self, settings: Settings, clients: Clients, tokens: Tokens, contexts: ContextService, clock: Clock) -> None:
+    def __init__(
+        self, settings: Settings, clients: Clients, tokens: Tokens, contexts: ContextService, clock: Clock
+    ) -> None:
         self._settings = settings
         self._clients = clients
         self._tokens = tokens

@@ -83,7 +83,9 @@ class ClientCredentials:
             raise invalid_client()
         settings = await self._settings.get()
         seconds = settings["serviceTokenSeconds"]
-        token = Token("service", settings["tenant"], client.granted(scope), client.id, None, None, self._clock() + seconds)
+        token = Token(
+            "service", settings["tenant"], client.granted(scope), client.id, None, None, self._clock() + seconds
+        )
         return {
             "access_token": await self._tokens.issue("access", token),
             "token_type": "Bearer",

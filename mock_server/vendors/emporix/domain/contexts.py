@@ -132,7 +132,10 @@ class ContextService:
         self._clock = clock
 
     async def _change(
-        self, session_id: str, change: Callable[[SessionContext | None], SessionContext | None], ttl: float | None = None
+        self,
+        session_id: str,
+        change: Callable[[SessionContext | None], SessionContext | None],
+        ttl: float | None = None,
     ) -> SessionContext | None:
         """Apply `change` atomically to the live context (None if there is none) and store its answer."""
         now = self._clock()

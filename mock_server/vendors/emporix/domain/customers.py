@@ -169,7 +169,13 @@ class CustomerService:
         await self._contexts.sign_in(session_id, customer.profile())
         settings = await self._settings.get()
         grant = Token(
-            "customer", tenant, (), token.client_id, session_id, customer.id, self._clock() + settings["refreshTokenSeconds"]
+            "customer",
+            tenant,
+            (),
+            token.client_id,
+            session_id,
+            customer.id,
+            self._clock() + settings["refreshTokenSeconds"],
         )
         return await self._answer(settings, grant, await self._tokens.issue("refresh", grant))
 
@@ -192,7 +198,9 @@ class CustomerService:
     async def _answer(self, settings: Mapping[str, Any], grant: Token, refresh_token: str) -> dict[str, Any]:
         now = self._clock()
         seconds = settings["customerTokenSeconds"]
-        access = Token("customer", grant.tenant, (), grant.client_id, grant.session_id, grant.customer_id, now + seconds)
+        access = Token(
+            "customer", grant.tenant, (), grant.client_id, grant.session_id, grant.customer_id, now + seconds
+        )
         return {
             "access_token": await self._tokens.issue("access", access),
             "saas_token": await self._tokens.issue("saas", access),

@@ -19,10 +19,14 @@ async def update_own_session_context(tenant: str, body: dict[str, Any], token_in
     return None, 204
 
 
-async def add_own_session_context_attribute(tenant: str, body: dict[str, Any], token_info: dict[str, Any]) -> tuple[str, int]:
+async def add_own_session_context_attribute(
+    tenant: str, body: dict[str, Any], token_info: dict[str, Any]
+) -> tuple[str, int]:
     return await domain().contexts.add_own_attribute(grant(token_info), body["key"], body["value"]), 201
 
 
-async def remove_own_session_context_attribute(tenant: str, attribute_name: str, token_info: dict[str, Any]) -> tuple[None, int]:
+async def remove_own_session_context_attribute(
+    tenant: str, attribute_name: str, token_info: dict[str, Any]
+) -> tuple[None, int]:
     await domain().contexts.remove_own_attribute(grant(token_info), attribute_name)
     return None, 204

@@ -63,7 +63,9 @@ def _highest_number(ids: list[str]) -> int:
 class Shop:
     """Every service of one shop, wired to one store."""
 
-    def __init__(self, store: Store, schemas: Mapping[str, Any], on_empty: Callable[[], Awaitable[None]] | None = None) -> None:
+    def __init__(
+        self, store: Store, schemas: Mapping[str, Any], on_empty: Callable[[], Awaitable[None]] | None = None
+    ) -> None:
         """`on_empty` is awaited when the store turns out to be empty; it may seed it again."""
         self.store = store
         self.settings = Settings(store, "websale", schemas["ShopSettings"], on_missing=on_empty)
@@ -72,7 +74,13 @@ class Shop:
         opt_in = OptInTokens(store)
         self.sessions = Sessions(store, self.settings)
         self.accounts = AccountService(
-            self.records, self.sessions, self.settings, LoginThrottle(store), AutologinTokens(store), opt_in, self.outbox
+            self.records,
+            self.sessions,
+            self.settings,
+            LoginThrottle(store),
+            AutologinTokens(store),
+            opt_in,
+            self.outbox,
         )
         self.addresses = AddressService(store, self.records, self.settings, schemas["AddressInput"])
         self.back_in_stock = BackInStockService(store, self.records, self.settings)

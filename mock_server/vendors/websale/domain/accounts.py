@@ -135,7 +135,11 @@ class AccountService:
             raise ApiError("invalidCredentials", "E-mail address or password is wrong.")
         await self._throttle.record_success(email)
         await self._sessions.set_account(visit, record["id"])
-        return {"loggedIn": True, "account": account_view(record), **await self._grant_autologin(record["id"], autologin)}
+        return {
+            "loggedIn": True,
+            "account": account_view(record),
+            **await self._grant_autologin(record["id"], autologin),
+        }
 
     async def autologin(self, visit: Visit, token: str) -> dict[str, Any]:
         grant = await self._autologin.redeem(token)
@@ -143,7 +147,11 @@ class AccountService:
         if grant is None or record is None:
             raise ApiError("invalidToken", "The autologin token is invalid or expired.", "token")
         await self._sessions.set_account(visit, record["id"])
-        return {"loggedIn": True, "account": account_view(record), **await self._grant_autologin(record["id"], grant["mode"])}
+        return {
+            "loggedIn": True,
+            "account": account_view(record),
+            **await self._grant_autologin(record["id"], grant["mode"]),
+        }
 
     async def register(self, visit: Visit, email: str, password: str) -> dict[str, Any]:
         await self._throttle.ensure_address_free(visit.client, code="loginBlocked")
@@ -186,7 +194,9 @@ class AccountService:
     async def confirm_deletion(self, visit: Visit, otok: str) -> dict[str, Any]:
         record = await self._records.current(visit)
         if not (await self._settings.get())["doubleOptInDeletion"]:
-            raise ApiError("actionNotAllowed", "Double opt-in is off in this shop: there is no deletion to confirm.", "otok")
+            raise ApiError(
+                "actionNotAllowed", "Double opt-in is off in this shop: there is no deletion to confirm.", "otok"
+            )
         return await self._delete_with_token(visit, record, otok)
 
     async def _delete_with_token(self, visit: Visit, record: dict[str, Any], otok: str) -> dict[str, Any]:

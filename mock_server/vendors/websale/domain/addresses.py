@@ -92,7 +92,7 @@ async def upgrade_books(store: Store) -> None:
     for key in await store.keys(ADDRESSES_PREFIX):
         book = await store.get(key)
         if isinstance(book, list):
-            await seed_book(store, key[len(ADDRESSES_PREFIX):], book)
+            await seed_book(store, key[len(ADDRESSES_PREFIX) :], book)
 
 
 async def delete_book(store: Store, owner: str) -> None:
@@ -104,7 +104,9 @@ async def delete_book(store: Store, owner: str) -> None:
 
 
 class AddressService:
-    def __init__(self, store: Store, records: AccountRecords, settings: Settings, address_input_schema: Mapping[str, Any]) -> None:
+    def __init__(
+        self, store: Store, records: AccountRecords, settings: Settings, address_input_schema: Mapping[str, Any]
+    ) -> None:
         self._store = store
         self._records = records
         self._settings = settings
@@ -118,7 +120,10 @@ class AddressService:
         return {
             "fields": [
                 *self._standard,
-                *({"name": name, "type": "string", "maxLength": self._custom_max_length, "custom": True} for name in custom),
+                *(
+                    {"name": name, "type": "string", "maxLength": self._custom_max_length, "custom": True}
+                    for name in custom
+                ),
             ]
         }
 

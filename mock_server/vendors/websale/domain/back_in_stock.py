@@ -1,4 +1,4 @@
-""""Back in stock" notifications of the logged-in account."""
+""" "Back in stock" notifications of the logged-in account."""
 
 from __future__ import annotations
 
@@ -53,7 +53,8 @@ class BackInStockService:
 
         def drop(entries: list[dict[str, Any]] | None) -> tuple[Any, bool]:
             kept = [
-                e for e in entries or []
+                e
+                for e in entries or []
                 if not (e["productId"] == product_id and email_key(e["email"]) == email_key(email))
             ]
             return (kept or None), len(kept) != len(entries or [])

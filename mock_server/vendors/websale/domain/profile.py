@@ -45,7 +45,9 @@ class ProfileService:
                 record["emailVerified"] = False
                 await self._records.save(record)
             return {"verificationRequired": False, "account": account_view(record)}
-        token = await self._opt_in.issue("emailVerification", record["id"], settings["optInTokenTtlSeconds"], email=email)
+        token = await self._opt_in.issue(
+            "emailVerification", record["id"], settings["optInTokenTtlSeconds"], email=email
+        )
         link = f"{settings['storefrontBaseUrl'].rstrip('/')}/email-verify?otok={token}"
         await self._outbox.send(to=email, kind="emailVerification", token=token, link=link)
         record["pendingEmail"] = email
@@ -57,7 +59,12 @@ class ProfileService:
         refused = ApiError("actionNotAllowed", "The opt-in token is not valid for this action.", "otok")
         grant = await self._opt_in.peek(otok, "emailVerification")
         record = None if grant is None else await self._records.get(grant["accountId"])
-        if grant is None or record is None or record.get("pendingEmail") is None or email_key(record["pendingEmail"]) != email_key(grant["email"]):
+        if (
+            grant is None
+            or record is None
+            or record.get("pendingEmail") is None
+            or email_key(record["pendingEmail"]) != email_key(grant["email"])
+        ):
             raise refused
         holder = await self._records.by_email(grant["email"])
         if holder is not None and holder["id"] != record["id"]:

@@ -33,7 +33,9 @@ class PasswordService:
         self._opt_in = opt_in_tokens
         self._outbox = outbox
 
-    async def change(self, visit: Visit, new_password: str, email: str | None, password_auth: str | None) -> dict[str, Any]:
+    async def change(
+        self, visit: Visit, new_password: str, email: str | None, password_auth: str | None
+    ) -> dict[str, Any]:
         """Checks in the contract's order; the password policy itself is the schema's."""
         record = await self._records.current(visit)
         rules = (await self._settings.get())["passwordChange"]
@@ -42,7 +44,9 @@ class PasswordService:
         if email is not None and not _same_email(email, record["email"]):
             raise _mismatch()
         if password_auth is None and rules["requirePasswordAuth"]:
-            raise ApiError("missingPasswordAuth", "This shop requires the current password as passwordAuth.", "passwordAuth")
+            raise ApiError(
+                "missingPasswordAuth", "This shop requires the current password as passwordAuth.", "passwordAuth"
+            )
         if password_auth is not None and not await verify_password_async(record["passwordHash"], password_auth):
             raise ApiError("failedPasswordAuth", "The current password is wrong.", "passwordAuth")
         record["passwordHash"] = await hash_password_async(new_password)

@@ -65,7 +65,9 @@ class Sessions:
 
     async def prepare_redirect(self, visit: Visit, view_identifier: str, parameters: dict[str, str]) -> dict[str, str]:
         settings = await self._settings.get()
-        target = next((r["targetTemplateName"] for r in settings["redirects"] if r["identifier"] == view_identifier), None)
+        target = next(
+            (r["targetTemplateName"] for r in settings["redirects"] if r["identifier"] == view_identifier), None
+        )
         if target is None:
             raise ApiError("redirectNotFound", f"No redirect is configured for {view_identifier!r}.", "viewIdentifier")
         # The storefront exchanges this one-time key for the session; the id itself never travels in a URL.

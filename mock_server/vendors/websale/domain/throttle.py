@@ -29,7 +29,9 @@ class LoginThrottle:
     async def ensure_address_free(self, client: str, code: str = "ipAddressBlocked") -> None:
         seconds = await self._blocked_for("ip:" + client)
         if seconds is not None:
-            raise ApiError(code, f"Requests from this address are blocked; try again in {seconds} seconds.", retry_after=seconds)
+            raise ApiError(
+                code, f"Requests from this address are blocked; try again in {seconds} seconds.", retry_after=seconds
+            )
 
     async def ensure_allowed(self, email: str, client: str, rules: dict[str, Any]) -> int:
         """Refuse a blocked client or account, else count the attempt as failed until it succeeds.
@@ -42,11 +44,15 @@ class LoginThrottle:
         key = _account(email)
         seconds = await self._blocked_for(key)
         if seconds is not None:
-            raise ApiError("loginBlocked", f"Too many failed logins; try again in {seconds} seconds.", retry_after=seconds)
+            raise ApiError(
+                "loginBlocked", f"Too many failed logins; try again in {seconds} seconds.", retry_after=seconds
+            )
         attempt = await self._store.incr(f"{PREFIX}failures:{key}", rules["windowSeconds"])
         if attempt > rules["accountMaxFailures"]:
             raise ApiError(
-                "loginBlocked", "Too many login attempts on this account are under way; try again in 1 second.", retry_after=1
+                "loginBlocked",
+                "Too many login attempts on this account are under way; try again in 1 second.",
+                retry_after=1,
             )
         return attempt
 

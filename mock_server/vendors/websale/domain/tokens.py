@@ -19,7 +19,9 @@ class OptInTokens:
 
     async def issue(self, action: str, account_id: str, ttl: float, **details: str) -> str:
         token = new_token(16)
-        await self._store.put(OPT_IN_PREFIX + token_key(token), {"action": action, "accountId": account_id, **details}, ttl)
+        await self._store.put(
+            OPT_IN_PREFIX + token_key(token), {"action": action, "accountId": account_id, **details}, ttl
+        )
         return token
 
     async def peek(self, token: str | None, action: str) -> dict[str, Any] | None:

@@ -174,4 +174,3 @@ class Carts:
             return _with(record, changed, record["n"], now), changed
 
         return await self._store.update(session.key, apply, ttl)
-

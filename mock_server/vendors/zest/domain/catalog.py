@@ -59,7 +59,13 @@ class Product:
         # str() of a float is its shortest spelling, so 24.95 becomes exactly Decimal("24.95").
         price = Decimal(str(record["price"])).quantize(CENT)
         return cls(
-            record["sku"], record["title"], record["description"], record["thumb"], record["image"], record["stock"], price
+            record["sku"],
+            record["title"],
+            record["description"],
+            record["thumb"],
+            record["image"],
+            record["stock"],
+            price,
         )
 
 

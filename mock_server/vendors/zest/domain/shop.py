@@ -164,9 +164,7 @@ class Shop:
         _, line = await self.carts.find(session, item_id)
         return {"CartItem": views.cart_item(line, catalog.products[line.sku], base_url, settings["currencySymbol"])}
 
-    async def update_item(
-        self, session: Session | None, item_id: int, quantity: int, base_url: str
-    ) -> dict[str, Any]:
+    async def update_item(self, session: Session | None, item_id: int, quantity: int, base_url: str) -> dict[str, Any]:
         """`{"CartItem": ...}` after setting its quantity."""
         settings, catalog = await self._read()
         cart = await self.carts.change_item(session, item_id, setting_quantity(quantity), lifetime(settings))

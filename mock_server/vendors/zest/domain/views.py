@@ -122,8 +122,9 @@ def cart_result(
     }
     if countries:
         answer["Countries"] = [
-            {"code": entry.code, "selected": 1, "name": entry.name} if entry.code == country else
-            {"code": entry.code, "name": entry.name}
+            {"code": entry.code, "selected": 1, "name": entry.name}
+            if entry.code == country
+            else {"code": entry.code, "name": entry.name}
             for entry in catalog.countries
         ]
     return answer

@@ -20,22 +20,32 @@ def _item(id_: str) -> int:
     return int(id_.removeprefix(ITEM_ID))
 
 
-async def get_named_cart(name: str = DEFAULT_CART, _session_token: str | None = None, countries: int = 0) -> dict[str, Any]:
+async def get_named_cart(
+    name: str = DEFAULT_CART, _session_token: str | None = None, countries: int = 0
+) -> dict[str, Any]:
     shop = domain()
     session = await shop.session(_session_token)
-    return with_session(await shop.read_cart(session, _cart(name), countries=bool(countries), base_url=base_url()), session)
+    return with_session(
+        await shop.read_cart(session, _cart(name), countries=bool(countries), base_url=base_url()), session
+    )
 
 
-async def add_to_named_cart(body: dict[str, Any], name: str = DEFAULT_CART, _session_token: str | None = None) -> dict[str, Any]:
+async def add_to_named_cart(
+    body: dict[str, Any], name: str = DEFAULT_CART, _session_token: str | None = None
+) -> dict[str, Any]:
     shop = domain()
     session = await shop.session(_session_token)
     return with_session(await shop.add_items(session, _cart(name), body["CartItem"], base_url=base_url()), session)
 
 
-async def replace_named_cart(body: dict[str, Any], name: str = DEFAULT_CART, _session_token: str | None = None) -> dict[str, Any]:
+async def replace_named_cart(
+    body: dict[str, Any], name: str = DEFAULT_CART, _session_token: str | None = None
+) -> dict[str, Any]:
     shop = domain()
     session = await shop.session(_session_token)
-    value = await shop.replace_cart(session, _cart(name), body.get("CartItem", []), body.get("country"), base_url=base_url())
+    value = await shop.replace_cart(
+        session, _cart(name), body.get("CartItem", []), body.get("country"), base_url=base_url()
+    )
     return with_session(value, session)
 
 
