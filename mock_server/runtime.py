@@ -7,9 +7,10 @@ from collections.abc import Mapping
 
 from starlette.types import Scope
 
+from mock_server.clock import MockClock
 from mock_server.config import ServerConfig
 from mock_server.context import bind_request
-from mock_server.store import Store, open_store
+from mock_server.store import Store, is_shared, open_store
 from mock_server.validation import SchemaJudges
 from mock_server.vendor import MockVendor, StateContext, VendorState
 from storefront_kit.contract import Contract
@@ -27,6 +28,7 @@ class Runtime:
     def __init__(self, config: ServerConfig, vendors: Mapping[str, tuple[MockVendor, Contract]]) -> None:
         self.config = config
         self.store: Store = open_store(config.state)
+        self.clock = MockClock(self.store, shared=is_shared(config.state))
         self.judges = SchemaJudges()  # this app's compiled validators
         self.states: dict[str, VendorState] = {
             name: vendor.state(
@@ -37,6 +39,7 @@ class Runtime:
                     config.seed,
                     config.locale,
                     self._reseed,
+                    self.clock,
                 )
             )
             for name, (vendor, contract) in vendors.items()
@@ -52,6 +55,7 @@ class Runtime:
         bind_request(self, scope)
         if not self._seeded or self._seed_lock.locked():
             await self.ensure_seeded()
+        await self.clock.refresh()
 
     async def ensure_seeded(self) -> None:
         """Seed an unseeded store once, whichever process comes first; the others wait until it is done.
@@ -88,9 +92,10 @@ class Runtime:
         await self.ensure_seeded()
 
     async def reset(self) -> None:
-        """Back to the fixture state of every served vendor."""
+        """Back to the fixture state of every served vendor, and to real time."""
         async with self._seed_lock:
             await self.store.clear()
+            await self.clock.forget()
             for state in self.states.values():
                 await self.store.put(state.seed_marker, SEEDING, ttl=SEEDING_TTL_SECONDS)
                 await state.seed()

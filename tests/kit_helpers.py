@@ -224,7 +224,9 @@ def check_mutant(
     if not wait_for_expiry:
         raw = yaml.safe_load(target.read_text(encoding="utf-8"))
         target = tmp_path / "no-expiry-wait.yaml"
-        target.write_text(yaml.safe_dump({**raw, "expiry": {"maxWaitSeconds": 0}}), encoding="utf-8")
+        target.write_text(
+            yaml.safe_dump({**raw, "expiry": {"maxWaitSeconds": 0}, "clockControl": "none"}), encoding="utf-8"
+        )
     with serve(app, base_path=registry.contract(contract).base_path) as url:
         return run_check(
             url,

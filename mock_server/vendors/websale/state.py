@@ -21,7 +21,12 @@ class WebsaleState:
             context.fixtures, seed=context.seed, locale=context.locale, contract=context.contract
         )
         self._hashes = FixtureHashes(account["password"] for account in self.fixtures.accounts)
-        self.shop = Shop(context.store, context.contract.resolved["components"]["schemas"], on_empty=context.on_empty)
+        self.shop = Shop(
+            context.store,
+            context.contract.resolved["components"]["schemas"],
+            on_empty=context.on_empty,
+            clock=context.clock,
+        )
         self.settings = self.shop.settings
         self.outbox = self.shop.outbox
         self.login_operations = frozenset(
