@@ -8,6 +8,7 @@ import gc
 import json
 import logging
 import os
+import socket
 import sys
 import warnings
 from collections.abc import Iterator, Sequence
@@ -36,6 +37,13 @@ def build_parser(prog: str = "storefront-kit serve") -> argparse.ArgumentParser:
     )
     parser.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1)")
     parser.add_argument("--port", type=int, default=8080, help="port to bind (default 8080)")
+    parser.add_argument(
+        "--fd",
+        type=int,
+        metavar="N",
+        help="serve on the listening TCP socket inherited as file descriptor N instead of binding --host/--port"
+        " (a supervisor's socket, or a test's that keeps its port bound)",
+    )
     parser.add_argument(
         "--fixtures",
         type=Path,
@@ -110,6 +118,12 @@ def config_from_args(args: argparse.Namespace) -> ServerConfig:
 
 def main(argv: Sequence[str] | None = None, prog: str = "storefront-kit serve") -> int:
     args = build_parser(prog).parse_args(argv)
+    if args.fd is not None:
+        try:
+            args.host, args.port = _listening_address(args.fd)
+        except (OSError, ValueError) as exc:
+            print(f"error: --fd {args.fd}: {exc}", file=sys.stderr)
+            return 2
     config = config_from_args(args)
     unknown = [name for name in config.contracts if name not in registry.contract_names()]
     if unknown:
@@ -148,6 +162,8 @@ def main(argv: Sequence[str] | None = None, prog: str = "storefront-kit serve") 
         print(f"{label:<21}{value}", flush=True)
     # uvicorn formats every access-log line before the logger drops it; below `info` none is shown.
     access_log = config.log_level in ("info", "debug")
+    # With --fd uvicorn serves on the inherited socket and binds nothing itself.
+    where: dict[str, Any] = {"fd": args.fd} if args.fd is not None else {"host": config.host, "port": config.port}
     if args.workers > 1:
         # Each worker process builds its own app from the same configuration (worker_app).
         os.environ[WORKER_CONFIG_ENV] = json.dumps(asdict(config), default=str)
@@ -155,14 +171,22 @@ def main(argv: Sequence[str] | None = None, prog: str = "storefront-kit serve") 
             "mock_server.cli:worker_app",
             factory=True,
             workers=args.workers,
-            host=config.host,
-            port=config.port,
+            **where,
             log_level=config.log_level,
             access_log=access_log,
         )
     else:
-        uvicorn.run(app, host=config.host, port=config.port, log_level=config.log_level, access_log=access_log)
+        uvicorn.run(app, **where, log_level=config.log_level, access_log=access_log)
     return 0
+
+
+def _listening_address(fd: int) -> tuple[str, int]:
+    """The host and port of the listening TCP socket `fd` (what the banner and the base URLs show)."""
+    with socket.socket(fileno=os.dup(fd)) as sock:
+        if sock.family not in (socket.AF_INET, socket.AF_INET6) or sock.type != socket.SOCK_STREAM:
+            raise ValueError("not a TCP socket")
+        host, port = sock.getsockname()[:2]
+        return str(host), int(port)
 
 
 def banner(config: ServerConfig, vendor_lines: list[tuple[str, str]]) -> list[tuple[str, str]]:
