@@ -190,7 +190,7 @@ def run_fuzz(
     """Run Schemathesis against the target and fold what it finds into `result`; `app`: an ASGI app in-process."""
     checks = [check for check in RESPONSE_CHECKS if check.__name__ in _FUZZ_CHECKS]
     checks += [check for check in profile.checks if check.__name__ in profile.fuzz_checks]
-    with _checks_registered(checks):
+    with _checks_registered(checks), deserializers.registered():
         _fuzz(
             contract,
             profile,
@@ -222,7 +222,6 @@ def _fuzz(
     run_id: str,
     app: Any,
 ) -> None:
-    deserializers.register()
     labels = _label_map(contract)
     extra_headers = [header for header in (target.client_address_header, *target.headers) if header]
     state = _FuzzState(
