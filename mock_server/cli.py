@@ -162,8 +162,8 @@ def main(argv: Sequence[str] | None = None, prog: str = "storefront-kit serve") 
         print(f"{label:<21}{value}", flush=True)
     # uvicorn formats every access-log line before the logger drops it; below `info` none is shown.
     access_log = config.log_level in ("info", "debug")
-    # With --fd uvicorn serves on the inherited socket and binds nothing itself.
-    where: dict[str, Any] = {"fd": args.fd} if args.fd is not None else {"host": config.host, "port": config.port}
+    if args.fd is not None:
+        return _serve_inherited(args.fd, app, args.workers, config, access_log)
     if args.workers > 1:
         # Each worker process builds its own app from the same configuration (worker_app).
         os.environ[WORKER_CONFIG_ENV] = json.dumps(asdict(config), default=str)
@@ -171,13 +171,35 @@ def main(argv: Sequence[str] | None = None, prog: str = "storefront-kit serve") 
             "mock_server.cli:worker_app",
             factory=True,
             workers=args.workers,
-            **where,
+            host=config.host,
+            port=config.port,
             log_level=config.log_level,
             access_log=access_log,
         )
     else:
-        uvicorn.run(app, **where, log_level=config.log_level, access_log=access_log)
+        uvicorn.run(app, host=config.host, port=config.port, log_level=config.log_level, access_log=access_log)
     return 0
+
+
+def _serve_inherited(fd: int, app: Any, workers: int, config: ServerConfig, access_log: bool) -> int:
+    """Serve on the inherited listening socket `fd`, as `uvicorn.run` serves on a socket it binds.
+
+    Not uvicorn's own `fd=`: it takes the descriptor for a Unix socket, so accepted TCP connections
+    would get no TCP_NODELAY (every answer waits on delayed ACKs) and no client address.
+    """
+    import uvicorn
+    from uvicorn.supervisors import Multiprocess
+
+    sock = socket.socket(fileno=fd)  # the family and type read from the descriptor itself
+    options: dict[str, Any] = {"log_level": config.log_level, "access_log": access_log}
+    if workers > 1:
+        os.environ[WORKER_CONFIG_ENV] = json.dumps(asdict(config), default=str)
+        multi = uvicorn.Config("mock_server.cli:worker_app", factory=True, workers=workers, **options)
+        Multiprocess(multi, sockets=[sock]).run()
+        return 0
+    server = uvicorn.Server(uvicorn.Config(app, **options))
+    server.run(sockets=[sock])
+    return 0 if server.started else 1
 
 
 def _listening_address(fd: int) -> tuple[str, int]:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import gc
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -106,6 +107,29 @@ def test_python_m_mock_server_prints_urls_and_demo_login_and_answers_quickly() -
     finally:
         process.terminate()
         process.wait(timeout=10)
+
+
+@pytest.mark.timeout(60)
+def test_a_mock_on_an_inherited_socket_serves_tcp_as_on_its_own_port() -> None:
+    """`--fd`: the inherited socket is served as TCP: the access log and the throttle see the client's address."""
+    with listening_socket() as sock:
+        sock.set_inheritable(True)
+        port = sock.getsockname()[1]
+        process = subprocess.Popen(
+            [sys.executable, "-m", "mock_server", "--fd", str(sock.fileno()), "--log-level", "info"],
+            cwd=ROOT,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+            pass_fds=(sock.fileno(),),
+        )
+    try:
+        with httpx.Client(base_url=f"http://127.0.0.1:{port}/api/v1", timeout=20) as client:
+            assert client.post("/session/create").status_code == 200
+    finally:
+        process.terminate()
+        output, _ = process.communicate(timeout=10)
+    assert re.search(r'127\.0\.0\.1:\d+ - "POST /api/v1/session/create HTTP/1\.1" 200', output), output[-2000:]
 
 
 def test_the_app_is_built_without_collections_and_kept_out_of_later_ones() -> None:
