@@ -14,7 +14,7 @@ import time
 from collections.abc import Callable
 from datetime import UTC, datetime
 
-from mock_server.store import Store
+from mock_server.store import Store, StoreUnavailable
 
 # Where the offset lives in the store; the store's `clear` removes it, which is real time again.
 CLOCK_KEY = "mock:clock"
@@ -63,7 +63,11 @@ class MockClock:
         started = self._monotonic()
         if started - self._read_at < REFRESH_SECONDS:
             return
-        stored = await self._store.get(CLOCK_KEY)
+        try:
+            stored = await self._store.get(CLOCK_KEY)
+        except StoreUnavailable:
+            # The request goes on with the offset in hand; whatever it needs from the store answers the outage.
+            return
         if started > self._read_at:
             self._read_at = started
             self.offset = float(stored or 0.0)

@@ -9,7 +9,7 @@ import pytest
 from mock_api import DEMO_EMAIL, Api, assert_error
 
 from mock_server.clock import CLOCK_KEY, REFRESH_SECONDS, MockClock
-from mock_server.store import MemoryStore
+from mock_server.store import MemoryStore, StoreUnavailable
 
 # How far a read of the clock over HTTP may lag behind the test's own reading of real time.
 SLACK = timedelta(seconds=5)
@@ -140,3 +140,21 @@ async def test_a_move_on_a_shared_store_answers_only_after_every_worker_reads_ag
 
 async def _no_wait() -> None:
     return None
+
+
+class DownStore(MemoryStore):
+    async def get(self, key: str) -> Any:
+        raise StoreUnavailable("unreachable", "down")
+
+
+@pytest.mark.anyio
+async def test_a_store_outage_keeps_the_offset_in_hand_and_reads_again_at_the_next_request() -> None:
+    store = DownStore()
+    clock = MockClock(store, shared=True, wall=lambda: 0.0, monotonic=Ticks())
+    clock.offset = 60.0
+    await clock.refresh()  # no exception: the request itself answers the outage where it needs the store
+    assert clock() == 60.0
+    store.get = MemoryStore.get.__get__(store)  # type: ignore[method-assign]
+    await store.put(CLOCK_KEY, 90.0)
+    await clock.refresh()
+    assert clock() == 90.0
