@@ -72,21 +72,21 @@ async def get_clock() -> dict[str, Any]:
     return _clock_state(clock)
 
 
-async def _move_clock(move: Awaitable[float]) -> dict[str, Any]:
+async def _move_clock(move: Awaitable[float], field: str) -> dict[str, Any]:
     try:
         await move
     except ClockRangeError as exc:
-        raise ApiError.of("badRequest", str(exc), "seconds") from None
+        raise ApiError.of("badRequest", str(exc), field) from None
     return _clock_state(current_runtime().clock)
 
 
 async def advance_clock(body: dict[str, Any]) -> dict[str, Any]:
-    return await _move_clock(current_runtime().clock.advance(float(body["seconds"])))
+    return await _move_clock(current_runtime().clock.advance(float(body["seconds"])), "seconds")
 
 
 async def set_clock(body: dict[str, Any]) -> dict[str, Any]:
-    return await _move_clock(current_runtime().clock.set_offset(float(body["offsetSeconds"])))
+    return await _move_clock(current_runtime().clock.set_offset(float(body["offsetSeconds"])), "offsetSeconds")
 
 
 async def reset_clock() -> dict[str, Any]:
-    return await _move_clock(current_runtime().clock.set_offset(0.0))
+    return await _move_clock(current_runtime().clock.set_offset(0.0), "offsetSeconds")
