@@ -16,6 +16,7 @@ from schemathesis.checks import CHECKS
 from schemathesis.engine import StopReason, events, from_schema
 
 from conformance import deserializers
+from conformance.cassette import Cassette
 from conformance.checks import RESPONSE_CHECKS, Check, Failure
 from conformance.errors import NotCovered, TargetUnreachable
 from conformance.http import (
@@ -186,10 +187,15 @@ def run_fuzz(
     listener: Any,
     run_id: str,
     app: Any = None,
+    max_failures: int | None = None,
 ) -> None:
-    """Run Schemathesis against the target and fold what it finds into `result`; `app`: an ASGI app in-process."""
+    """Run Schemathesis against the target and fold what it finds into `result`; `app`: an ASGI app in-process.
+    With `max_failures`, Schemathesis stops after that many failures and `result.stopped` says so."""
     checks = [check for check in RESPONSE_CHECKS if check.__name__ in _FUZZ_CHECKS]
     checks += [check for check in profile.checks if check.__name__ in profile.fuzz_checks]
+    kit_names = {check.__name__ for check in (*RESPONSE_CHECKS, *profile.checks)}
+    checks = [check for check in checks if check.__name__ not in result.checks_off]
+    schemathesis_off = sorted(name for name in result.checks_off if name not in kit_names)
     with _checks_registered(checks):
         _fuzz(
             contract,
@@ -204,6 +210,8 @@ def run_fuzz(
             listener=listener,
             run_id=run_id,
             app=app,
+            max_failures=max_failures,
+            schemathesis_off=schemathesis_off,
         )
 
 
@@ -221,6 +229,8 @@ def _fuzz(
     listener: Any,
     run_id: str,
     app: Any,
+    max_failures: int | None,
+    schemathesis_off: Sequence[str],
 ) -> None:
     deserializers.register()
     labels = _label_map(contract)
@@ -247,7 +257,11 @@ def _fuzz(
             # Reproductions carry the test sessions, tokens and passwords as sent, so that they can be pasted;
             # the kit itself masks the target's own secrets (its headers, the values it marks).
             "output": {"sanitization": {"enabled": False}},
-            "checks": {"use_after_free": {"enabled": not _deletes_keep_resources(contract)}},
+            **({"max-failures": max_failures} if max_failures is not None else {}),
+            "checks": {
+                "use_after_free": {"enabled": not _deletes_keep_resources(contract)},
+                **{name: {"enabled": False} for name in schemathesis_off},
+            },
             # Per-operation settings. Operations left out are disabled here: `schema.include()` is
             # ignored by Schemathesis once the configuration has per-operation entries.
             "operations": [
@@ -322,8 +336,13 @@ def _fuzz(
                 raise TargetUnreachable(f"fuzz phase stopped: {event.exception}")
             elif isinstance(event, events.EngineFinished) and event.stop_reason == StopReason.SERVER_UNAVAILABLE:
                 raise TargetUnreachable("fuzz phase: the target stopped responding")
+            elif isinstance(event, events.EngineFinished) and event.stop_reason == StopReason.FAILURE_LIMIT:
+                total = len(result.failures)
+                result.stopped = f"stopped after {total} failure{'' if total == 1 else 's'} (--max-failures)"
             elif isinstance(event, events.ScenarioFinished):
                 _fold(event, state, fuzzed, seen, auth)
+                if client.cassette is not None:
+                    _record(client.cassette, event, labels)
                 listener.item_started("fuzz", f"{event.phase.name.lower()}: {event.recorder.label}")
     finally:
         _ACTIVE.remove(state)
@@ -402,6 +421,47 @@ def _fold(
             fuzzed[operation_id].failures.append(
                 Failure(check.name, message, operation_id=operation_id, exchanges=exchanges)
             )
+
+
+def _record(cassette: Cassette, event: events.ScenarioFinished, labels: dict[str, str]) -> None:
+    """Every generated request of a Schemathesis scenario and its answer, into the run's cassette."""
+    recorder = event.recorder
+    for case_id, interaction in recorder.interactions.items():
+        response = interaction.response
+        if response is None:
+            continue
+        node = recorder.cases.get(case_id)
+        checks = [
+            {
+                "name": check.name,
+                "status": check.status.name,
+                "message": check.failure_info.failure.title if check.failure_info else None,
+            }
+            for check in recorder.checks.get(case_id, ())
+        ]
+        request = interaction.request
+        cassette.record(
+            method=request.method,
+            uri=request.uri,
+            request_headers=_pairs(request.headers),
+            request_body=request.body,
+            status=response.status_code,
+            response_headers=_pairs(response.headers),
+            response_body=response.content,
+            elapsed=float(response.elapsed or 0.0),
+            operation_id=labels.get(node.value.operation.label) if node is not None else None,
+            phase=f"fuzz: {event.phase.name.lower()}",
+            checks=checks,
+        )
+
+
+def _pairs(headers: Any) -> list[tuple[str, str]]:
+    """Schemathesis' headers (a name to a list of values, or to one value) as (name, value) pairs."""
+    return [
+        (str(name), str(value))
+        for name, values in headers.items()
+        for value in (values if isinstance(values, list) else [values])
+    ]
 
 
 def _recorded_exchange(state: _FuzzState, interaction: Any, operation_id: str) -> Exchange:

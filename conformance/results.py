@@ -44,6 +44,7 @@ class OperationResult:
     outcome: Outcome = Outcome.NOT_COVERED
     reason: str = "no scenario or fuzz case reached its success path"
     fuzz_cases: int = 0
+    verified: bool = False  # a documented success of it was answered and passed every check
 
 
 @dataclass(slots=True)
@@ -70,6 +71,16 @@ class FuzzResult:
 
 
 @dataclass(slots=True)
+class TargetDataProblem:
+    """A fixed value of the target file (a test account) that the backend refuses: one root cause,
+    reported once, with the scenarios it kept from running."""
+
+    key: str  # the target file's key, e.g. testData.accountWithOrders
+    message: str  # what the backend answered
+    blocked: list[str] = field(default_factory=list)  # the scenarios it stopped
+
+
+@dataclass(slots=True)
 class RunResult:
     """Everything a run found; reporters read only this."""
 
@@ -85,6 +96,9 @@ class RunResult:
     duration: float = 0.0
     requests: int = 0
     contract: str = ""  # the name of the contract checked against
+    stopped: str | None = None  # why the run stopped before its end (--max-failures)
+    target_data: dict[str, TargetDataProblem] = field(default_factory=dict)
+    checks_off: dict[str, str] = field(default_factory=dict)  # check name -> why it did not run
 
     @classmethod
     def empty(
@@ -107,12 +121,14 @@ class RunResult:
 
     @property
     def operations_covered(self) -> tuple[int, int]:
-        covered = sum(1 for op in self.operations.values() if op.outcome is not Outcome.NOT_COVERED)
+        """Operations whose documented success was answered and checked; one that only failed is not covered."""
+        covered = sum(1 for op in self.operations.values() if op.verified)
         return covered, len(self.operations)
 
     @property
     def codes_covered(self) -> tuple[int, int]:
-        covered = sum(1 for cell in self.cells.values() if cell.outcome is not Outcome.NOT_COVERED)
+        """Cells whose documented cause produced the documented code."""
+        covered = sum(1 for cell in self.cells.values() if cell.outcome is Outcome.PASSED)
         return covered, len(self.cells)
 
     @staticmethod
@@ -124,6 +140,8 @@ class RunResult:
     def exit_code(self) -> int:
         if self.unreachable:
             return EXIT_UNREACHABLE
+        if self.target_data:
+            return EXIT_USAGE
         return EXIT_FAILURES if self.failures else EXIT_OK
 
     def record_cell(self, operation_id: str, code: str, outcome: Outcome, scenario: str, reason: str = "") -> None:
@@ -134,6 +152,13 @@ class RunResult:
             return
         cell.outcome, cell.scenario, cell.reason = outcome, scenario, reason
 
+    def target_data_problem(self, key: str, message: str, scenario: str) -> TargetDataProblem:
+        """Note that `key` of the target file is unusable (the first answer wins) and that it blocked `scenario`."""
+        problem = self.target_data.setdefault(key, TargetDataProblem(key, message))
+        if scenario not in problem.blocked:
+            problem.blocked.append(scenario)
+        return problem
+
     def explain_cell(self, operation_id: str, code: str, reason: str) -> None:
         """Give a not-covered cell the reason it was not covered (first reason wins)."""
         cell = self.cells.get((operation_id, code))
@@ -142,6 +167,8 @@ class RunResult:
 
     def record_operation(self, operation_id: str, outcome: Outcome, reason: str = "") -> None:
         op = self.operations.get(operation_id)
+        if op is not None and outcome is Outcome.PASSED:
+            op.verified = True
         if op is None or op.outcome is Outcome.FAILED:
             return
         if outcome is Outcome.NOT_COVERED:

@@ -103,6 +103,8 @@ def summary(result: RunResult, *, limit: int = 20) -> str:
             f"phases {'+'.join(result.phases)}  {result.duration:.1f}s  {result.requests} kit requests"
         )
     ]
+    if result.stopped:
+        lines.append(f"Stopped early: {result.stopped}; the rest was not run")
     if result.scenarios:
         counts = {outcome: sum(1 for s in result.scenarios if s.outcome is outcome) for outcome in Outcome}
         lines.append(
@@ -116,6 +118,15 @@ def summary(result: RunResult, *, limit: int = 20) -> str:
     lines.append(
         f"Coverage: operations {_pct(result.operations_covered)}, documented error codes {_pct(result.codes_covered)}"
     )
+    for problem in result.target_data.values():
+        lines.append(f"Target data error: {problem.key}: {problem.message}")
+        lines.append(f"  blocked: {', '.join(problem.blocked)}")
+    if result.checks_off:
+        by_reason: dict[str, list[str]] = {}
+        for name, reason in sorted(result.checks_off.items()):
+            by_reason.setdefault(reason, []).append(name)
+        for reason, names in by_reason.items():
+            lines.append(f"Checks {reason}: {', '.join(names)}")
     failures = result.failures
     if failures:
         lines.append(f"Failures ({len(failures)}):")
@@ -135,6 +146,8 @@ def summary(result: RunResult, *, limit: int = 20) -> str:
         lines.append(f"Note: {note}")
     if result.unreachable:
         lines.append(f"Result: TARGET UNREACHABLE (exit 3): {result.unreachable}")
+    elif result.target_data:
+        lines.append("Result: TARGET DATA ERROR (exit 2): fix the target file's test data, then run again")
     elif failures:
         lines.append("Result: CONTRACT FAILURES (exit 1)")
     else:

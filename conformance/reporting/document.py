@@ -31,7 +31,12 @@ def write_report(result: RunResult, path: str | Path) -> None:
 def _verdict(result: RunResult) -> str:
     if result.unreachable:
         return f"target unreachable (exit 3): {result.unreachable}"
-    return "contract failures found (exit 1)" if result.failures else "conforms (exit 0)"
+    if result.target_data:
+        return "target data error (exit 2): " + "; ".join(
+            f"{problem.key}: {problem.message}" for problem in result.target_data.values()
+        )
+    verdict = "contract failures found (exit 1)" if result.failures else "conforms (exit 0)"
+    return f"{verdict}; {result.stopped}" if result.stopped else verdict
 
 
 def _headline(result: RunResult) -> list[tuple[str, str]]:
@@ -46,7 +51,7 @@ def _headline(result: RunResult) -> list[tuple[str, str]]:
         ("Operations covered", f"{ops[0]}/{ops[1]} ({RunResult.percent(ops):.1f}%)"),
         ("Documented error codes covered", f"{codes[0]}/{codes[1]} ({RunResult.percent(codes):.1f}%)"),
         ("Failures", str(len(result.failures))),
-    ]
+    ] + [(f"Check {name}", reason) for name, reason in sorted(result.checks_off.items())]
 
 
 def _md_cell(text: str) -> str:

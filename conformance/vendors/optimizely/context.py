@@ -117,24 +117,26 @@ class OptimizelyContext(ScenarioContext):
 
     def token(self, role: str = "demo", scope: str = SCOPE) -> Caller:
         """A caller with a new access (and refresh) token of the user `role`; not yet signed in."""
-        body = self.ok(
-            "requestToken",
-            f"the password grant of the user {role!r}",
-            credential=self.client_credential(),
-            form=self.token_form(role, scope),
-        )
+        with self.using_target_data(f"testData.users.{role}"):
+            body = self.ok(
+                "requestToken",
+                f"the password grant of the user {role!r}",
+                credential=self.client_credential(),
+                form=self.token_form(role, scope),
+            )
         return Caller(str(body["access_token"]), str(body.get("refresh_token") or "") or None)
 
     def sign_in(self, role: str = "demo", caller: Caller | None = None, *, remember_me: bool = False) -> Caller:
         """The user `role` signed into `caller`'s session (a new token of that user by default)."""
         caller = caller or self.token(role)
         user = self.user(role)
-        self.ok(
-            "signIn",
-            f"signing the user {role!r} in with the right password",
-            caller=caller,
-            body={**user, "rememberMe": remember_me},
-        )
+        with self.using_target_data(f"testData.users.{role}"):
+            self.ok(
+                "signIn",
+                f"signing the user {role!r} in with the right password",
+                caller=caller,
+                body={**user, "rememberMe": remember_me},
+            )
         caller.user = role
         self.signed_in_callers.append(caller)
         return caller
