@@ -99,7 +99,7 @@ class Cassette:
     def write(self, path: str | Path, *, command: str, seed: int, recorded_with: str) -> None:
         """Write the cassette as YAML: `command`, `recorded_with`, `seed`, `http_interactions`."""
         document: Mapping[str, Any] = {
-            "command": command,
+            "command": mask(command, self.secrets),
             "recorded_with": recorded_with,
             "seed": seed,
             "http_interactions": self.interactions,

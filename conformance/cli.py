@@ -248,7 +248,7 @@ def main(argv: Sequence[str] | None = None, *, prog: str = "storefront-kit check
         if cassette is not None:
             cassette.write(
                 args.cassette,
-                command=shlex.join([prog, *(sys.argv[1:] if argv is None else argv)]),
+                command=" ".join([prog, shlex.join(sys.argv[1:] if argv is None else argv)]),
                 seed=args.seed,
                 recorded_with=f"storefront-kit {package_version()} (Schemathesis {schemathesis_version()})",
             )
