@@ -357,7 +357,12 @@ def _run_one(
     record = ScenarioResult(scenario.name, scenario.area, scenario.description)
     result.scenarios.append(record)
     started = time.monotonic()
-    reason = _unmet(scenario, target) or _blocked_by_target_data(scenario, result)
+    missing = [operation_id for operation_id in scenario.calls(contract) if operation_id not in available]
+    reason = (
+        f"needs {', '.join(missing)} (not selected)"
+        if missing
+        else _unmet(scenario, target) or _blocked_by_target_data(scenario, result)
+    )
     switch: dict[str, Any] = {}
     if reason is None:
         switch, reason = _overrides(scenario, target, control)
@@ -421,6 +426,9 @@ def _run_one(
             if switch:
                 control.restore()
         record.notes += ctx.notes
+        for operation_id, why in ctx.unavailable.items():
+            for code in scenario.cells(contract).get(operation_id, ()):
+                result.explain_cell(operation_id, code, why)
     else:
         record.outcome = Outcome.NOT_COVERED
         record.reason = reason

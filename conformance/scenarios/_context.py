@@ -72,6 +72,8 @@ class ScenarioContext:
         # The latest calls, shown with a state rule's failure as the requests that reveal it.
         self.recent: deque[Exchange] = deque(maxlen=2)
         self._target_data: str | None = None  # the target file's key the calls in progress use
+        # Operations a generic scenario left out: their valid request needs one the backend does not have.
+        self.unavailable: dict[str, str] = {}
 
     @contextlib.contextmanager
     def using_target_data(self, key: str) -> Iterator[None]:
@@ -259,6 +261,18 @@ class ScenarioContext:
         """Keyword arguments for `call` that make a request the operation accepts (a live credential,
         the path parameters, the contract's example body and query); the vendor's context knows how."""
         raise NotImplementedError(f"{type(self).__name__} cannot make a valid {operation_id} request")
+
+    def request_for(self, operation_id: str) -> dict[str, Any] | None:
+        """`valid_request`, or None when making it needs an operation the backend does not have (left out
+        of --operation): a generic scenario then leaves this operation out, its cells not covered for
+        that reason (`unavailable`), and goes on with the next."""
+        if operation_id in self.unavailable:
+            return None
+        try:
+            return self.valid_request(operation_id)
+        except NotSelected as exc:
+            self.unavailable[operation_id] = str(exc)
+            return None
 
     def cleanup(self) -> None:
         """Remove what the scenario created on the target (best effort); the vendor's context knows how."""

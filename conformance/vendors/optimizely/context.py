@@ -8,7 +8,7 @@ from typing import Any
 
 from conformance.errors import TargetUnreachable
 from conformance.http import Credential, Exchange, Visitor
-from conformance.scenarios._context import NotCovered, ScenarioContext, example_request
+from conformance.scenarios._context import NotCovered, NotSelected, ScenarioContext, example_request
 from conformance.vendors.optimizely.users import (
     SCOPE,
     UserLedger,
@@ -163,8 +163,17 @@ class OptimizelyContext(ScenarioContext):
         request: dict[str, Any] = {}
         if operation_id in SESSION_OPERATIONS:
             # Signing out would end the shared session: that request gets a token of its own.
-            caller = self.token() if operation_id == "signOut" else self.shared()
-            request["credential"] = caller.access_token
+            try:
+                caller = self.token() if operation_id == "signOut" else self.shared()
+                request["credential"] = caller.access_token
+            except NotSelected:
+                # A backend without sign-in (--operation): a token not signed in, else none where anonymous
+                # callers are admitted.
+                try:
+                    request["credential"] = self.token().access_token
+                except NotSelected:
+                    if self.contract.operation(operation_id).secured:
+                        raise
         body, query = example_request(self.contract, operation_id)
         if operation_id == "signIn":
             body = {**self.user("demo"), "rememberMe": False}
