@@ -21,11 +21,13 @@ from conformance.checks import RESPONSE_CHECKS, Check, Failure
 from conformance.errors import NotCovered, TargetUnreachable
 from conformance.http import (
     ApiClient,
+    Credential,
     Exchange,
     error_codes_of,
     mask,
     read_answer,
     shown_headers,
+    with_headers,
 )
 from conformance.profile import FuzzAuth, KitProfile
 from conformance.results import FuzzResult, Outcome, RunResult
@@ -86,6 +88,19 @@ def _deletes_keep_resources(contract: Contract) -> bool:
             if ok.get("content"):
                 return True
     return False
+
+
+def _credential_header_names(contract: Contract) -> frozenset[str]:
+    """The request headers a credential of the contract travels in (lower case): `Authorization` for
+    HTTP and OAuth schemes, an API key's header."""
+    names = set()
+    for scheme in contract.security_schemes().values():
+        if scheme["type"] == "apiKey":
+            if scheme["in"] == "header":
+                names.add(scheme["name"].lower())
+        else:
+            names.add("authorization")
+    return frozenset(names)
 
 
 def _label_map(contract: Contract) -> dict[str, str]:
@@ -243,6 +258,9 @@ def _fuzz(
         target.secrets,
     )
     auth = profile.fuzz_auth(client, target, seed, run_id)
+    credential_headers = _credential_header_names(contract)
+    plain = {name: value for name, value in target.headers.items() if name.lower() not in credential_headers}
+    contested = {name: value for name, value in target.headers.items() if name.lower() in credential_headers}
     config = schemathesis.Config.from_dict(
         {
             "seed": seed,
@@ -252,8 +270,9 @@ def _fuzz(
             "color": False,
             "generation": {"database": "none", "max-examples": max_examples, "no-shrink": True},
             "warnings": False,
-            # The target's own headers (a gateway key, Basic auth) go with every generated case.
-            "headers": dict(target.headers),
+            # The target's own headers (a gateway key, Basic auth) go with every generated case; one a
+            # credential of the contract may use is added by `_KitAuth` only where the case sends none.
+            "headers": plain,
             # Reproductions carry the test sessions, tokens and passwords as sent, so that they can be pasted;
             # the kit itself masks the target's own secrets (its headers, the values it marks).
             "output": {"sanitization": {"enabled": False}},
@@ -293,10 +312,12 @@ def _fuzz(
         def get(self, case: Any, ctx: Any) -> Any:
             operation_id = labels.get(case.operation.label, "")
             try:
-                return auth.for_operation(operation_id)
+                found = auth.for_operation(operation_id)
             except NotCovered as exc:
                 blocked.setdefault(operation_id, str(exc))
                 raise
+            # No credential of its own: the configured header of that name goes with the case (`set`).
+            return Credential() if found is None and contested else found
 
         def set(self, case: Any, data: Any, ctx: Any) -> None:
             # Schemathesis applies the auth to each case it generates: the vendor may send another body.
@@ -310,6 +331,8 @@ def _fuzz(
                     case.query = {**(case.query or {}), **data.query}
             if header:
                 case.headers[header] = addresses.next()
+            if contested:
+                case.headers = with_headers(case.headers, contested)
 
     fuzzed = {operation_id: FuzzResult(operation_id) for operation_id in operations}
     result.fuzz.extend(fuzzed.values())
