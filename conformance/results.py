@@ -119,6 +119,19 @@ class RunResult:
         found = [failure for scenario in self.scenarios for failure in scenario.failures]
         return found + [failure for fuzzed in self.fuzz for failure in fuzzed.failures]
 
+    def root_causes(self) -> list[tuple[Failure, list[str]]]:
+        """The failures grouped by what broke (rule, operation, code), in the order found: each group's
+        first failure and where the same break showed (scenario names, `fuzz`)."""
+        found: dict[tuple[str, str | None, str | None], tuple[Failure, list[str]]] = {}
+        sources = [(scenario.name, scenario.failures) for scenario in self.scenarios]
+        sources += [("fuzz", fuzzed.failures) for fuzzed in self.fuzz]
+        for where, failures in sources:
+            for failure in failures:
+                _, places = found.setdefault((failure.rule, failure.operation_id, failure.code), (failure, []))
+                if where not in places:
+                    places.append(where)
+        return list(found.values())
+
     @property
     def operations_covered(self) -> tuple[int, int]:
         """Operations whose documented success was answered and checked; one that only failed is not covered."""

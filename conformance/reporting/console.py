@@ -129,12 +129,17 @@ def summary(result: RunResult, *, limit: int = 20) -> str:
             lines.append(f"Checks {reason}: {', '.join(names)}")
     failures = result.failures
     if failures:
-        lines.append(f"Failures ({len(failures)}):")
-        for failure in failures[:limit]:
+        causes = result.root_causes()
+        grouped = f", {_count(len(causes), 'root cause')}" if len(causes) < len(failures) else ""
+        lines.append(f"Failures ({len(failures)}{grouped}):")
+        for failure, places in causes[:limit]:
             where = " ".join(part for part in (failure.operation_id, failure.code) if part)
             lines.append(f"  [{failure.rule}] {where}: {failure.message.splitlines()[0][:300]}")
-        if len(failures) > limit:
-            lines.append(f"  ... and {len(failures) - limit} more (see --report)")
+            if len(places) > 1:
+                shown = ", ".join(places[:5]) + (f" and {len(places) - 5} more" if len(places) > 5 else "")
+                lines.append(f"    the same break in {len(places)} places: {shown}")
+        if len(causes) > limit:
+            lines.append(f"  ... and {len(causes) - limit} more (see --report)")
     gaps = [cell for cell in result.cells.values() if cell.outcome is Outcome.NOT_COVERED]
     if gaps and not result.unreachable:
         lines.append(f"Not covered ({_count(len(gaps), 'code')}):")

@@ -300,3 +300,29 @@ def test_an_operation_that_only_failed_is_not_covered() -> None:
     passed = [cell for cell in result.cells.values() if cell.outcome is Outcome.PASSED]
     assert result.codes_covered == (len(passed), len(result.cells))
     assert not failed or result.codes_covered[0] < len(result.cells)
+
+
+# -- one root cause -----------------------------------------------------------------------------------
+
+
+def _short_session_id(answer: Answer) -> None:
+    if answer.status == 200 and isinstance(answer.body, dict) and isinstance(answer.body.get("id"), str):
+        answer.body["id"] = answer.body["id"][:32]
+
+
+def test_one_broken_rule_is_summarised_once_with_where_it_showed() -> None:
+    app = answer_mutant("websale", "createSession", _short_session_id)(mock_app("websale"), pytest.MonkeyPatch())
+    result = run(
+        load_target(None, "websale"),
+        BASE,
+        contract="websale",
+        focus=["createSession", "login"],
+        phases=["scenarios"],
+        app=app,
+    )
+    failed = [item.name for item in result.scenarios if item.outcome is Outcome.FAILED]
+    assert len(failed) > 2 and {failure.rule for failure in result.failures} == {"session_id_format"}
+    text = summary(result)
+    assert f"Failures ({len(result.failures)}, 1 root cause):" in text, text
+    assert len([line for line in text.splitlines() if line.startswith("  [session_id_format]")]) == 1
+    assert f"    the same break in {len(failed)} places: {', '.join(failed[:5])}" in text
