@@ -203,16 +203,16 @@ def run_fuzz(
     run_id: str,
     app: Any = None,
     max_failures: int | None = None,
-) -> None:
+) -> bool:
     """Run Schemathesis against the target and fold what it finds into `result`; `app`: an ASGI app in-process.
-    With `max_failures`, Schemathesis stops after that many failures and `result.stopped` says so."""
+    With `max_failures`, Schemathesis stops after that many failures; answers whether it did."""
     checks = [check for check in RESPONSE_CHECKS if check.__name__ in _FUZZ_CHECKS]
     checks += [check for check in profile.checks if check.__name__ in profile.fuzz_checks]
     kit_names = {check.__name__ for check in (*RESPONSE_CHECKS, *profile.checks)}
     checks = [check for check in checks if check.__name__ not in result.checks_off]
     schemathesis_off = sorted(name for name in result.checks_off if name not in kit_names)
     with _checks_registered(checks):
-        _fuzz(
+        return _fuzz(
             contract,
             profile,
             target,
@@ -246,7 +246,7 @@ def _fuzz(
     app: Any,
     max_failures: int | None,
     schemathesis_off: Sequence[str],
-) -> None:
+) -> bool:
     deserializers.register()
     labels = _label_map(contract)
     extra_headers = [header for header in (target.client_address_header, *target.headers) if header]
@@ -339,6 +339,7 @@ def _fuzz(
     listener.phase_started("fuzz", list(operations))
     _ACTIVE.append(state)
     transport_errors = 0
+    stopped = False
     started = time.monotonic()
     seen: set[tuple[str, str, str]] = set()
     try:
@@ -360,8 +361,7 @@ def _fuzz(
             elif isinstance(event, events.EngineFinished) and event.stop_reason == StopReason.SERVER_UNAVAILABLE:
                 raise TargetUnreachable("fuzz phase: the target stopped responding")
             elif isinstance(event, events.EngineFinished) and event.stop_reason == StopReason.FAILURE_LIMIT:
-                total = len(result.failures)
-                result.stopped = f"stopped after {total} failure{'' if total == 1 else 's'} (--max-failures)"
+                stopped = True
             elif isinstance(event, events.ScenarioFinished):
                 _fold(event, state, fuzzed, seen, auth)
                 if client.cassette is not None:
@@ -396,6 +396,7 @@ def _fuzz(
         detail = item.failures[0].message if item.failures else f"{item.cases} cases"
         listener.item_finished("fuzz", item.operation_id, item.outcome, detail)
     listener.phase_finished("fuzz")
+    return stopped
 
 
 def _fold(

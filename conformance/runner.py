@@ -142,6 +142,8 @@ def run(
         else:
             for scenario_cell in result.cells.values():
                 scenario_cell.reason = "the scenario phase was not run (--phase fuzz)"
+        if max_failures is not None and len(result.failures) >= max_failures:
+            result.stopped = _stopped(result, max_failures)
         if "fuzz" in phases and result.stopped:
             for cell in result.cells.values():
                 if cell.outcome is Outcome.NOT_COVERED and cell.reason == NO_SCENARIO:
@@ -149,7 +151,9 @@ def run(
         elif "fuzz" in phases:
             from conformance.fuzz import run_fuzz
 
-            run_fuzz(
+            if client.cassette is not None:
+                client.cassette.phase = "fuzz: kit requests"  # credentials for the cases, the cleanup
+            limited = run_fuzz(
                 contract,
                 profile,
                 target,
@@ -163,6 +167,8 @@ def run(
                 app=app,
                 max_failures=None if max_failures is None else max_failures - len(result.failures),
             )
+            if limited and max_failures is not None:
+                result.stopped = _stopped(result, max_failures)
     except TargetUnreachable as exc:
         result.unreachable = str(exc)
         for cell in result.cells.values():
@@ -299,7 +305,7 @@ def _run_scenarios(
     mailbox = MailboxReader(client, target)
     for index, scenario in enumerate(scenarios):
         if max_failures is not None and len(result.failures) >= max_failures:
-            result.stopped = f"stopped after {_failures(len(result.failures))} (--max-failures {max_failures})"
+            result.stopped = _stopped(result, max_failures)
             _not_run(contract, result, scenario, f"not run: {result.stopped}")
             listener.item_finished("scenarios", scenario.name, Outcome.NOT_COVERED, f"not run: {result.stopped}")
             continue
@@ -314,8 +320,9 @@ def _run_scenarios(
     listener.phase_finished("scenarios")
 
 
-def _failures(count: int) -> str:
-    return f"{count} failure" + ("" if count == 1 else "s")
+def _stopped(result: RunResult, max_failures: int) -> str:
+    count = len(result.failures)
+    return f"stopped after {count} failure{'' if count == 1 else 's'} (--max-failures {max_failures})"
 
 
 def _not_run(contract: Contract, result: RunResult, scenario: Scenario, reason: str) -> ScenarioResult:
