@@ -8,6 +8,9 @@ from typing import Any
 from conformance.checks import Failure
 from conformance.scenarios._context import NotCovered, NotSelected, ScenarioContext, example_request
 
+# The operations `WebsaleContext.new_account` calls: a scenario that starts with a new account requires them.
+NEW_ACCOUNT = ("createSession", "register")
+
 
 @dataclass(slots=True)
 class Account:
