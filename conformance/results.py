@@ -153,9 +153,9 @@ class RunResult:
     def exit_code(self) -> int:
         if self.unreachable:
             return EXIT_UNREACHABLE
-        if self.target_data:
-            return EXIT_USAGE
-        return EXIT_FAILURES if self.failures else EXIT_OK
+        if self.failures:
+            return EXIT_FAILURES  # a broken contract first: it may be why a test account was refused
+        return EXIT_USAGE if self.target_data else EXIT_OK
 
     def record_cell(self, operation_id: str, code: str, outcome: Outcome, scenario: str, reason: str = "") -> None:
         cell = self.cells.get((operation_id, code))

@@ -151,10 +151,10 @@ def summary(result: RunResult, *, limit: int = 20) -> str:
         lines.append(f"Note: {note}")
     if result.unreachable:
         lines.append(f"Result: TARGET UNREACHABLE (exit 3): {result.unreachable}")
-    elif result.target_data:
-        lines.append("Result: TARGET DATA ERROR (exit 2): fix the target file's test data, then run again")
     elif failures:
         lines.append("Result: CONTRACT FAILURES (exit 1)")
+    elif result.target_data:
+        lines.append("Result: TARGET DATA ERROR (exit 2): fix the target file's test data, then run again")
     else:
         lines.append("Result: CONFORMS (exit 0)")
     return "\n".join(lines)

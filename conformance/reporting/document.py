@@ -31,12 +31,14 @@ def write_report(result: RunResult, path: str | Path) -> None:
 def _verdict(result: RunResult) -> str:
     if result.unreachable:
         return f"target unreachable (exit 3): {result.unreachable}"
-    if result.target_data:
-        return "target data error (exit 2): " + "; ".join(
-            f"{problem.key}: {problem.message}" for problem in result.target_data.values()
-        )
-    verdict = "contract failures found (exit 1)" if result.failures else "conforms (exit 0)"
-    return f"{verdict}; {result.stopped}" if result.stopped else verdict
+    if result.failures:
+        verdict = "contract failures found (exit 1)"
+    elif result.target_data:
+        verdict = "target data error (exit 2)"
+    else:
+        verdict = "conforms (exit 0)"
+    problems = [f"{problem.key}: {problem.message}" for problem in result.target_data.values()]
+    return "; ".join([verdict, *problems, *([result.stopped] if result.stopped else [])])
 
 
 def _headline(result: RunResult) -> list[tuple[str, str]]:

@@ -326,3 +326,26 @@ def test_one_broken_rule_is_summarised_once_with_where_it_showed() -> None:
     assert f"Failures ({len(result.failures)}, 1 root cause):" in text, text
     assert len([line for line in text.splitlines() if line.startswith("  [session_id_format]")]) == 1
     assert f"    the same break in {len(failed)} places: {', '.join(failed[:5])}" in text
+
+
+def _refuse_every_login(answer: Answer) -> None:
+    if answer.status == 200:
+        answer.status = 401
+        answer.body = {"error": {"code": "invalidCredentials", "message": "wrong e-mail address or password"}}
+
+
+def test_a_backend_that_refuses_every_login_is_a_contract_failure_first() -> None:
+    app = answer_mutant("websale", "login", _refuse_every_login)(mock_app("websale"), pytest.MonkeyPatch())
+    result = run(
+        load_target(None, "websale"),
+        BASE,
+        contract="websale",
+        focus=["login", "listOrders"],
+        phases=["scenarios"],
+        app=app,
+    )
+    # The target's account is refused like the kit's own: the broken contract decides the exit code.
+    assert "testData.accountWithOrders" in result.target_data
+    assert any(failure.operation_id == "login" for failure in result.failures)
+    assert result.exit_code == 1
+    assert "Result: CONTRACT FAILURES (exit 1)" in summary(result)
