@@ -63,6 +63,12 @@ def _md_cell(text: str) -> str:
 def _markdown(result: RunResult) -> str:
     out = ["# Storefront contract conformance report", ""]
     out += ["| | |", "|---|---|"] + [f"| {key} | {_md_cell(value)} |" for key, value in _headline(result)]
+    if result.target_data:
+        out += ["", "## Target data errors", ""]
+        out += [
+            f"- `{problem.key}`: {_md_cell(problem.message)}; blocked: {', '.join(problem.blocked)}"
+            for problem in result.target_data.values()
+        ]
     out += [
         "",
         "## Coverage matrix",
@@ -138,8 +144,16 @@ def _html(result: RunResult) -> str:
         f"<style>{_CSS}</style></head><body><h1>Storefront contract conformance report</h1><table>",
     ]
     out += [f"<tr><th>{e(key)}</th><td>{e(value)}</td></tr>" for key, value in _headline(result)]
+    out.append("</table>")
+    if result.target_data:
+        out.append("<h2>Target data errors</h2><ul>")
+        out += [
+            f"<li><code>{e(problem.key)}</code>: {e(problem.message)}; blocked: {e(', '.join(problem.blocked))}</li>"
+            for problem in result.target_data.values()
+        ]
+        out.append("</ul>")
     out.append(
-        "</table><h2>Coverage matrix</h2><p>Rows are operations, columns are error codes; a cell is "
+        "<h2>Coverage matrix</h2><p>Rows are operations, columns are error codes; a cell is "
         "OK passed, FAIL failed or -- not covered (hover for the reason); grey cells are codes the operation does "
         "not document.</p>"
     )

@@ -15,7 +15,7 @@ from conformance import TargetError, load_target, run
 from conformance.cassette import Cassette
 from conformance.cli import main as check
 from conformance.init_target import starter_target
-from conformance.reporting import summary
+from conformance.reporting import summary, write_report
 from conformance.results import Outcome
 from conformance.target import bundled_mock_target
 from storefront_kit import registry
@@ -258,7 +258,7 @@ def test_a_wrong_password_of_the_targets_account_is_a_target_data_error(
     assert "Result: TARGET DATA ERROR (exit 2)" in checked.output
 
 
-def test_one_unusable_account_is_reported_once_with_every_scenario_it_blocked() -> None:
+def test_one_unusable_account_is_reported_once_with_every_scenario_it_blocked(tmp_path: Path) -> None:
     raw = yaml.safe_load(bundled_mock_target(registry.contract("emporix")).read_text("utf-8"))
     raw["testData"]["customer"]["password"] = "wrong-password-9"
     from conformance.target import parse_target
@@ -279,6 +279,10 @@ def test_one_unusable_account_is_reported_once_with_every_scenario_it_blocked() 
     assert problem.message.startswith("customerLogin answered HTTP 401")
     assert len(problem.blocked) >= 2, problem.blocked
     assert not [failure for failure in result.failures if failure.operation_id == "customerLogin"]
+    for name in ("report.md", "report.html"):
+        write_report(result, tmp_path / name)
+        shown = (tmp_path / name).read_text("utf-8")
+        assert "Target data errors" in shown and "testData.customer" in shown and problem.blocked[-1] in shown
 
 
 # -- coverage -----------------------------------------------------------------------------------------
