@@ -12,6 +12,13 @@ from conformance.scenarios._context import NotCovered, ScenarioContext, example_
 MANAGE_SCOPE = "sessioncontext.context_manage"
 
 
+# The operations a scenario's first steps call: an anonymous session (`EmporixContext.anonymous`), a service
+# token (`service_token`), a customer logged in (`log_in`).
+ANONYMOUS = ("anonymousLogin",)
+SERVICE = ("requestServiceToken",)
+LOGGED_IN = ("anonymousLogin", "customerLogin")
+
+
 @dataclass(slots=True)
 class Session:
     """A storefront session: its id and the anonymous (later the customer's) tokens."""

@@ -17,6 +17,8 @@ from conformance.vendors.optimizely.users import (
 )
 
 SESSION_OPERATIONS = ("getCurrentSession", "signIn", "updateCurrentSession", "signOut")
+# The operations `OptimizelyContext.sign_in` calls: a scenario that starts signed in requires them.
+SIGNED_IN = ("requestToken", "signIn")
 
 
 @dataclass(slots=True)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from conformance.scenarios import scenario
-from conformance.vendors.optimizely.context import SCOPE, OptimizelyContext
+from conformance.vendors.optimizely.context import SCOPE, SIGNED_IN, OptimizelyContext
 
 
 @scenario(
@@ -130,6 +130,7 @@ def password_grant(ctx: OptimizelyContext) -> None:
 
 
 @scenario(
+    requires=SIGNED_IN,
     covers={"requestToken": ("invalidGrant",)},
     operations=("requestToken", "getCurrentSession"),
     needs=("testData.client", "testData.users.demo"),
