@@ -406,7 +406,7 @@ class CachedParameterValidator(ParameterValidator):
             error = self.validate_parameter("cookie", value, param)
             if error is not None:
                 return error
-        return super().validate_cookie_parameter(param, request)  # type: ignore[no-any-return]
+        return super().validate_cookie_parameter(param, request)  # type: ignore[no-any-return]  # Connexion is untyped
 
     judges: SchemaJudges
 
