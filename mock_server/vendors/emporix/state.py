@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 from mock_server.common.passwords import FixtureHashes
@@ -26,7 +27,7 @@ class EmporixState:
         assert settings is not None
         self.tenant = Tenant(context.store, settings, on_empty=context.on_empty)
         self.settings = self.tenant.settings
-        self.tenant_schema: dict[str, Any] = next(
+        self.tenant_schema: Mapping[str, Any] = next(
             parameter["schema"]
             for operation in context.contract.operations
             for parameter in context.contract.operation_spec(operation).get("parameters", ())
