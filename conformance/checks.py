@@ -86,7 +86,7 @@ def response_validator(contract: Contract, operation_id: str, status: int) -> OA
     key = (operation_id, status)
     if key not in validators:
         content = (documented_response(contract, operation_id, status) or {}).get("content", {})
-        schema = next(iter(content.values()), {}).get("schema") if content else None
+        schema = next(iter(content.values())).get("schema") if content else None
         validators[key] = OAS30Validator(schema, format_checker=OPENAPI_FORMAT_CHECKER) if schema else None
     return validators[key]
 

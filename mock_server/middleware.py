@@ -6,6 +6,7 @@ import asyncio
 import hmac
 import logging
 import re
+from collections.abc import Iterable
 from typing import TYPE_CHECKING
 
 from starlette.datastructures import Headers
@@ -267,7 +268,8 @@ def _forced_error(contract: Contract, code: str) -> ApiError:
 
 def raw_header(scope: Scope, name: bytes) -> bytes | None:
     """The first value of the (lower-case) header `name`, as sent."""
-    for key, value in scope["headers"]:
+    headers: Iterable[tuple[bytes, bytes]] = scope["headers"]
+    for key, value in headers:
         if key == name:
             return value
     return None

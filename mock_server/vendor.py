@@ -32,8 +32,16 @@ class StateContext:
 class VendorState(Protocol):
     """One vendor's domain over the shared store, as the runtime and the controls see it."""
 
-    settings: Settings | None  # what `/__mock/settings` reads and replaces
-    outbox: Outbox | None  # what `/__mock/outbox` lists
+    # Read-only here: the runtime and the controls never assign them.
+    @property
+    def settings(self) -> Settings | None:
+        """What `/__mock/settings` reads and replaces."""
+        ...
+
+    @property
+    def outbox(self) -> Outbox | None:
+        """What `/__mock/outbox` lists."""
+        ...
 
     @property
     def seed_marker(self) -> str:

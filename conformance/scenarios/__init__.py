@@ -12,7 +12,7 @@ from __future__ import annotations
 import importlib
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar, cast
 
 from storefront_kit.contract import Contract
 
@@ -20,6 +20,7 @@ if TYPE_CHECKING:
     from conformance.scenarios._context import ScenarioContext
 
 Covers = Mapping[str, tuple[str, ...]] | Callable[[Contract], Mapping[str, tuple[str, ...]]]
+ContextT = TypeVar("ContextT", bound="ScenarioContext")  # a vendor's scenarios take its profile's context
 
 
 @dataclass(frozen=True, slots=True)
@@ -60,7 +61,7 @@ def scenario(
     tune: Mapping[str, Any] | None = None,
     needs: tuple[str, ...] = (),
     requires: tuple[str, ...] = (),
-) -> Callable[[Callable[[ScenarioContext], None]], Callable[[ScenarioContext], None]]:
+) -> Callable[[Callable[[ContextT], None]], Callable[[ContextT], None]]:
     """Register a scenario.
 
     `covers` maps operation ids to the error codes the scenario triggers; `operations` lists the
@@ -72,14 +73,15 @@ def scenario(
     reports the scenario as not covered without sending anything.
     """
 
-    def register(function: Callable[[ScenarioContext], None]) -> Callable[[ScenarioContext], None]:
+    def register(function: Callable[[ContextT], None]) -> Callable[[ContextT], None]:
         area = function.__module__.rsplit(".", 1)[-1]
         _REGISTRY.append(
             Scenario(
                 name=f"{area}.{function.__name__}",
                 area=area,
                 description=(function.__doc__ or "").strip().splitlines()[0] if function.__doc__ else "",
-                function=function,
+                # The runner calls it with the context class of the profile that names its module.
+                function=cast("Callable[[ScenarioContext], None]", function),
                 covers=covers,
                 operations=operations,
                 settings=dict(settings or {}),

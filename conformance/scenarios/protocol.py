@@ -24,7 +24,7 @@ _PADDING = "sfkPadding"
 
 def _with_failure(contract: Contract, failure: str, *, body: bool = False) -> dict[str, tuple[str, ...]]:
     """Operations documenting the contract's code for a generic failure (with a body, if `body`)."""
-    found = {}
+    found: dict[str, tuple[str, ...]] = {}
     for op in contract.operations.values():
         code = contract.generic_code(failure, op)
         if code in op.error_codes and (op.has_body or not body):
@@ -71,7 +71,7 @@ _HOSTILE = {
 
 def _failure_cases(contract: Contract, failure: str, samples: Mapping[str, Any]) -> dict[str, tuple[str, ...]]:
     """Operations whose body format has samples of `failure` and that document its code."""
-    found = {}
+    found: dict[str, tuple[str, ...]] = {}
     for op in contract.operations.values():
         media_type = _body_media_type(contract, op)
         code = contract.generic_code(failure, op)

@@ -49,7 +49,7 @@ class Customers:
     bill_tos: tuple[str, ...]
     ship_tos: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
 
-    def other_bill_to(self, current: str | None) -> str:
+    def other_bill_to(self, current: object) -> str:
         return next(bill_to for bill_to in self.bill_tos if bill_to != current)
 
 

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from typing import Any
+
 from mock_server.common.passwords import FixtureHashes
 from mock_server.vendor import StateContext
 from mock_server.vendors.emporix.domain.tenant import Tenant
@@ -24,7 +27,7 @@ class EmporixState:
         assert settings is not None
         self.tenant = Tenant(context.store, settings, on_empty=context.on_empty)
         self.settings = self.tenant.settings
-        self.tenant_schema = next(
+        self.tenant_schema: Mapping[str, Any] = next(
             parameter["schema"]
             for operation in context.contract.operations
             for parameter in context.contract.operation_spec(operation).get("parameters", ())

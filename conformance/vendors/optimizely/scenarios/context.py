@@ -22,7 +22,7 @@ def customer_choice(ctx: OptimizelyContext) -> None:
     customers = ctx.customers()
     caller = ctx.sign_in()
     session = ctx.session(caller)
-    other = customers.other_bill_to(_id(session, "billTo"))  # type: ignore[arg-type]
+    other = customers.other_bill_to(_id(session, "billTo"))
     changed = ctx.ok(
         "updateCurrentSession", "choosing the user's other bill-to", caller=caller, body={"billTo": {"id": other}}
     )

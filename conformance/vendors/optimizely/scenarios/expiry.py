@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from conformance.scenarios import scenario
 from conformance.scenarios._context import NotCovered
-from conformance.vendors.optimizely.context import SCOPE, SIGNED_IN, OptimizelyContext
+from conformance.vendors.optimizely.context import SIGNED_IN, OptimizelyContext
+from conformance.vendors.optimizely.users import SCOPE
 
 _SHORT = 2
 

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from conformance.scenarios import scenario
-from conformance.vendors.optimizely.context import SCOPE, SIGNED_IN, OptimizelyContext
+from conformance.vendors.optimizely.context import SIGNED_IN, OptimizelyContext
+from conformance.vendors.optimizely.users import SCOPE
 
 
 @scenario(
