@@ -35,6 +35,12 @@ class Scenario:
     tune: Mapping[str, Any] = field(default_factory=dict)
     needs: tuple[str, ...] = ()
     module: str = ""
+    requires: tuple[str, ...] = ()  # operations it calls to set itself up, beyond those it checks
+
+    def calls(self, contract: Contract) -> list[str]:
+        """The operations the scenario cannot run without: those whose success it checks and those it
+        declares it calls; known before anything is sent."""
+        return [op for op in dict.fromkeys((*self.operations, *self.requires)) if op in contract.operations]
 
     def cells(self, contract: Contract) -> dict[str, tuple[str, ...]]:
         covers = self.covers(contract) if callable(self.covers) else self.covers
@@ -54,6 +60,7 @@ def scenario(
     settings: Mapping[str, Any] | None = None,
     tune: Mapping[str, Any] | None = None,
     needs: tuple[str, ...] = (),
+    requires: tuple[str, ...] = (),
 ) -> Callable[[Callable[[ContextT], None]], Callable[[ContextT], None]]:
     """Register a scenario.
 
@@ -61,7 +68,9 @@ def scenario(
     operations whose success path it checks; `settings` are dotted values of the contract's settings it needs;
     `tune` are values it prefers when the target's settings can be switched (shorter waits);
     `needs` names target features: `mailbox`, `forcedErrors`, or `testData.<dotted key>` that the
-    target file must fill.
+    target file must fill; `requires` names operations it calls to set itself up (a session opened,
+    an account registered). A run whose backend lacks one of `operations` or `requires` (--operation)
+    reports the scenario as not covered without sending anything.
     """
 
     def register(function: Callable[[ContextT], None]) -> Callable[[ContextT], None]:
@@ -79,6 +88,7 @@ def scenario(
                 tune=dict(tune or {}),
                 needs=needs,
                 module=function.__module__,
+                requires=requires,
             )
         )
         return function
