@@ -332,6 +332,30 @@ def _message(
     return {"headers": named, "body": body_text, "truncated": truncated}
 
 
+def recorded(exchange: Exchange, entry_id: int) -> Recorded:
+    """What the journal keeps of `exchange`, under `entry_id`."""
+    return Recorded(
+        entry_id,
+        exchange.started,
+        exchange.duration_ms,
+        exchange.contract,
+        exchange.operation_id,
+        exchange.method,
+        exchange.path,
+        exchange.query,
+        exchange.status,
+        exchange.code,
+        tuple(exchange.request_headers),
+        exchange.request_body,
+        exchange.request_truncated,
+        tuple(exchange.response_headers),
+        exchange.response_body,
+        exchange.response_truncated,
+        exchange.refused_by,
+        tuple(exchange.violations),
+    )
+
+
 class Journal:
     """The newest exchanges of one process, bounded (`size`), oldest first.
 
@@ -359,26 +383,7 @@ class Journal:
         self._next_id += 1
         if exchange.mask is not None:
             self._maskers[exchange.contract] = exchange.mask
-        self._entries[entry_id] = Recorded(
-            entry_id,
-            exchange.started,
-            exchange.duration_ms,
-            exchange.contract,
-            exchange.operation_id,
-            exchange.method,
-            exchange.path,
-            exchange.query,
-            exchange.status,
-            exchange.code,
-            tuple(exchange.request_headers),
-            exchange.request_body,
-            exchange.request_truncated,
-            tuple(exchange.response_headers),
-            exchange.response_body,
-            exchange.response_truncated,
-            exchange.refused_by,
-            tuple(exchange.violations),
-        )
+        self._entries[entry_id] = recorded(exchange, entry_id)
         self._index[entry_id] = (exchange.path, exchange.status, exchange.operation_id, exchange.contract)
         # Ids are consecutive: the one that drops out is known without walking the dict, whose
         # iteration from the front slows down with every key deleted there.
