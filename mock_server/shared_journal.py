@@ -48,7 +48,7 @@ class StoreJournal(Journal):
 
     async def record(self, exchange: Exchange) -> int:
         try:
-            entry_id = await self.store.incr(SEQUENCE, ENTRY_TTL_SECONDS * 365)
+            entry_id = exchange.id = await self.store.incr(SEQUENCE, ENTRY_TTL_SECONDS * 365)
             kept = recorded(exchange, entry_id)
             mask = exchange.mask or self._mask(exchange.contract)
             session = kept.session(mask)

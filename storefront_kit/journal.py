@@ -224,6 +224,7 @@ class Exchange:
         "refused_by",
         "violations",
         "mask",
+        "id",
     )
 
     def __init__(
@@ -235,6 +236,7 @@ class Exchange:
         request_headers: list[tuple[bytes, bytes]] | None = None,
         *,
         started: float | None = None,
+        mask: Masker | None = None,
     ) -> None:
         self.contract = contract
         self.method = method
@@ -253,7 +255,8 @@ class Exchange:
         self.response_truncated = False
         self.refused_by: Refusal | None = None
         self.violations: list[str] = []
-        self.mask: Masker | None = None  # None: only the usual credentials are masked
+        self.mask = mask  # what is secret in the contract; None: only the usual credentials
+        self.id = 0  # set when recorded
 
 
 class Recorded(NamedTuple):
@@ -378,8 +381,8 @@ class Journal:
         return hmac.new(self._key, session.encode("utf-8", "surrogateescape"), hashlib.sha256).hexdigest()[:32]
 
     async def record(self, exchange: Exchange) -> int:
-        """Keep `exchange` (the oldest drops out when full); answers its id."""
-        entry_id = self._next_id
+        """Keep `exchange` (the oldest drops out when full); answers its id, also set as `exchange.id`."""
+        entry_id = exchange.id = self._next_id
         self._next_id += 1
         if exchange.mask is not None:
             self._maskers[exchange.contract] = exchange.mask
