@@ -178,9 +178,10 @@ class _FieldMask:
     """Masks the values of the named fields: JSON members, XML elements and attributes."""
 
     def __init__(self, names: str) -> None:
-        self._json = re.compile(rf'("(?:{names})"\s*:\s*)"(?:[^"\\]|\\.)*"', _NAMES_FLAGS)
-        self._xml_element = re.compile(rf"(<((?:\w+:)?(?:{names}))(?:\s[^>]*)?>)([^<]*)(</\2>)", _NAMES_FLAGS)
-        self._xml_attribute = re.compile(rf"""(\s(?:{names})=)("[^"]*"|'[^']*')""", _NAMES_FLAGS)
+        # A value cut off by the truncation (no closing quote or tag) is masked up to the end.
+        self._json = re.compile(rf'("(?:{names})"\s*:\s*)"(?:[^"\\]|\\.)*(?:"|\\?\Z)', _NAMES_FLAGS)
+        self._xml_element = re.compile(rf"(<((?:\w+:)?(?:{names}))(?:\s[^>]*)?>)([^<]*)(</\2>|\Z)", _NAMES_FLAGS)
+        self._xml_attribute = re.compile(rf"""(\s(?:{names})=)("[^"]*(?:"|\Z)|'[^']*(?:'|\Z))""", _NAMES_FLAGS)
 
     def mask(self, text: str) -> str:
         text = self._json.sub(lambda match: f'{match.group(1)}"{MASK}"', text)

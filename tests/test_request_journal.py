@@ -52,6 +52,10 @@ async def test_session_filter_compares_fingerprints_also_after_rendering() -> No
         pytest.param("<Login><password>Hunter-2-Secret</password></Login>", "Hunter-2-Secret", id="xml-element"),
         pytest.param('<ResultSet session="abcDEF123456789"/>', "abcDEF123456789", id="xml-attribute"),
         pytest.param("grant_type=password&username=u&password=Hunter-2-Secret", "Hunter-2-Secret", id="form"),
+        pytest.param('{"email":"a@b.example","password":"Hunter-2-Sec', "Hunter-2-Sec", id="json-cut-off"),
+        pytest.param('{"email":"a@b.example","password":"Hunter-2-Sec\\', "Hunter-2-Sec", id="json-cut-off-escape"),
+        pytest.param("<Login><password>Hunter-2-Sec", "Hunter-2-Sec", id="xml-cut-off"),
+        pytest.param('<ResultSet session="abcDEF123', "abcDEF123", id="xml-attribute-cut-off"),
     ],
 )
 async def test_secrets_in_bodies_are_masked(body: str, secret: str) -> None:

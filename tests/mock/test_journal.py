@@ -248,3 +248,12 @@ def test_a_journal_in_the_store_is_shared_by_the_workers(tmp_path: Path) -> None
         assert httpx.get(f"{one.controls_url}/requests/5").json()["operationId"] == "createSession"
         assert httpx.delete(f"{two.controls_url}/requests").json() == {"deleted": 3}
         assert httpx.get(f"{one.controls_url}/requests").json() == {"requests": []}
+
+
+def test_long_bodies_are_kept_truncated(journal: Api) -> None:
+    long_text = "x" * 10_000
+    journal.call("login", session=journal.new_session(), json={"id": DEMO_EMAIL, "password": "p", "note": long_text})
+    (entry,) = entries(journal, operation="login")
+    assert entry["request"]["truncated"] is True
+    assert 4000 <= len(entry["request"]["body"]) <= 4200
+    assert entry["response"]["truncated"] is False
