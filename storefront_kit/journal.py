@@ -46,6 +46,8 @@ SECRET_NAMES = (
     r"|session|_key|code_verifier|assertion"
 )
 _NAMES_FLAGS = re.IGNORECASE
+# Header names that carry credentials whatever the contract calls them (`saas-token`, `x-api-key`).
+_SECRET_HEADER = re.compile(r"[a-z0-9_-]*(?:password|secret|token|api-?key|session)[a-z0-9_-]*")
 
 
 class Refusal(NamedTuple):
@@ -146,7 +148,7 @@ class Masker:
         return None
 
     def header(self, name: str, value: str) -> str:
-        if name not in self.secret_headers:
+        if name not in self.secret_headers and not _SECRET_HEADER.fullmatch(name):
             return value
         if name in ("authorization", "proxy-authorization"):
             scheme, _, credential = value.partition(" ")

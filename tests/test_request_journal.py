@@ -69,11 +69,16 @@ async def test_secrets_in_bodies_are_masked(body: str, secret: str) -> None:
 
 async def test_credentials_in_headers_are_masked_by_kind() -> None:
     journal = Journal()
-    recorded = Exchange("x", "GET", "/", b"", [(b"authorization", b"Bearer abc.def"), (b"cookie", b"a=1; b=2")])
+    sent = [(b"authorization", b"Bearer abc.def"), (b"cookie", b"a=1; b=2"), (b"saas-token", b"t" * 20)]
+    recorded = Exchange("x", "GET", "/", b"", sent)
     recorded.response_headers = [(b"set-cookie", b"sid=xyz; Path=/; HttpOnly")]
     entry = await journal.get(await journal.record(recorded))
     assert entry is not None
-    assert entry["request"]["headers"] == {"authorization": "Bearer ***", "cookie": "a=***; b=***"}
+    assert entry["request"]["headers"] == {
+        "authorization": "Bearer ***",
+        "cookie": "a=***; b=***",
+        "saas-token": "tttt***",
+    }
     assert entry["response"]["headers"] == {"set-cookie": "sid=***; Path=/; HttpOnly"}
 
 
