@@ -92,7 +92,9 @@ class Masker:
     @classmethod
     def for_contract(cls, contract: Contract) -> Masker:
         """What is secret in `contract`: its credentials, and the values its links carry into them."""
-        headers, query, cookies = [], [], []
+        headers: list[str] = []
+        query: list[str] = []
+        cookies: list[str] = []
         answer_fields: dict[str, set[str]] = {}
         bearer = False
         for scheme in contract.security_schemes().values():
