@@ -83,9 +83,8 @@ class Masker:
         query_names = "|".join([SECRET_NAMES, *map(re.escape, secret_query)])
         self._form = re.compile(rf"((?:^|&)(?:{query_names})=)[^&]*", _NAMES_FLAGS)
         self.session_headers = tuple(name.lower().encode("latin-1") for name in session_headers)
-        self.session_query = re.compile(
-            "(?:^|&)(?:" + "|".join(map(re.escape, session_query)) + ")=([^&]*)" if session_query else r"(?!)"
-        )
+        # In order of preference: a session parameter before an application's key.
+        self.session_query = [re.compile(rf"(?:^|&){re.escape(name)}=([^&]*)") for name in session_query]
         self.session_cookies = tuple(session_cookies)
         self.bearer_session = bearer_session
 
@@ -102,7 +101,8 @@ class Masker:
                 {"header": headers, "query": query, "cookie": cookies}[scheme["in"]].append(scheme["name"])
             elif scheme["type"] in ("http", "oauth2", "openIdConnect"):
                 bearer = bearer or scheme.get("scheme", "bearer").lower() != "basic"
-        session_headers, session_query = list(headers), list(query)
+        linked_headers: list[str] = []
+        linked_query: list[str] = []
         for operation in contract.operations.values():
             spec = contract.operation_spec(operation.operation_id)
             for response in spec.get("responses", {}).values():
@@ -115,15 +115,15 @@ class Masker:
                         if name in headers or name in query or "session" in name.lower() or "token" in name.lower():
                             answer_fields.setdefault(operation.operation_id, set()).add(str(source).rsplit("/", 1)[-1])
                             if where == "query":
-                                session_query.append(name)
+                                linked_query.append(name)
                             elif where == "header":
-                                session_headers.append(name)
+                                linked_headers.append(name)
         return cls(
             secret_headers=headers,
             secret_query=query,
             answer_fields={operation_id: sorted(names) for operation_id, names in answer_fields.items()},
-            session_headers=session_headers,
-            session_query=sorted(set(session_query)),
+            session_headers=list(dict.fromkeys(linked_headers + headers)),
+            session_query=list(dict.fromkeys(linked_query + query)),
             session_cookies=cookies,
             bearer_session=bearer,
         )
@@ -133,10 +133,12 @@ class Masker:
         for name, value in headers:
             if name in self.session_headers:
                 return value.decode("latin-1")
-        if self.session_query.pattern != "(?!)":
-            found = self.session_query.search(query.decode("latin-1"))
-            if found and found.group(1) not in ("", "1"):
-                return found.group(1)
+        if self.session_query and query:
+            text = query.decode("latin-1")
+            for pattern in self.session_query:
+                found = pattern.search(text)
+                if found and found.group(1) not in ("", "1"):  # `1` asks for a new session
+                    return found.group(1)
         for name, value in headers:
             if name == b"authorization" and self.bearer_session:
                 scheme, _, credential = value.decode("latin-1").partition(" ")
