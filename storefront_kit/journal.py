@@ -299,7 +299,7 @@ class Recorded(NamedTuple):
         """The entry of the controls' `JournalEntry` schema, secrets masked."""
         session = self.session(mask)
         at = datetime.fromtimestamp(self.started, UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
-        ok = self.refused_by is None and not self.violations and self.status < 400
+        ok = self.refused_by is None and not self.violations and 100 <= self.status < 400
         return {
             "id": self.id,
             "at": at,
