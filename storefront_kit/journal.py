@@ -44,7 +44,7 @@ MASK = "***"
 # form and query fields.
 SECRET_NAMES = (
     r"[A-Za-z_]*(?:password|passwd|secret|token|apikey|api_key|sessionid|session_id|sessionkey)[A-Za-z_]*"
-    r"|session|_key|code_verifier|assertion"
+    r"|[A-Za-z_]*tok|session|_key|code_verifier|assertion"
 )
 _NAMES_FLAGS = re.IGNORECASE
 # Header names that carry credentials whatever the contract calls them (`saas-token`, `x-api-key`).

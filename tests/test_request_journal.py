@@ -52,6 +52,7 @@ async def test_session_filter_compares_fingerprints_also_after_rendering() -> No
         pytest.param("<Login><password>Hunter-2-Secret</password></Login>", "Hunter-2-Secret", id="xml-element"),
         pytest.param('<ResultSet session="abcDEF123456789"/>', "abcDEF123456789", id="xml-attribute"),
         pytest.param("grant_type=password&username=u&password=Hunter-2-Secret", "Hunter-2-Secret", id="form"),
+        pytest.param('{"otok":"opt-in-token-1","newPassword":"Hunter-2-Secret"}', "opt-in-token-1", id="opt-in-token"),
         pytest.param('{"email":"a@b.example","password":"Hunter-2-Sec', "Hunter-2-Sec", id="json-cut-off"),
         pytest.param('{"email":"a@b.example","password":"Hunter-2-Sec\\', "Hunter-2-Sec", id="json-cut-off-escape"),
         pytest.param("<Login><password>Hunter-2-Sec", "Hunter-2-Sec", id="xml-cut-off"),
