@@ -52,6 +52,7 @@ tools: $(NODE_TOOLS) $(PYTHON_TOOLS)
 lint: install $(NODE_TOOLS)
 	$(BIN)/ruff format --check .
 	$(BIN)/ruff check .
+	$(BIN)/mypy
 	$(BIN)/openapi-spec-validator --validation-errors all $(CONTRACTS) mock_server/controls.yaml
 	$(NODE_BIN)/redocly lint --config redocly.yaml --max-problems 50 $(CONTRACTS)
 	$(NODE_BIN)/spectral lint --ruleset .spectral.yaml --fail-severity hint --quiet $(CONTRACTS)

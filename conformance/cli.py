@@ -10,11 +10,13 @@ import argparse
 import dataclasses
 import os
 import re
+import shlex
 import sys
 import tempfile
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 
+from conformance.cassette import Cassette
 from conformance.errors import ConfigError
 from conformance.reporting import (
     PlainProgress,
@@ -28,6 +30,7 @@ from conformance.results import EXIT_UNREACHABLE, EXIT_USAGE
 from conformance.runner import DEFAULT_MAX_EXAMPLES, PHASES, run
 from conformance.target import BUNDLED_MOCK_TARGET, load_target
 from storefront_kit import registry
+from storefront_kit.cli import package_version
 
 BASE_URL_ENV = "STOREFRONT_BASE_URL"
 EXIT_INTERRUPTED = 130
@@ -101,6 +104,34 @@ def build_parser(prog: str = "storefront-kit check") -> argparse.ArgumentParser:
         help="check only these operation ids' scenarios and fuzz cases, on a backend that has "
         "the others too: they may be called to set the flows up (repeatable)",
     )
+    parser.add_argument(
+        "--max-failures",
+        type=int,
+        metavar="N",
+        help="stop after N failures; the summary says the run stopped early and what was not run",
+    )
+    parser.add_argument(
+        "--checks",
+        metavar="NAME",
+        nargs="+",
+        action="extend",
+        help="make only these response checks, the kit's and Schemathesis' by name (repeatable); "
+        "an unknown name lists them all",
+    )
+    parser.add_argument(
+        "--exclude-checks",
+        metavar="NAME",
+        nargs="+",
+        action="extend",
+        default=[],
+        help="do not make these response checks (repeatable); the report says which were off and why",
+    )
+    parser.add_argument(
+        "--cassette",
+        metavar="FILE",
+        help="write every request the run sent and its answer to FILE, a VCR cassette (YAML) as Schemathesis "
+        "writes one, scenarios and fuzz cases alike",
+    )
     parser.add_argument("--no-progress", action="store_true", help="no progress lines, only the summary")
     return parser
 
@@ -141,6 +172,12 @@ def check_output_path(option: str, location: str) -> None:
         raise ConfigError(f"{option} {location}: cannot write there ({exc.strerror})") from None
 
 
+def schemathesis_version() -> str:
+    from importlib.metadata import version
+
+    return version("schemathesis")
+
+
 def main(argv: Sequence[str] | None = None, *, prog: str = "storefront-kit check") -> int:
     """Run the check; returns the exit code."""
     parser = build_parser(prog)
@@ -164,12 +201,15 @@ def main(argv: Sequence[str] | None = None, *, prog: str = "storefront-kit check
             raise ConfigError("--max-examples must be at least 1")
         if args.report:
             report_format(args.report)
-        for option, location in (("--junit", args.junit), ("--report", args.report)):
+        for option, location in (("--junit", args.junit), ("--report", args.report), ("--cassette", args.cassette)):
             if location:
                 check_output_path(option, location)
+        if args.max_failures is not None and args.max_failures < 1:
+            raise ConfigError("--max-failures must be at least 1")
         target = load_target(args.target, contract)
         if args.header:
             target = dataclasses.replace(target, headers=merged_headers(target.headers, args.header))
+        cassette = Cassette(secrets=target.secrets) if args.cassette else None
         phases = PHASES if args.phase == "all" else (args.phase,)
         progress = None
         if not args.no_progress:
@@ -185,6 +225,10 @@ def main(argv: Sequence[str] | None = None, *, prog: str = "storefront-kit check
                 focus=args.focus,
                 max_examples=args.max_examples,
                 listener=progress,
+                max_failures=args.max_failures,
+                checks=args.checks,
+                exclude_checks=args.exclude_checks,
+                cassette=cassette,
             )
         finally:
             if isinstance(progress, RichProgress):
@@ -201,6 +245,13 @@ def main(argv: Sequence[str] | None = None, *, prog: str = "storefront-kit check
             write_junit(result, args.junit)
         if args.report:
             write_report(result, args.report)
+        if cassette is not None:
+            cassette.write(
+                args.cassette,
+                command=" ".join([prog, shlex.join(sys.argv[1:] if argv is None else argv)]),
+                seed=args.seed,
+                recorded_with=f"storefront-kit {package_version()} (Schemathesis {schemathesis_version()})",
+            )
     except OSError as exc:  # checked before the run; the file system changed since
         print(f"storefront-kit check: error: cannot write {exc.filename}: {exc.strerror}", file=sys.stderr)
         return EXIT_USAGE

@@ -28,3 +28,13 @@ class NotSelected(NotCovered):
     def __init__(self, operation_id: str) -> None:
         super().__init__(f"needs {operation_id} (not selected)")
         self.operation_id = operation_id
+
+
+class TargetDataError(Exception):
+    """A fixed value of the target file (a test account, a client) is refused by the backend: the file or
+    the backend's data must be fixed, the contract is not at fault. `key` names the target file's key."""
+
+    def __init__(self, key: str, message: str) -> None:
+        super().__init__(f"{key}: {message}")
+        self.key = key
+        self.message = message

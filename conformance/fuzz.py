@@ -16,15 +16,18 @@ from schemathesis.checks import CHECKS
 from schemathesis.engine import StopReason, events, from_schema
 
 from conformance import deserializers
+from conformance.cassette import Cassette
 from conformance.checks import RESPONSE_CHECKS, Check, Failure
 from conformance.errors import NotCovered, TargetUnreachable
 from conformance.http import (
     ApiClient,
+    Credential,
     Exchange,
     error_codes_of,
     mask,
     read_answer,
     shown_headers,
+    with_headers,
 )
 from conformance.profile import FuzzAuth, KitProfile
 from conformance.results import FuzzResult, Outcome, RunResult
@@ -85,6 +88,19 @@ def _deletes_keep_resources(contract: Contract) -> bool:
             if ok.get("content"):
                 return True
     return False
+
+
+def _credential_header_names(contract: Contract) -> frozenset[str]:
+    """The request headers a credential of the contract travels in (lower case): `Authorization` for
+    HTTP and OAuth schemes, an API key's header."""
+    names = set()
+    for scheme in contract.security_schemes().values():
+        if scheme["type"] == "apiKey":
+            if scheme["in"] == "header":
+                names.add(scheme["name"].lower())
+        else:
+            names.add("authorization")
+    return frozenset(names)
 
 
 def _label_map(contract: Contract) -> dict[str, str]:
@@ -186,12 +202,17 @@ def run_fuzz(
     listener: Any,
     run_id: str,
     app: Any = None,
-) -> None:
-    """Run Schemathesis against the target and fold what it finds into `result`; `app`: an ASGI app in-process."""
+    max_failures: int | None = None,
+) -> bool:
+    """Run Schemathesis against the target and fold what it finds into `result`; `app`: an ASGI app in-process.
+    With `max_failures`, Schemathesis stops after that many failures; answers whether it did."""
     checks = [check for check in RESPONSE_CHECKS if check.__name__ in _FUZZ_CHECKS]
     checks += [check for check in profile.checks if check.__name__ in profile.fuzz_checks]
+    kit_names = {check.__name__ for check in (*RESPONSE_CHECKS, *profile.checks)}
+    checks = [check for check in checks if check.__name__ not in result.checks_off]
+    schemathesis_off = sorted(name for name in result.checks_off if name not in kit_names)
     with _checks_registered(checks), deserializers.registered():
-        _fuzz(
+        return _fuzz(
             contract,
             profile,
             target,
@@ -204,6 +225,8 @@ def run_fuzz(
             listener=listener,
             run_id=run_id,
             app=app,
+            max_failures=max_failures,
+            schemathesis_off=schemathesis_off,
         )
 
 
@@ -221,7 +244,9 @@ def _fuzz(
     listener: Any,
     run_id: str,
     app: Any,
-) -> None:
+    max_failures: int | None,
+    schemathesis_off: Sequence[str],
+) -> bool:
     labels = _label_map(contract)
     extra_headers = [header for header in (target.client_address_header, *target.headers) if header]
     state = _FuzzState(
@@ -232,6 +257,9 @@ def _fuzz(
         target.secrets,
     )
     auth = profile.fuzz_auth(client, target, seed, run_id)
+    credential_headers = _credential_header_names(contract)
+    plain = {name: value for name, value in target.headers.items() if name.lower() not in credential_headers}
+    contested = {name: value for name, value in target.headers.items() if name.lower() in credential_headers}
     config = schemathesis.Config.from_dict(
         {
             "seed": seed,
@@ -241,12 +269,17 @@ def _fuzz(
             "color": False,
             "generation": {"database": "none", "max-examples": max_examples, "no-shrink": True},
             "warnings": False,
-            # The target's own headers (a gateway key, Basic auth) go with every generated case.
-            "headers": dict(target.headers),
+            # The target's own headers (a gateway key, Basic auth) go with every generated case; one a
+            # credential of the contract may use is added by `_KitAuth` only where the case sends none.
+            "headers": plain,
             # Reproductions carry the test sessions, tokens and passwords as sent, so that they can be pasted;
             # the kit itself masks the target's own secrets (its headers, the values it marks).
             "output": {"sanitization": {"enabled": False}},
-            "checks": {"use_after_free": {"enabled": not _deletes_keep_resources(contract)}},
+            **({"max-failures": max_failures} if max_failures is not None else {}),
+            "checks": {
+                "use_after_free": {"enabled": not _deletes_keep_resources(contract)},
+                **{name: {"enabled": False} for name in schemathesis_off},
+            },
             # Per-operation settings. Operations left out are disabled here: `schema.include()` is
             # ignored by Schemathesis once the configuration has per-operation entries.
             "operations": [
@@ -278,10 +311,12 @@ def _fuzz(
         def get(self, case: Any, ctx: Any) -> Any:
             operation_id = labels.get(case.operation.label, "")
             try:
-                return auth.for_operation(operation_id)
+                found = auth.for_operation(operation_id)
             except NotCovered as exc:
                 blocked.setdefault(operation_id, str(exc))
                 raise
+            # No credential of its own: the configured header of that name goes with the case (`set`).
+            return Credential() if found is None and contested else found
 
         def set(self, case: Any, data: Any, ctx: Any) -> None:
             # Schemathesis applies the auth to each case it generates: the vendor may send another body.
@@ -295,12 +330,15 @@ def _fuzz(
                     case.query = {**(case.query or {}), **data.query}
             if header:
                 case.headers[header] = addresses.next()
+            if contested:
+                case.headers = with_headers(case.headers, contested)
 
     fuzzed = {operation_id: FuzzResult(operation_id) for operation_id in operations}
     result.fuzz.extend(fuzzed.values())
     listener.phase_started("fuzz", list(operations))
     _ACTIVE.append(state)
     transport_errors = 0
+    stopped = False
     started = time.monotonic()
     seen: set[tuple[str, str, str]] = set()
     try:
@@ -321,8 +359,12 @@ def _fuzz(
                 raise TargetUnreachable(f"fuzz phase stopped: {event.exception}")
             elif isinstance(event, events.EngineFinished) and event.stop_reason == StopReason.SERVER_UNAVAILABLE:
                 raise TargetUnreachable("fuzz phase: the target stopped responding")
+            elif isinstance(event, events.EngineFinished) and event.stop_reason == StopReason.FAILURE_LIMIT:
+                stopped = True
             elif isinstance(event, events.ScenarioFinished):
                 _fold(event, state, fuzzed, seen, auth)
+                if client.cassette is not None:
+                    _record(client.cassette, event, labels)
                 listener.item_started("fuzz", f"{event.phase.name.lower()}: {event.recorder.label}")
     finally:
         _ACTIVE.remove(state)
@@ -353,6 +395,7 @@ def _fuzz(
         detail = item.failures[0].message if item.failures else f"{item.cases} cases"
         listener.item_finished("fuzz", item.operation_id, item.outcome, detail)
     listener.phase_finished("fuzz")
+    return stopped
 
 
 def _fold(
@@ -401,6 +444,47 @@ def _fold(
             fuzzed[operation_id].failures.append(
                 Failure(check.name, message, operation_id=operation_id, exchanges=exchanges)
             )
+
+
+def _record(cassette: Cassette, event: events.ScenarioFinished, labels: dict[str, str]) -> None:
+    """Every generated request of a Schemathesis scenario and its answer, into the run's cassette."""
+    recorder = event.recorder
+    for case_id, interaction in recorder.interactions.items():
+        response = interaction.response
+        if response is None:
+            continue
+        node = recorder.cases.get(case_id)
+        checks = [
+            {
+                "name": check.name,
+                "status": check.status.name,
+                "message": check.failure_info.failure.title if check.failure_info else None,
+            }
+            for check in recorder.checks.get(case_id, ())
+        ]
+        request = interaction.request
+        cassette.record(
+            method=request.method,
+            uri=request.uri,
+            request_headers=_pairs(request.headers),
+            request_body=request.body,
+            status=response.status_code,
+            response_headers=_pairs(response.headers),
+            response_body=response.content,
+            elapsed=float(response.elapsed or 0.0),
+            operation_id=labels.get(node.value.operation.label) if node is not None else None,
+            phase=f"fuzz: {event.phase.name.lower()}",
+            checks=checks,
+        )
+
+
+def _pairs(headers: Any) -> list[tuple[str, str]]:
+    """Schemathesis' headers (a name to a list of values, or to one value) as (name, value) pairs."""
+    return [
+        (str(name), str(value))
+        for name, values in headers.items()
+        for value in (values if isinstance(values, list) else [values])
+    ]
 
 
 def _recorded_exchange(state: _FuzzState, interaction: Any, operation_id: str) -> Exchange:

@@ -9,7 +9,7 @@ import re
 import time
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import quote, urlencode, urlsplit
 
 import httpx
@@ -23,6 +23,9 @@ from storefront_kit.codecs import (
     matches_template,
 )
 from storefront_kit.contract import Contract
+
+if TYPE_CHECKING:
+    from conformance.cassette import Cassette
 
 _SHOWN_BODY_CHARS = 2000
 MASK = "***"
@@ -246,6 +249,7 @@ class ApiClient:
     requests_sent: int = 0
     # The operations this run checks (--operation); a call to another raises `NotSelected`, unsent.
     selected: frozenset[str] | None = None
+    cassette: Cassette | None = None  # records every request and answer (--cassette)
     _client: httpx.Client | None = None
     _shown: frozenset[str] = frozenset()
 
@@ -381,6 +385,18 @@ class ApiClient:
             answer=answer,
             answer_problem=problem,
         )
+        if self.cassette is not None:
+            self.cassette.record(
+                method=method,
+                uri=str(response.request.url),
+                request_headers=response.request.headers.multi_items(),
+                request_body=content,
+                status=response.status_code,
+                response_headers=response.headers.multi_items(),
+                response_body=response.content,
+                elapsed=exchange.elapsed,
+                operation_id=operation_id,
+            )
         # Cookies belong to the visitor a scenario plays (`Visitor`), never to the whole run.
         self._client.cookies.clear()
         self.requests_sent += 1

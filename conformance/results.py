@@ -44,6 +44,7 @@ class OperationResult:
     outcome: Outcome = Outcome.NOT_COVERED
     reason: str = "no scenario or fuzz case reached its success path"
     fuzz_cases: int = 0
+    verified: bool = False  # a documented success of it was answered and passed every check
 
 
 @dataclass(slots=True)
@@ -70,6 +71,16 @@ class FuzzResult:
 
 
 @dataclass(slots=True)
+class TargetDataProblem:
+    """A fixed value of the target file (a test account) that the backend refuses: one root cause,
+    reported once, with the scenarios it kept from running."""
+
+    key: str  # the target file's key, e.g. testData.accountWithOrders
+    message: str  # what the backend answered
+    blocked: list[str] = field(default_factory=list)  # the scenarios it stopped
+
+
+@dataclass(slots=True)
 class RunResult:
     """Everything a run found; reporters read only this."""
 
@@ -85,6 +96,9 @@ class RunResult:
     duration: float = 0.0
     requests: int = 0
     contract: str = ""  # the name of the contract checked against
+    stopped: str | None = None  # why the run stopped before its end (--max-failures)
+    target_data: dict[str, TargetDataProblem] = field(default_factory=dict)
+    checks_off: dict[str, str] = field(default_factory=dict)  # check name -> why it did not run
 
     @classmethod
     def empty(
@@ -105,14 +119,29 @@ class RunResult:
         found = [failure for scenario in self.scenarios for failure in scenario.failures]
         return found + [failure for fuzzed in self.fuzz for failure in fuzzed.failures]
 
+    def root_causes(self) -> list[tuple[Failure, list[str]]]:
+        """The failures grouped by what broke (rule, operation, code), in the order found: each group's
+        first failure and where the same break showed (scenario names, `fuzz`)."""
+        found: dict[tuple[str, str | None, str | None], tuple[Failure, list[str]]] = {}
+        sources = [(scenario.name, scenario.failures) for scenario in self.scenarios]
+        sources += [("fuzz", fuzzed.failures) for fuzzed in self.fuzz]
+        for where, failures in sources:
+            for failure in failures:
+                _, places = found.setdefault((failure.rule, failure.operation_id, failure.code), (failure, []))
+                if where not in places:
+                    places.append(where)
+        return list(found.values())
+
     @property
     def operations_covered(self) -> tuple[int, int]:
-        covered = sum(1 for op in self.operations.values() if op.outcome is not Outcome.NOT_COVERED)
+        """Operations whose documented success was answered and checked; one that only failed is not covered."""
+        covered = sum(1 for op in self.operations.values() if op.verified)
         return covered, len(self.operations)
 
     @property
     def codes_covered(self) -> tuple[int, int]:
-        covered = sum(1 for cell in self.cells.values() if cell.outcome is not Outcome.NOT_COVERED)
+        """Cells whose documented cause produced the documented code."""
+        covered = sum(1 for cell in self.cells.values() if cell.outcome is Outcome.PASSED)
         return covered, len(self.cells)
 
     @staticmethod
@@ -124,7 +153,9 @@ class RunResult:
     def exit_code(self) -> int:
         if self.unreachable:
             return EXIT_UNREACHABLE
-        return EXIT_FAILURES if self.failures else EXIT_OK
+        if self.failures:
+            return EXIT_FAILURES  # a broken contract first: it may be why a test account was refused
+        return EXIT_USAGE if self.target_data else EXIT_OK
 
     def record_cell(self, operation_id: str, code: str, outcome: Outcome, scenario: str, reason: str = "") -> None:
         cell = self.cells.get((operation_id, code))
@@ -134,6 +165,13 @@ class RunResult:
             return
         cell.outcome, cell.scenario, cell.reason = outcome, scenario, reason
 
+    def target_data_problem(self, key: str, message: str, scenario: str) -> TargetDataProblem:
+        """Note that `key` of the target file is unusable (the first answer wins) and that it blocked `scenario`."""
+        problem = self.target_data.setdefault(key, TargetDataProblem(key, message))
+        if scenario not in problem.blocked:
+            problem.blocked.append(scenario)
+        return problem
+
     def explain_cell(self, operation_id: str, code: str, reason: str) -> None:
         """Give a not-covered cell the reason it was not covered (first reason wins)."""
         cell = self.cells.get((operation_id, code))
@@ -142,6 +180,8 @@ class RunResult:
 
     def record_operation(self, operation_id: str, outcome: Outcome, reason: str = "") -> None:
         op = self.operations.get(operation_id)
+        if op is not None and outcome is Outcome.PASSED:
+            op.verified = True
         if op is None or op.outcome is Outcome.FAILED:
             return
         if outcome is Outcome.NOT_COVERED:

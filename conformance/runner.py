@@ -8,9 +8,10 @@ import time
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any, Protocol
 
+from conformance.cassette import Cassette
 from conformance.checks import Failure
 from conformance.controls import ClockControl, MailboxReader, SettingsControl, differences
-from conformance.errors import ConfigError, NotSelected, TargetError, TargetUnreachable
+from conformance.errors import ConfigError, NotSelected, TargetDataError, TargetError, TargetUnreachable
 from conformance.http import ApiClient
 from conformance.inprocess import AsgiTransport
 from conformance.profile import KitProfile
@@ -64,6 +65,10 @@ def run(
     contract: str | Contract | None = None,
     run_id: str | None = None,
     app: Any = None,
+    max_failures: int | None = None,
+    checks: Iterable[str] | None = None,
+    exclude_checks: Iterable[str] = (),
+    cassette: Cassette | None = None,
 ) -> RunResult:
     """Check the backend at `base_url` against a contract (by name), as `target` describes it.
 
@@ -74,6 +79,10 @@ def run(
 
     With `app` (an ASGI application) every request goes to it inside this process; `base_url`
     then only gives the paths their base.
+
+    `max_failures` stops the run once that many failures are found. `checks` names the only response
+    checks to make (the kit's and Schemathesis' by name), `exclude_checks` checks not to make.
+    `cassette` records every request the run sends and its answer.
     """
     if not isinstance(contract, Contract):
         contract = registry.contract(contract or registry.default_contract())
@@ -93,8 +102,12 @@ def run(
     outside = [op for op in selected if op not in available]
     if outside:
         raise ConfigError(f"--focus {', '.join(outside)}: not among the --operation ids")
+    if max_failures is not None and max_failures < 1:
+        raise ConfigError("--max-failures must be at least 1")
+    checks_off = checks_turned_off(profile, checks, exclude_checks)
     started = time.monotonic()
     result = RunResult.empty(contract, base_url, seed, phases, selected)
+    result.checks_off = checks_off
     client = ApiClient(
         base_url,
         contract,
@@ -105,6 +118,7 @@ def run(
         secrets=target.secrets,
         transport=AsgiTransport(app) if app is not None else None,
         selected=frozenset(available),
+        cassette=cassette,
     )
     control = SettingsControl(client, target)
     run_id = run_id or os.urandom(2).hex()
@@ -123,14 +137,23 @@ def run(
                 listener,
                 run_id,
                 frozenset(available),
+                max_failures,
             )
         else:
             for scenario_cell in result.cells.values():
                 scenario_cell.reason = "the scenario phase was not run (--phase fuzz)"
-        if "fuzz" in phases:
+        if max_failures is not None and len(result.failures) >= max_failures:
+            result.stopped = _stopped(result, max_failures)
+        if "fuzz" in phases and result.stopped:
+            for cell in result.cells.values():
+                if cell.outcome is Outcome.NOT_COVERED and cell.reason == NO_SCENARIO:
+                    cell.reason = f"not run: {result.stopped}"
+        elif "fuzz" in phases:
             from conformance.fuzz import run_fuzz
 
-            run_fuzz(
+            if client.cassette is not None:
+                client.cassette.phase = "fuzz: kit requests"  # credentials for the cases, the cleanup
+            limited = run_fuzz(
                 contract,
                 profile,
                 target,
@@ -142,7 +165,10 @@ def run(
                 listener=listener,
                 run_id=run_id,
                 app=app,
+                max_failures=None if max_failures is None else max_failures - len(result.failures),
             )
+            if limited and max_failures is not None:
+                result.stopped = _stopped(result, max_failures)
     except TargetUnreachable as exc:
         result.unreachable = str(exc)
         for cell in result.cells.values():
@@ -158,6 +184,34 @@ def run(
         client.close()
         result.duration = time.monotonic() - started
     return result
+
+
+def known_checks(profile: KitProfile) -> dict[str, str]:
+    """Every check a run can make, by name: the kit's response checks (generic and the vendor's) and
+    Schemathesis' own, with where each comes from."""
+    import schemathesis.specs.openapi.checks  # noqa: F401  (registers Schemathesis' OpenAPI checks)
+    from schemathesis.checks import CHECKS as SCHEMATHESIS_CHECKS
+
+    from conformance.checks import RESPONSE_CHECKS
+
+    known = {check.__name__: "kit" for check in (*RESPONSE_CHECKS, *profile.checks)}
+    for name in SCHEMATHESIS_CHECKS.get_all_names():
+        known.setdefault(name, "Schemathesis")
+    return known
+
+
+def checks_turned_off(profile: KitProfile, checks: Iterable[str] | None, exclude: Iterable[str]) -> dict[str, str]:
+    """The checks a run does not make, each with the reason; an unknown name is a `ConfigError` listing them all."""
+    known = known_checks(profile)
+    wanted = list(checks) if checks is not None else None
+    excluded = list(exclude)
+    unknown = [name for name in dict.fromkeys([*(wanted or ()), *excluded]) if name not in known]
+    if unknown:
+        listing = "\n  ".join(f"{name} ({origin})" for name, origin in sorted(known.items()))
+        raise ConfigError(f"unknown check {', '.join(unknown)}; the checks are:\n  {listing}")
+    off = {name: "off (not named by --checks)" for name in known if wanted is not None and name not in wanted}
+    off.update({name: "off (--exclude-checks)" for name in excluded})
+    return off
 
 
 def _preflight(profile: KitProfile, client: ApiClient, target: Target, control: SettingsControl) -> None:
@@ -246,18 +300,53 @@ def _run_scenarios(
     listener: Listener,
     run_id: str,
     available: frozenset[str],
+    max_failures: int | None = None,
 ) -> None:
     scenarios = [item for item in scenarios_for(profile.scenarios, contract) if item.touches(contract) & selected]
     listener.phase_started("scenarios", [item.name for item in scenarios])
     mailbox = MailboxReader(client, target)
     for index, scenario in enumerate(scenarios):
+        if max_failures is not None and len(result.failures) >= max_failures:
+            result.stopped = _stopped(result, max_failures)
+            _not_run(contract, result, scenario, f"not run: {result.stopped}")
+            listener.item_finished("scenarios", scenario.name, Outcome.NOT_COVERED, f"not run: {result.stopped}")
+            continue
         listener.item_started("scenarios", scenario.name)
+        if client.cassette is not None:
+            client.cassette.phase = f"scenarios: {scenario.name}"
         outcome = _run_one(
             contract, profile, target, client, control, mailbox, result, seed, scenario, index, run_id, available
         )
         detail = outcome.reason or (outcome.failures[0].message if outcome.failures else "")
         listener.item_finished("scenarios", scenario.name, outcome.outcome, detail)
     listener.phase_finished("scenarios")
+
+
+def _stopped(result: RunResult, max_failures: int) -> str:
+    count = len(result.failures)
+    return f"stopped after {count} failure{'' if count == 1 else 's'} (--max-failures {max_failures})"
+
+
+def _not_run(contract: Contract, result: RunResult, scenario: Scenario, reason: str) -> ScenarioResult:
+    """Record a scenario that was not run, and give its cells and operations the reason."""
+    record = ScenarioResult(scenario.name, scenario.area, scenario.description, reason=reason)
+    result.scenarios.append(record)
+    for operation_id, codes in scenario.cells(contract).items():
+        for code in codes:
+            result.explain_cell(operation_id, code, reason)
+    for operation_id in scenario.operations:
+        result.record_operation(operation_id, Outcome.NOT_COVERED, reason)
+    return record
+
+
+def _blocked_by_target_data(scenario: Scenario, result: RunResult) -> str | None:
+    """The reason a scenario cannot run: a target file key it needs is already known to be unusable."""
+    for need in scenario.needs:
+        for key, problem in result.target_data.items():
+            if need == key or need.startswith(key + ".") or key.startswith(need + "."):
+                problem.blocked.append(scenario.name)
+                return f"blocked: the target file's {key} is unusable ({problem.message})"
+    return None
 
 
 def _run_one(
@@ -277,7 +366,12 @@ def _run_one(
     record = ScenarioResult(scenario.name, scenario.area, scenario.description)
     result.scenarios.append(record)
     started = time.monotonic()
-    reason = _unmet(scenario, target)
+    missing = [operation_id for operation_id in scenario.calls(contract) if operation_id not in available]
+    reason = (
+        f"needs {', '.join(missing)} (not selected)"
+        if missing
+        else _unmet(scenario, target) or _blocked_by_target_data(scenario, result)
+    )
     switch: dict[str, Any] = {}
     if reason is None:
         switch, reason = _overrides(scenario, target, control)
@@ -300,7 +394,8 @@ def _run_one(
             run_id=run_id,
             selected=frozenset(result.operations),
             available=available,
-            checks=profile.checks,
+            checks=tuple(check for check in profile.checks if check.__name__ not in result.checks_off),
+            checks_off=frozenset(result.checks_off),
         )
         try:
             if switch:
@@ -321,6 +416,11 @@ def _run_one(
         except NotCovered as exc:
             record.outcome = Outcome.NOT_COVERED
             record.reason = reason = str(exc)
+        except TargetDataError as exc:
+            # One root cause, reported once with every scenario it blocked; not a contract failure.
+            problem = result.target_data_problem(exc.key, exc.message, scenario.name)
+            record.outcome = Outcome.NOT_COVERED
+            record.reason = reason = f"blocked: the target file's {exc.key} is unusable ({problem.message})"
         except TargetUnreachable:
             record.reason = "not finished: the target became unreachable"
             raise
@@ -335,6 +435,9 @@ def _run_one(
             if switch:
                 control.restore()
         record.notes += ctx.notes
+        for operation_id, why in ctx.unavailable.items():
+            for code in scenario.cells(contract).get(operation_id, ()):
+                result.explain_cell(operation_id, code, why)
     else:
         record.outcome = Outcome.NOT_COVERED
         record.reason = reason

@@ -18,6 +18,8 @@ from storefront_kit.formats import FORMAT_CHECKER
 from storefront_kit.schemas import with_defaults
 
 BUNDLED_MOCK_TARGET = "bundled-mock"
+# What `storefront-kit init-target` writes where the user must give a value.
+PLACEHOLDER = "FILL-IN"
 TARGETS = Path(__file__).resolve().parent / "targets"
 
 _HEADER_NAME = {"type": "string", "pattern": "^[A-Za-z0-9-]+$"}
@@ -166,12 +168,32 @@ def load_target(location: str | Path | None, contract: str | Contract | None = N
     return parse_target(raw, contract, source, test_data)
 
 
+def _placeholders(node: Any, path: str = "") -> Any:
+    """The dotted keys whose values are still `init-target`'s placeholders."""
+    if isinstance(node, str):
+        if node.startswith(PLACEHOLDER):
+            yield path or "(top level)"
+    elif isinstance(node, Mapping):
+        for key, value in node.items():
+            yield from _placeholders(value, f"{path}.{key}" if path else str(key))
+    elif isinstance(node, list):
+        found = [key for index, item in enumerate(node) for key in _placeholders(item, f"{path}[{index}]")]
+        yield from found
+
+
 def parse_target(
     raw: Any, contract: Contract, source: str = "target", test_data: Mapping[str, Any] | None = None
 ) -> Target:
     """Validate a target file's content and turn it into a `Target`."""
     if not isinstance(raw, dict):
         raise TargetError(f"{source}: the file must hold a YAML mapping with at least `settings:`")
+    unfilled = list(_placeholders(raw))
+    if unfilled:
+        raise TargetError(
+            f"{source} is not filled in: replace the {PLACEHOLDER} values of "
+            + ", ".join(unfilled)
+            + " (or remove an optional testData key the backend has no data for)"
+        )
     validator = jsonschema.Draft7Validator(target_schema(contract, test_data), format_checker=FORMAT_CHECKER)
     problems = sorted(validator.iter_errors(raw), key=lambda error: list(error.absolute_path))
     if problems:

@@ -3,22 +3,23 @@
 from __future__ import annotations
 
 from contextvars import ContextVar
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from starlette.requests import cookie_parser
+from starlette.types import Scope
 
 if TYPE_CHECKING:
     from mock_server.runtime import Runtime
 
 _runtime: ContextVar[Runtime] = ContextVar("storefront_mock_runtime")
-_scope: ContextVar[dict[str, Any]] = ContextVar("storefront_mock_scope")
+_scope: ContextVar[Scope] = ContextVar("storefront_mock_scope")
 
 
 def current_runtime() -> Runtime:
     return _runtime.get()
 
 
-def bind_request(runtime: Runtime, scope: dict[str, Any]) -> None:
+def bind_request(runtime: Runtime, scope: Scope) -> None:
     _runtime.set(runtime)
     _scope.set(scope)
 

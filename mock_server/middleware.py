@@ -6,6 +6,7 @@ import asyncio
 import hmac
 import logging
 import re
+from collections.abc import Iterable
 from typing import TYPE_CHECKING
 
 from starlette.datastructures import Headers
@@ -231,7 +232,7 @@ class MockControls:
         if delay is not None:
             await asyncio.sleep(int(delay) / 1000)
         if forced is not None:
-            raise _forced_error(contract, forced.strip())
+            raise forced_error(contract, forced.strip())
         await self.app(scope, receive, send)
 
 
@@ -259,15 +260,17 @@ def _with_header(send: Send, name: bytes, value: bytes) -> Send:
     return sending
 
 
-def _forced_error(contract: Contract, code: str) -> ApiError:
+def forced_error(contract: Contract, code: str, by: str = "X-Mock-Error") -> ApiError:
+    """The answer of a forced error `code`, as the contract documents it (`Retry-After` for 429)."""
     entry = contract.catalog[code]
     retry_after = FORCED_RETRY_AFTER_SECONDS if entry.status == 429 else None
-    return ApiError(code, f"{entry.description} (forced by X-Mock-Error)", retry_after=retry_after)
+    return ApiError(code, f"{entry.description} (forced by {by})", retry_after=retry_after, rule="fault")
 
 
 def raw_header(scope: Scope, name: bytes) -> bytes | None:
     """The first value of the (lower-case) header `name`, as sent."""
-    for key, value in scope["headers"]:
+    headers: Iterable[tuple[bytes, bytes]] = scope["headers"]
+    for key, value in headers:
         if key == name:
             return value
     return None

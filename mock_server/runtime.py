@@ -10,10 +10,13 @@ from starlette.types import Scope
 from mock_server.clock import MockClock
 from mock_server.config import ServerConfig
 from mock_server.context import bind_request
+from mock_server.faults import Faults
+from mock_server.shared_journal import StoreJournal
 from mock_server.store import Store, is_shared, open_store
 from mock_server.validation import SchemaJudges
 from mock_server.vendor import MockVendor, StateContext, VendorState
 from storefront_kit.contract import Contract
+from storefront_kit.journal import Journal
 
 # A marker reads SEEDING while one process writes a vendor's fixtures, and the vendor's layout
 # once all are written. A seeder that dies leaves SEEDING behind, which expires so another process
@@ -30,6 +33,11 @@ class Runtime:
         self.store: Store = open_store(config.state)
         self.clock = MockClock(self.store, shared=is_shared(config.state))
         self.judges = SchemaJudges()  # this app's compiled validators
+        self.contracts: dict[str, Contract] = {name: contract for name, (_, contract) in vendors.items()}
+        self.journal: Journal = (
+            StoreJournal(self.store, config.journal_size) if config.journal_in_store else Journal(config.journal_size)
+        )
+        self.faults = Faults(self.store, self.contracts)
         self.states: dict[str, VendorState] = {
             name: vendor.state(
                 StateContext(

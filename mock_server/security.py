@@ -159,8 +159,8 @@ class SchemeCheck:
             assert self.location is not None
             where, name = self.location
             if where == "header":
-                value = _single_header(scope, name.lower().encode("latin-1"))
-                return None if value is None else (value.decode("latin-1"),)
+                header = _single_header(scope, name.lower().encode("latin-1"))
+                return None if header is None else (header.decode("latin-1"),)
             if where == "query":
                 values = _query_values(scope, name)
                 return (values[0],) if len(values) == 1 and values[0] else None

@@ -11,7 +11,7 @@ from __future__ import annotations
 import http.cookies as http_cookies
 import json
 import re
-from collections.abc import AsyncGenerator, Callable, Mapping
+from collections.abc import AsyncGenerator, Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -236,13 +236,15 @@ _NO_BODY = object()
 def _missing_property(error: ValidationError) -> str | None:
     if error.validator != "required" or not isinstance(error.instance, Mapping):
         return None
+    if not isinstance(error.validator_value, Iterable):  # jsonschema's Unset: an error built by hand
+        return None
     return next((name for name in error.validator_value if name not in error.instance), None)
 
 
 def _extra_property(error: ValidationError) -> str | None:
     if error.validator != "additionalProperties" or not isinstance(error.instance, Mapping):
         return None
-    known = error.schema.get("properties", {})
+    known = error.schema.get("properties", {}) if isinstance(error.schema, Mapping) else {}
     return next((str(name) for name in error.instance if name not in known), None)
 
 
@@ -274,8 +276,8 @@ def api_error_for(schema: Mapping[str, Any], error: ValidationError) -> ApiError
     field = ".".join([*path, leaf] if leaf else path) or None
     code = error_code_for_failure(schema, list(error.absolute_schema_path), str(error.validator), missing)
     if code is None:
-        return ApiError.of("badRequest", _describe(error, field), field)
-    return ApiError(code, _describe(error, field), field)
+        return ApiError(None, _describe(error, field), field, failure="badRequest", rule="schema")
+    return ApiError(code, _describe(error, field), field, rule="schema")
 
 
 def parse_body(
@@ -392,7 +394,7 @@ def cookie_values(header: str | None, name: str) -> list[str]:
     return values
 
 
-class CachedParameterValidator(ParameterValidator):  # type: ignore[misc]
+class CachedParameterValidator(ParameterValidator):
     """Connexion's parameter validation, with each parameter's validator built once (in `judges`).
 
     A cookie sent twice under one name has each of its values checked: a client that sends an
@@ -404,7 +406,7 @@ class CachedParameterValidator(ParameterValidator):  # type: ignore[misc]
             error = self.validate_parameter("cookie", value, param)
             if error is not None:
                 return error
-        return super().validate_cookie_parameter(param, request)  # type: ignore[no-any-return]
+        return super().validate_cookie_parameter(param, request)  # type: ignore[no-any-return]  # Connexion is untyped
 
     judges: SchemaJudges
 
@@ -439,4 +441,4 @@ class CachedParameterValidator(ParameterValidator):  # type: ignore[misc]
             for param in self.parameters.get(location, []):
                 error = check(param, request)
                 if error:
-                    raise ApiError.of("badRequest", error, param["name"])
+                    raise ApiError(None, error, param["name"], failure="badRequest", rule=f"{location} parameter")

@@ -31,11 +31,31 @@ class StateContext:
     clock: Clock  # epoch seconds, moved by `/__mock/clock`: every rule that depends on time reads it
 
 
+@dataclass(frozen=True, slots=True)
+class AccountsView:
+    """What `/__mock/accounts` lists of one vendor (the controls' `Accounts` schema, without `contract`).
+
+    `accounts`: `{login, password (None: unknown), state ("active", "locked", ...), name?, details?}`;
+    `sessions`: `{session, login (None: anonymous), expiresAt?, details?}`.
+    """
+
+    accounts: list[dict[str, Any]]
+    sessions: list[dict[str, Any]]
+
+
 class VendorState(Protocol):
     """One vendor's domain over the shared store, as the runtime and the controls see it."""
 
-    settings: Settings | None  # what `/__mock/settings` reads and replaces
-    outbox: Outbox | None  # what `/__mock/outbox` lists
+    # Read-only here: the runtime and the controls never assign them.
+    @property
+    def settings(self) -> Settings | None:
+        """What `/__mock/settings` reads and replaces."""
+        ...
+
+    @property
+    def outbox(self) -> Outbox | None:
+        """What `/__mock/outbox` lists."""
+        ...
 
     @property
     def seed_marker(self) -> str:
@@ -57,6 +77,10 @@ class VendorState(Protocol):
 
     def banner(self) -> list[tuple[str, str]]:
         """Lines for `storefront-kit serve` to print, such as the demo login."""
+        ...
+
+    async def accounts(self) -> AccountsView:
+        """Who can log in with what, and the live sessions."""
         ...
 
 

@@ -6,12 +6,13 @@ import sys
 from collections.abc import Sequence
 from importlib.metadata import PackageNotFoundError, version
 
-USAGE = """usage: storefront-kit {serve,check,contracts} [options]
+USAGE = """usage: storefront-kit {serve,check,init-target,contracts} [options]
 
-  serve       run the stateful mock (storefront-kit serve --help)
-  check       run the conformance kit against a backend (storefront-kit check --help)
-  contracts   list the contracts this installation serves and checks
-  --version   print the version
+  serve        run the stateful mock (storefront-kit serve --help)
+  check        run the conformance kit against a backend (storefront-kit check --help)
+  init-target  write a commented starter target file for check (storefront-kit init-target --help)
+  contracts    list the contracts this installation serves and checks
+  --version    print the version
 """
 DISTRIBUTION = "storefront-contract-kit"
 
@@ -69,6 +70,13 @@ def main(argv: Sequence[str] | None = None) -> int:
             )
             return 2
         return int(check(rest) or 0)
+    if command == "init-target":
+        try:
+            from conformance.init_target import main as init_target
+        except ImportError as exc:
+            print(f"storefront-kit init-target is not available: the conformance kit cannot be imported ({exc}).")
+            return 2
+        return init_target(rest)
     print(f"storefront-kit: unknown command {command!r}\n\n{USAGE}", end="", file=sys.stderr)
     return 2
 

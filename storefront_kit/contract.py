@@ -160,17 +160,20 @@ class Contract:
 
     def operation_spec(self, operation_id: str) -> dict[str, Any]:
         op = self.operations[operation_id]
-        return self.resolved["paths"][op.path][op.method]
+        spec: dict[str, Any] = self.resolved["paths"][op.path][op.method]
+        return spec
 
     def request_body_schema(self, operation_id: str, media_type: str | None = None) -> dict[str, Any] | None:
         body = self.operation_spec(operation_id).get("requestBody")
         if not body:
             return None
         content = body["content"]
-        return content[media_type or next(iter(content))]["schema"]
+        schema: dict[str, Any] = content[media_type or next(iter(content))]["schema"]
+        return schema
 
     def schema(self, name: str) -> dict[str, Any]:
-        return self.resolved["components"]["schemas"][name]
+        schema: dict[str, Any] = self.resolved["components"]["schemas"][name]
+        return schema
 
     def settings_schema(self) -> dict[str, Any] | None:
         """The schema of the backend's settings (`info.x-settings-schema`), None if it has none."""

@@ -103,6 +103,8 @@ def summary(result: RunResult, *, limit: int = 20) -> str:
             f"phases {'+'.join(result.phases)}  {result.duration:.1f}s  {result.requests} kit requests"
         )
     ]
+    if result.stopped:
+        lines.append(f"Stopped early: {result.stopped}; the rest was not run")
     if result.scenarios:
         counts = {outcome: sum(1 for s in result.scenarios if s.outcome is outcome) for outcome in Outcome}
         lines.append(
@@ -116,14 +118,28 @@ def summary(result: RunResult, *, limit: int = 20) -> str:
     lines.append(
         f"Coverage: operations {_pct(result.operations_covered)}, documented error codes {_pct(result.codes_covered)}"
     )
+    for problem in result.target_data.values():
+        lines.append(f"Target data error: {problem.key}: {problem.message}")
+        lines.append(f"  blocked: {', '.join(problem.blocked)}")
+    if result.checks_off:
+        by_reason: dict[str, list[str]] = {}
+        for name, reason in sorted(result.checks_off.items()):
+            by_reason.setdefault(reason, []).append(name)
+        for reason, names in by_reason.items():
+            lines.append(f"Checks {reason}: {', '.join(names)}")
     failures = result.failures
     if failures:
-        lines.append(f"Failures ({len(failures)}):")
-        for failure in failures[:limit]:
+        causes = result.root_causes()
+        grouped = f", {_count(len(causes), 'root cause')}" if len(causes) < len(failures) else ""
+        lines.append(f"Failures ({len(failures)}{grouped}):")
+        for failure, places in causes[:limit]:
             where = " ".join(part for part in (failure.operation_id, failure.code) if part)
             lines.append(f"  [{failure.rule}] {where}: {failure.message.splitlines()[0][:300]}")
-        if len(failures) > limit:
-            lines.append(f"  ... and {len(failures) - limit} more (see --report)")
+            if len(places) > 1:
+                shown = ", ".join(places[:5]) + (f" and {len(places) - 5} more" if len(places) > 5 else "")
+                lines.append(f"    the same break in {len(places)} places: {shown}")
+        if len(causes) > limit:
+            lines.append(f"  ... and {len(causes) - limit} more (see --report)")
     gaps = [cell for cell in result.cells.values() if cell.outcome is Outcome.NOT_COVERED]
     if gaps and not result.unreachable:
         lines.append(f"Not covered ({_count(len(gaps), 'code')}):")
@@ -137,6 +153,8 @@ def summary(result: RunResult, *, limit: int = 20) -> str:
         lines.append(f"Result: TARGET UNREACHABLE (exit 3): {result.unreachable}")
     elif failures:
         lines.append("Result: CONTRACT FAILURES (exit 1)")
+    elif result.target_data:
+        lines.append("Result: TARGET DATA ERROR (exit 2): fix the target file's test data, then run again")
     else:
         lines.append("Result: CONFORMS (exit 0)")
     return "\n".join(lines)

@@ -31,7 +31,14 @@ def write_report(result: RunResult, path: str | Path) -> None:
 def _verdict(result: RunResult) -> str:
     if result.unreachable:
         return f"target unreachable (exit 3): {result.unreachable}"
-    return "contract failures found (exit 1)" if result.failures else "conforms (exit 0)"
+    if result.failures:
+        verdict = "contract failures found (exit 1)"
+    elif result.target_data:
+        verdict = "target data error (exit 2)"
+    else:
+        verdict = "conforms (exit 0)"
+    problems = [f"{problem.key}: {problem.message}" for problem in result.target_data.values()]
+    return "; ".join([verdict, *problems, *([result.stopped] if result.stopped else [])])
 
 
 def _headline(result: RunResult) -> list[tuple[str, str]]:
@@ -46,7 +53,7 @@ def _headline(result: RunResult) -> list[tuple[str, str]]:
         ("Operations covered", f"{ops[0]}/{ops[1]} ({RunResult.percent(ops):.1f}%)"),
         ("Documented error codes covered", f"{codes[0]}/{codes[1]} ({RunResult.percent(codes):.1f}%)"),
         ("Failures", str(len(result.failures))),
-    ]
+    ] + [(f"Check {name}", reason) for name, reason in sorted(result.checks_off.items())]
 
 
 def _md_cell(text: str) -> str:
@@ -56,6 +63,12 @@ def _md_cell(text: str) -> str:
 def _markdown(result: RunResult) -> str:
     out = ["# Storefront contract conformance report", ""]
     out += ["| | |", "|---|---|"] + [f"| {key} | {_md_cell(value)} |" for key, value in _headline(result)]
+    if result.target_data:
+        out += ["", "## Target data errors", ""]
+        out += [
+            f"- `{problem.key}`: {_md_cell(problem.message)}; blocked: {', '.join(problem.blocked)}"
+            for problem in result.target_data.values()
+        ]
     out += [
         "",
         "## Coverage matrix",
@@ -131,8 +144,16 @@ def _html(result: RunResult) -> str:
         f"<style>{_CSS}</style></head><body><h1>Storefront contract conformance report</h1><table>",
     ]
     out += [f"<tr><th>{e(key)}</th><td>{e(value)}</td></tr>" for key, value in _headline(result)]
+    out.append("</table>")
+    if result.target_data:
+        out.append("<h2>Target data errors</h2><ul>")
+        out += [
+            f"<li><code>{e(problem.key)}</code>: {e(problem.message)}; blocked: {e(', '.join(problem.blocked))}</li>"
+            for problem in result.target_data.values()
+        ]
+        out.append("</ul>")
     out.append(
-        "</table><h2>Coverage matrix</h2><p>Rows are operations, columns are error codes; a cell is "
+        "<h2>Coverage matrix</h2><p>Rows are operations, columns are error codes; a cell is "
         "OK passed, FAIL failed or -- not covered (hover for the reason); grey cells are codes the operation does "
         "not document.</p>"
     )

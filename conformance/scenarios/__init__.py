@@ -12,7 +12,7 @@ from __future__ import annotations
 import importlib
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar, cast
 
 from storefront_kit.contract import Contract
 
@@ -20,6 +20,7 @@ if TYPE_CHECKING:
     from conformance.scenarios._context import ScenarioContext
 
 Covers = Mapping[str, tuple[str, ...]] | Callable[[Contract], Mapping[str, tuple[str, ...]]]
+ContextT = TypeVar("ContextT", bound="ScenarioContext")  # a vendor's scenarios take its profile's context
 
 
 @dataclass(frozen=True, slots=True)
@@ -34,6 +35,12 @@ class Scenario:
     tune: Mapping[str, Any] = field(default_factory=dict)
     needs: tuple[str, ...] = ()
     module: str = ""
+    requires: tuple[str, ...] = ()  # operations it calls to set itself up, beyond those it checks
+
+    def calls(self, contract: Contract) -> list[str]:
+        """The operations the scenario cannot run without: those whose success it checks and those it
+        declares it calls; known before anything is sent."""
+        return [op for op in dict.fromkeys((*self.operations, *self.requires)) if op in contract.operations]
 
     def cells(self, contract: Contract) -> dict[str, tuple[str, ...]]:
         covers = self.covers(contract) if callable(self.covers) else self.covers
@@ -53,30 +60,35 @@ def scenario(
     settings: Mapping[str, Any] | None = None,
     tune: Mapping[str, Any] | None = None,
     needs: tuple[str, ...] = (),
-) -> Callable[[Callable[[ScenarioContext], None]], Callable[[ScenarioContext], None]]:
+    requires: tuple[str, ...] = (),
+) -> Callable[[Callable[[ContextT], None]], Callable[[ContextT], None]]:
     """Register a scenario.
 
     `covers` maps operation ids to the error codes the scenario triggers; `operations` lists the
     operations whose success path it checks; `settings` are dotted values of the contract's settings it needs;
     `tune` are values it prefers when the target's settings can be switched (shorter waits);
     `needs` names target features: `mailbox`, `forcedErrors`, or `testData.<dotted key>` that the
-    target file must fill.
+    target file must fill; `requires` names operations it calls to set itself up (a session opened,
+    an account registered). A run whose backend lacks one of `operations` or `requires` (--operation)
+    reports the scenario as not covered without sending anything.
     """
 
-    def register(function: Callable[[ScenarioContext], None]) -> Callable[[ScenarioContext], None]:
+    def register(function: Callable[[ContextT], None]) -> Callable[[ContextT], None]:
         area = function.__module__.rsplit(".", 1)[-1]
         _REGISTRY.append(
             Scenario(
                 name=f"{area}.{function.__name__}",
                 area=area,
                 description=(function.__doc__ or "").strip().splitlines()[0] if function.__doc__ else "",
-                function=function,
+                # The runner calls it with the context class of the profile that names its module.
+                function=cast("Callable[[ScenarioContext], None]", function),
                 covers=covers,
                 operations=operations,
                 settings=dict(settings or {}),
                 tune=dict(tune or {}),
                 needs=needs,
                 module=function.__module__,
+                requires=requires,
             )
         )
         return function

@@ -6,16 +6,17 @@ its flows (sessions, logins, tokens) and cleans up what the scenario created.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import random
 import time
 from collections import deque
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from typing import Any
 
 from conformance.checks import Check, Failure, check_response
 from conformance.controls import ClockControl, MailboxReader
-from conformance.errors import NotCovered, NotSelected
+from conformance.errors import NotCovered, NotSelected, TargetDataError
 from conformance.http import ApiClient, Exchange
 from conformance.results import Outcome, RunResult
 from conformance.target import Target
@@ -47,9 +48,11 @@ class ScenarioContext:
         selected: frozenset[str] | None = None,
         available: frozenset[str] | None = None,
         checks: tuple[Check, ...] = (),
+        checks_off: frozenset[str] = frozenset(),
     ) -> None:
         self.name = name
         self.checks = checks  # the vendor's own response checks, after the generic ones
+        self.checks_off = checks_off  # response checks this run does not make (--exclude-checks)
         self.selected = selected if selected is not None else frozenset(contract.operations)  # checked
         # The operations the backend has (--operation): a call to another is never sent.
         self.available = available if available is not None else frozenset(contract.operations) | self.selected
@@ -68,6 +71,20 @@ class ScenarioContext:
         self._seen_messages: set[str] = set()
         # The latest calls, shown with a state rule's failure as the requests that reveal it.
         self.recent: deque[Exchange] = deque(maxlen=2)
+        self._target_data: str | None = None  # the target file's key the calls in progress use
+        # Operations a generic scenario left out: their valid request needs one the backend does not have.
+        self.unavailable: dict[str, str] = {}
+
+    @contextlib.contextmanager
+    def using_target_data(self, key: str) -> Iterator[None]:
+        """Calls made with the target file's fixed `key` (`testData.accountWithOrders`): a documented refusal
+        of one (a wrong password, a locked or unknown account) is a `TargetDataError`, the target file's
+        problem and not the contract's."""
+        outer, self._target_data = self._target_data, self._target_data or key
+        try:
+            yield
+        finally:
+            self._target_data = outer
 
     # -- values ---------------------------------------------------------------------------------
 
@@ -122,6 +139,12 @@ class ScenarioContext:
         return self.check_ok(operation_id, cause, exchange)
 
     def check_ok(self, operation_id: str, cause: str, exchange: Exchange) -> Any:
+        if not 200 <= exchange.status < 300 and self._target_data and self._refused(operation_id, exchange):
+            raise TargetDataError(
+                self._target_data,
+                f"{operation_id} answered HTTP {exchange.status} {exchange.named_codes()} ({cause}); "
+                "fix the target file or the backend's test data",
+            )
         if not 200 <= exchange.status < 300:
             code = f" {exchange.named_codes()}" if exchange.error_codes else ""
             failure = Failure(
@@ -134,12 +157,17 @@ class ScenarioContext:
             self.result.record_operation(operation_id, Outcome.FAILED, failure.message)
             raise failure
         try:
-            check_response(self.contract, operation_id, exchange, self.checks)
+            check_response(self.contract, operation_id, exchange, self.checks, self.checks_off)
         except Failure as failure:
             self.result.record_operation(operation_id, Outcome.FAILED, failure.message)
             raise
         self.result.record_operation(operation_id, Outcome.PASSED)
         return exchange.value()
+
+    def _refused(self, operation_id: str, exchange: Exchange) -> bool:
+        """A client error the operation documents: the backend read the request and refused its data."""
+        documented = self.contract.operation(operation_id).error_codes
+        return 400 <= exchange.status < 500 and bool(exchange.error_codes) and exchange.error_codes <= documented
 
     def error(self, operation_id: str, code: str, cause: str, *, rule: str = DEFAULT_RULE, **kwargs: Any) -> Exchange:
         """Call with a documented cause of `code`; require exactly that error, checked in full."""
@@ -161,7 +189,7 @@ class ScenarioContext:
                     exchanges=[exchange],
                 )
             try:
-                check_response(self.contract, operation_id, exchange, self.checks)
+                check_response(self.contract, operation_id, exchange, self.checks, self.checks_off)
             except Failure as broken:
                 # A generic rule broke; the scenario knows what the cause should have answered.
                 raise Failure(
@@ -242,6 +270,18 @@ class ScenarioContext:
         """Keyword arguments for `call` that make a request the operation accepts (a live credential,
         the path parameters, the contract's example body and query); the vendor's context knows how."""
         raise NotImplementedError(f"{type(self).__name__} cannot make a valid {operation_id} request")
+
+    def request_for(self, operation_id: str) -> dict[str, Any] | None:
+        """`valid_request`, or None when making it needs an operation the backend does not have (left out
+        of --operation): a generic scenario then leaves this operation out, its cells not covered for
+        that reason (`unavailable`), and goes on with the next."""
+        if operation_id in self.unavailable:
+            return None
+        try:
+            return self.valid_request(operation_id)
+        except NotSelected as exc:
+            self.unavailable[operation_id] = str(exc)
+            return None
 
     def cleanup(self) -> None:
         """Remove what the scenario created on the target (best effort); the vendor's context knows how."""

@@ -24,7 +24,7 @@ _PADDING = "sfkPadding"
 
 def _with_failure(contract: Contract, failure: str, *, body: bool = False) -> dict[str, tuple[str, ...]]:
     """Operations documenting the contract's code for a generic failure (with a body, if `body`)."""
-    found = {}
+    found: dict[str, tuple[str, ...]] = {}
     for op in contract.operations.values():
         code = contract.generic_code(failure, op)
         if code in op.error_codes and (op.has_body or not body):
@@ -71,7 +71,7 @@ _HOSTILE = {
 
 def _failure_cases(contract: Contract, failure: str, samples: Mapping[str, Any]) -> dict[str, tuple[str, ...]]:
     """Operations whose body format has samples of `failure` and that document its code."""
-    found = {}
+    found: dict[str, tuple[str, ...]] = {}
     for op in contract.operations.values():
         media_type = _body_media_type(contract, op)
         code = contract.generic_code(failure, op)
@@ -113,7 +113,10 @@ def missing_or_unknown_credential(ctx: ScenarioContext) -> None:
         code = ctx.contract.unauthenticated_code(op)
         if code is None or code not in op.error_codes:
             continue
-        request = _without(ctx.valid_request(op.operation_id), "credential")
+        valid = ctx.request_for(op.operation_id)
+        if valid is None:
+            continue
+        request = _without(valid, "credential")
         if op.secured:
             ctx.error(
                 op.operation_id,
@@ -141,7 +144,10 @@ def _send_samples(ctx: ScenarioContext, failure: str, samples: Mapping[str, Any]
         code = ctx.contract.generic_code(failure, op)
         media_type = _body_media_type(ctx.contract, op)
         assert media_type is not None
-        request = _without(ctx.valid_request(operation_id), "body")
+        valid = ctx.request_for(operation_id)
+        if valid is None:
+            continue
+        request = _without(valid, "body")
         for raw, cause in samples[codec_for(media_type).media_type]:
             ctx.error(operation_id, code, cause, rule=rule, raw_body=raw, content_type=media_type, **request)
 
@@ -166,7 +172,9 @@ def missing_query_parameters(ctx: ScenarioContext) -> None:
         _, query = example_request(ctx.contract, op.operation_id)
         if not query or code not in op.error_codes:
             continue
-        request = ctx.valid_request(op.operation_id)
+        request = ctx.request_for(op.operation_id)
+        if request is None:
+            continue
         for name in query:
             rest = {key: value for key, value in request["query"].items() if key != name}
             ctx.error(
@@ -213,11 +221,14 @@ def invalid_parameters(ctx: ScenarioContext) -> None:
         code = ctx.contract.generic_code("badRequest", op)
         if operation_id not in ctx.selected or code not in op.error_codes:
             continue
+        request = ctx.request_for(operation_id)
+        if request is None:
+            continue
         ctx.error(
             operation_id,
             code,
             f"the {place} parameter {name} as {value[:20]!r}, which breaks its schema",
-            **_with_parameter(ctx.valid_request(operation_id), place, name, value),
+            **_with_parameter(request, place, name, value),
         )
 
 
@@ -228,7 +239,9 @@ def unsupported_media_type(ctx: ScenarioContext) -> None:
         code = ctx.contract.generic_code("unsupportedMediaType", op)
         if code not in op.error_codes:
             continue
-        request = ctx.valid_request(op.operation_id)
+        request = ctx.request_for(op.operation_id)
+        if request is None:
+            continue
         body = request.pop("body", request.pop("form", {}))
         raw = json.dumps(body).encode() if _json_body(ctx.contract, op) or "form" in request else str(body).encode()
         ctx.error(
@@ -244,12 +257,15 @@ def payload_too_large(ctx: ScenarioContext) -> None:
         body, _ = example_request(ctx.contract, op.operation_id)
         schema = ctx.contract.request_body_schema(op.operation_id) or {}
         if _json_body(ctx.contract, op) and isinstance(body, dict) and schema.get("additionalProperties") is False:
+            valid = ctx.request_for(op.operation_id)
+            if valid is None:
+                continue
             # Refused for its unknown property, never for its size.
             ctx.invalid(
                 op.operation_id,
                 {**body, _PADDING: "x" * within},
                 f"a {within}-byte body (within maxBodyBytes)",
-                **_without(ctx.valid_request(op.operation_id), "body"),
+                **_without(valid, "body"),
             )
             break
     size = ctx.target.oversized_body_bytes
@@ -258,7 +274,10 @@ def payload_too_large(ctx: ScenarioContext) -> None:
         code = ctx.contract.generic_code("bodyTooLarge", op)
         if code not in op.error_codes:
             continue
-        request = _without(ctx.valid_request(op.operation_id), "body", "form")
+        valid = ctx.request_for(op.operation_id)
+        if valid is None:
+            continue
+        request = _without(valid, "body", "form")
         try:
             ctx.error(
                 op.operation_id,
@@ -360,7 +379,10 @@ def schema_rules(ctx: ScenarioContext) -> None:
     for operation_id, cause, broken, code in schema_cases(ctx.contract):
         if operation_id not in ctx.selected:
             continue
-        ctx.error(operation_id, code, cause, **{**ctx.valid_request(operation_id), "body": broken})
+        request = ctx.request_for(operation_id)
+        if request is None:
+            continue
+        ctx.error(operation_id, code, cause, **{**request, "body": broken})
 
 
 @scenario(covers=_storage_codes, needs=("forcedErrors",))
@@ -372,7 +394,9 @@ def storage_unavailable(ctx: ScenarioContext) -> None:
         codes = sorted({ctx.contract.generic_code(failure, op) for failure in ("storageRefused", "storageUnreachable")})
         if not set(codes) <= op.error_codes:
             continue
-        request = ctx.valid_request(op.operation_id)
+        request = ctx.request_for(op.operation_id)
+        if request is None:
+            continue
         for code in codes:
             ctx.error(
                 op.operation_id,

@@ -37,7 +37,7 @@ class FixtureError(Exception):
     """A fixture file is wrong; the message names the file, the key and how to fix it."""
 
 
-class _Loader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):  # type: ignore[misc]
+class _Loader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):  # type: ignore[misc]  # libyaml's, where built in
     """Safe YAML that refuses duplicate keys and keeps dates as the strings the contract wants."""
 
     yaml_implicit_resolvers: ClassVar[dict[Any, list[tuple[str, re.Pattern[str]]]]] = {
@@ -55,7 +55,7 @@ class _Loader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):  # type: ignore[mi
                         None, None, f"duplicate key {key!r}; keep only one", key_node.start_mark
                     )
                 seen.add(key)
-        return super().construct_mapping(node, deep)  # type: ignore[no-any-return]
+        return super().construct_mapping(node, deep)  # type: ignore[no-any-return]  # the base is picked at import
 
 
 def read_fixture_file(file: Path) -> dict[str, Any]:

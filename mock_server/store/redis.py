@@ -245,7 +245,7 @@ class RedisStore:
                 await pipe.watch(name)
                 raw = await pipe.get(name)
                 new_value, result = mutation(None if raw is None else json.loads(raw))
-                pipe.multi()  # type: ignore[no-untyped-call]
+                pipe.multi()  # type: ignore[no-untyped-call]  # redis-py leaves it unannotated
                 if new_value is None:
                     pipe.delete(name)
                 elif ttl is None:

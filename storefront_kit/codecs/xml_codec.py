@@ -190,7 +190,7 @@ class XmlCodec:
     def encode(self, value: Any, schema: Mapping[str, Any] | None = None) -> bytes:
         return self.encode_read(value, schema)[0]
 
-    def encode_read(self, value: Any, schema: Mapping[str, Any] | None) -> tuple[bytes, Any]:
+    def encode_read(self, value: Any, schema: Mapping[str, Any] | None = None) -> tuple[bytes, Any]:
         """The document of `value`, and what decoding it gives (`decode(document, schema)`), worked
         out while writing instead of by parsing."""
         if schema is None:
@@ -206,7 +206,7 @@ class XmlCodec:
 
 def _parse(raw: bytes) -> Element:
     try:
-        root = fromstring(raw, forbid_dtd=True, forbid_entities=True, forbid_external=True)
+        root: Element = fromstring(raw, forbid_dtd=True, forbid_entities=True, forbid_external=True)
     except DefusedXmlException:
         raise UnsafeBody("The XML body declares a document type or an entity; neither is accepted.") from None
     except ParseError as exc:
@@ -384,7 +384,7 @@ def _write(parts: list[str], name: str, value: Any, plan: _Plan, namespace: str 
                 continue
             text = _text(child)
             parts.append(start_tag + text.translate(_ESCAPES) + end_tag)
-            read: Any = text
+            read = text
         elif how == _ARRAY:
             item = sub.item or _SCALAR
             entries = child if kind is list else [child]

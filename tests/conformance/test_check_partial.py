@@ -11,6 +11,7 @@ import pytest
 from kit_helpers import mock_app, run_check, serve
 
 from conformance import load_target, run
+from conformance.cassette import Cassette
 from conformance.errors import ConfigError, NotSelected
 from conformance.http import ApiClient
 from conformance.results import Outcome
@@ -85,13 +86,22 @@ def test_a_backend_with_two_operations_conforms_for_the_two() -> None:
     assert not result.failures
     assert not backend.refused  # no request went to an operation the backend does not have
     assert backend.api_paths() == {"/api/v1/session/create", "/api/v1/account/login"}
-    # A flow that registers first cannot run; its cells say what it needed, never a failure.
+    # A flow that checks operations the backend lacks is not run; its cells say what it needs, never a failure.
+    needs = "needs register, getAccount, logout (not selected)"
     flow = next(item for item in result.scenarios if item.name == "account.register_login_logout")
-    assert flow.outcome is Outcome.NOT_COVERED and flow.reason == "needs register (not selected)"
+    assert flow.outcome is Outcome.NOT_COVERED and flow.reason == needs
     cell = result.cells[("login", "invalidCredentials")]
-    assert cell.outcome is Outcome.NOT_COVERED and cell.reason == "needs register (not selected)"
-    # What the two operations can show by themselves is checked.
+    assert cell.outcome is Outcome.NOT_COVERED and cell.reason == needs
+    # What the two operations can show by themselves is checked, the generic scenarios on a fresh
+    # anonymous session: the credential, body and storage codes of both.
     assert result.cells[("login", "emailCheckFailed")].outcome is Outcome.PASSED
+    for operation_id, code in (
+        ("login", "notLoggedIn"),
+        ("login", "redisServiceNotFound"),
+        ("createSession", "redisServicePoolInaccessible"),
+    ):
+        assert result.cells[(operation_id, code)].outcome is Outcome.PASSED, (operation_id, code)
+    assert result.codes_covered == (9, 12)
     assert result.operations["createSession"].outcome is Outcome.PASSED
     assert {item.operation_id: item.outcome for item in result.fuzz} == {
         "createSession": Outcome.PASSED,
@@ -105,7 +115,7 @@ def test_the_same_partial_backend_over_a_socket(tmp_path: Path, capsys: pytest.C
         checked = run_check(url, "--operation", *SESSIONS, "--max-examples", "2", tmp_path=tmp_path, capsys=capsys)
     assert checked.exit_code == 0, checked.output
     assert "Result: CONFORMS (exit 0)" in checked.output
-    assert "login invalidCredentials: needs register (not selected)" in checked.output
+    assert "login invalidCredentials: needs register, getAccount, logout (not selected)" in checked.output
     assert "FAILED" not in checked.output and not checked.rules
     assert not backend.refused
 
@@ -140,8 +150,8 @@ def test_zest_checks_one_catalogue_operation_and_calls_no_other() -> None:
     assert result.exit_code == 0, [failure.message for failure in result.failures]
     assert backend.api_paths() and all(path.startswith("/API/V3/BrowseCategory/") for path in backend.api_paths())
     assert result.cells[("browseCategory", "unknownCategory")].outcome is Outcome.PASSED
-    # The generic scenarios open a session by adding to a cart: not this run's.
-    assert result.cells[("browseCategory", "invalidKey")].reason == "needs addToCart (not selected)"
+    # The generic scenarios need no cart to browse: they send their requests without a session.
+    assert result.cells[("browseCategory", "invalidKey")].outcome is Outcome.PASSED
 
 
 def test_optimizely_checks_a_token_and_the_session_and_calls_nothing_else() -> None:
@@ -165,6 +175,24 @@ def test_optimizely_checks_a_token_and_the_session_and_calls_nothing_else() -> N
     assert fuzzed["getCurrentSession"].outcome is Outcome.NOT_COVERED
     assert fuzzed["getCurrentSession"].reason == "needs signIn (not selected)"
     assert not any("NotSelected" in note for note in result.notes)
+
+
+def test_a_scenario_that_needs_a_missing_operation_sends_nothing() -> None:
+    cassette = Cassette()
+    result = run(
+        load_target(None, "websale"),
+        base_url("websale"),
+        contract="websale",
+        operations=list(SESSIONS),
+        phases=["scenarios"],
+        app=PartialBackend("websale", SESSIONS),
+        cassette=cassette,
+    )
+    reasons = {item.name: item.reason for item in result.scenarios}
+    assert reasons["account.register_login_logout"] == "needs register, getAccount, logout (not selected)"
+    sent_by = {interaction["phase"].removeprefix("scenarios: ") for interaction in cassette.interactions}
+    assert "account.register_login_logout" not in sent_by  # known up front: not one request sent
+    assert "protocol.malformed_body" in sent_by
 
 
 def test_the_client_sends_nothing_to_an_operation_left_out() -> None:

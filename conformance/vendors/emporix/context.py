@@ -12,6 +12,13 @@ from conformance.scenarios._context import NotCovered, ScenarioContext, example_
 MANAGE_SCOPE = "sessioncontext.context_manage"
 
 
+# The operations a scenario's first steps call: an anonymous session (`EmporixContext.anonymous`), a service
+# token (`service_token`), a customer logged in (`log_in`).
+ANONYMOUS = ("anonymousLogin",)
+SERVICE = ("requestServiceToken",)
+LOGGED_IN = ("anonymousLogin", "customerLogin")
+
+
 @dataclass(slots=True)
 class Session:
     """A storefront session: its id and the anonymous (later the customer's) tokens."""
@@ -59,11 +66,16 @@ class EmporixContext(ScenarioContext):
         """A service token of one of the target's clients (`serviceClient` or `limitedClient`), kept."""
         if role not in self._service:
             client = self.test_data(role)
-            body = self.ok(
-                "requestServiceToken",
-                f"a service token for the client {client['id']!r}",
-                form={"grant_type": "client_credentials", "client_id": client["id"], "client_secret": client["secret"]},
-            )
+            with self.using_target_data(f"testData.{role}"):
+                body = self.ok(
+                    "requestServiceToken",
+                    f"a service token for the client {client['id']!r}",
+                    form={
+                        "grant_type": "client_credentials",
+                        "client_id": client["id"],
+                        "client_secret": client["secret"],
+                    },
+                )
             self._service[role] = str(body["access_token"])
         return self._service[role]
 
@@ -86,13 +98,14 @@ class EmporixContext(ScenarioContext):
         """The target's customer logged into `session` (a new anonymous one by default)."""
         session = session or self.anonymous()
         customer = self.test_data("customer")
-        body = self.ok(
-            "customerLogin",
-            "logging the customer in with the right password",
-            credential=session.access_token,
-            path={"tenant": self.tenant},
-            body={"email": customer["email"], "password": customer["password"]},
-        )
+        with self.using_target_data("testData.customer"):
+            body = self.ok(
+                "customerLogin",
+                "logging the customer in with the right password",
+                credential=session.access_token,
+                path={"tenant": self.tenant},
+                body={"email": customer["email"], "password": customer["password"]},
+            )
         login = Session(
             str(body["session_id"]),
             str(body["access_token"]),

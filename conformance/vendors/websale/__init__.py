@@ -25,16 +25,22 @@ TEST_DATA: dict[str, Any] = {
         "products": {
             "type": "object",
             "additionalProperties": False,
-            "properties": {"inStock": _PRODUCT_IDS, "outOfStock": _PRODUCT_IDS, "noInventoryState": _PRODUCT_IDS},
+            "description": "Product ids by inventory state, for the back-in-stock scenarios.",
+            "properties": {
+                "inStock": {**_PRODUCT_IDS, "description": "Products in stock."},
+                "outOfStock": {**_PRODUCT_IDS, "description": "Products out of stock."},
+                "noInventoryState": {**_PRODUCT_IDS, "description": "Products without an inventory state."},
+            },
         },
         "accountWithOrders": {
             "type": "object",
             "additionalProperties": False,
             "required": ["email", "password"],
+            "description": "An account with an order history; the order scenarios log in to it and only read.",
             "properties": {
                 "email": {"type": "string", "minLength": 3},
                 "password": {"type": "string", "minLength": 1},
-                "minOrders": {"type": "integer", "minimum": 1},
+                "minOrders": {"type": "integer", "minimum": 1, "description": "How many orders it has at least."},
             },
         },
     },

@@ -6,7 +6,10 @@ from dataclasses import dataclass
 from typing import Any
 
 from conformance.checks import Failure
-from conformance.scenarios._context import NotCovered, ScenarioContext, example_request
+from conformance.scenarios._context import NotCovered, NotSelected, ScenarioContext, example_request
+
+# The operations `WebsaleContext.new_account` calls: a scenario that starts with a new account requires them.
+NEW_ACCOUNT = ("createSession", "register")
 
 
 @dataclass(slots=True)
@@ -25,6 +28,8 @@ class WebsaleContext(ScenarioContext):
         super().__init__(**kwargs)
         self.accounts: list[Account] = []
         self._shared: Account | None = None
+        self._anonymous: str | None = None  # a session never logged in, where no account can be made
+        self._no_account = False  # the backend has no registration (--operation)
 
     def session(self) -> str:
         body = self.ok("createSession", "creating a session")
@@ -68,15 +73,29 @@ class WebsaleContext(ScenarioContext):
     def valid_request(self, operation_id: str) -> dict[str, Any]:
         """A request the operation takes: a logged-in session (one per scenario), and the contract's example
         body and query."""
-        if self._shared is None:
-            self._shared = self.new_account()
-        request: dict[str, Any] = {"credential": self._shared.session}
+        request: dict[str, Any] = {"credential": self._session_for(operation_id)}
         body, query = example_request(self.contract, operation_id)
         if body is not None:
             request["body"] = body
         if query:
             request["query"] = query
         return request
+
+    def _session_for(self, operation_id: str) -> str:
+        """The scenario's logged-in session; on a backend without registration (--operation), a fresh
+        anonymous one for an operation open to anonymous sessions (not `x-requires-login`)."""
+        if self._shared is None and not self._no_account:
+            try:
+                self._shared = self.new_account()
+            except NotSelected:
+                self._no_account = True
+        if self._shared is not None:
+            return self._shared.session
+        if self.contract.operation(operation_id).extensions.get("x-requires-login"):
+            raise NotSelected("register")
+        if self._anonymous is None:
+            self._anonymous = self.session()
+        return self._anonymous
 
     def cleanup(self) -> None:
         """Delete every account the scenario created (best effort, noted when impossible)."""

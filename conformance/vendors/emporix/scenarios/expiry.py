@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from conformance.scenarios import scenario
 from conformance.scenarios._context import NotCovered
-from conformance.vendors.emporix.context import EmporixContext
+from conformance.vendors.emporix.context import ANONYMOUS, EmporixContext
 
 _SHORT = 2
 _OWN = (
@@ -16,7 +16,9 @@ _OWN = (
 
 
 @scenario(
-    covers={operation_id: ("sessionNotFound",) for operation_id in _OWN}, tune={"anonymousSessionSeconds": _SHORT}
+    requires=ANONYMOUS,
+    covers={operation_id: ("sessionNotFound",) for operation_id in _OWN},
+    tune={"anonymousSessionSeconds": _SHORT},
 )
 def anonymous_expiry(ctx: EmporixContext) -> None:
     """An anonymous session's context is gone once its lifetime has passed; its refresh token too."""

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from conformance.scenarios import scenario
-from conformance.vendors.emporix.context import EmporixContext
+from conformance.vendors.emporix.context import ANONYMOUS, SERVICE, EmporixContext
 
 _MANAGEMENT = (
     "getSessionContext",
@@ -26,6 +26,7 @@ def _version(context: dict[str, Any]) -> int:
 
 
 @scenario(
+    requires=SERVICE,
     covers={"getSessionContext": ("sessionNotFound",), "updateSessionContext": ("sessionNotFound", "versionConflict")},
     operations=("getSessionContext", "updateSessionContext"),
 )
@@ -129,6 +130,7 @@ def read_and_replace(ctx: EmporixContext) -> None:
 
 
 @scenario(
+    requires=SERVICE,
     covers={"addSessionContextAttribute": ("sessionNotFound",), "removeSessionContextAttribute": ("sessionNotFound",)},
     operations=("addSessionContextAttribute", "removeSessionContextAttribute"),
 )
@@ -203,10 +205,11 @@ def attributes(ctx: EmporixContext) -> None:
 
 
 @scenario(
+    requires=ANONYMOUS,
     covers={
         **{op: ("insufficientScope", "tenantMismatch") for op in _MANAGEMENT},
         **{op: ("tenantMismatch",) for op in _OWN},
-    }
+    },
 )
 def scopes_and_tenants(ctx: EmporixContext) -> None:
     """Management routes need the manage scope and every route the token's own tenant; own routes a session token."""
@@ -258,6 +261,7 @@ def scopes_and_tenants(ctx: EmporixContext) -> None:
 
 
 @scenario(
+    requires=SERVICE,
     covers={"updateSessionContext": ("customerTokenMismatch",)},
     operations=("updateSessionContext",),
     needs=("testData.customer",),

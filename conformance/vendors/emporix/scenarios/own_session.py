@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from conformance.scenarios import scenario
-from conformance.vendors.emporix.context import EmporixContext
+from conformance.vendors.emporix.context import ANONYMOUS, EmporixContext
 
 
 def _other(current: object, *candidates: object) -> object:
@@ -12,6 +12,7 @@ def _other(current: object, *candidates: object) -> object:
 
 
 @scenario(
+    requires=ANONYMOUS,
     covers={"updateOwnSessionContext": ("versionConflict",)},
     operations=(
         "getOwnSessionContext",

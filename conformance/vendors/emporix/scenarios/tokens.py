@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from conformance.scenarios import scenario
-from conformance.vendors.emporix.context import MANAGE_SCOPE, EmporixContext
+from conformance.vendors.emporix.context import ANONYMOUS, LOGGED_IN, MANAGE_SCOPE, EmporixContext
 
 
 @scenario(covers={"requestServiceToken": ("invalidClient", "badRequest")}, operations=("requestServiceToken",))
@@ -72,6 +72,7 @@ def service_tokens(ctx: EmporixContext) -> None:
 
 
 @scenario(
+    requires=ANONYMOUS,
     covers={"anonymousLogin": ("invalidClient",), "anonymousRefresh": ("invalidClient", "invalidRefreshToken")},
     operations=("anonymousLogin", "anonymousRefresh", "getOwnSessionContext"),
 )
@@ -176,6 +177,7 @@ def anonymous_sessions(ctx: EmporixContext) -> None:
 
 
 @scenario(
+    requires=ANONYMOUS,
     covers={"customerLogin": ("invalidCredentials", "tenantMismatch", "invalidAccessToken")},
     operations=("customerLogin", "addOwnSessionContextAttribute"),
     needs=("testData.customer",),
@@ -271,6 +273,7 @@ def customer_login(ctx: EmporixContext) -> None:
 
 
 @scenario(
+    requires=LOGGED_IN,
     covers={
         "customerRefresh": ("invalidRefreshToken",),
         "customerLogout": ("invalidAccessToken",),

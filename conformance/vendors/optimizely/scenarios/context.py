@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from conformance.scenarios import scenario
-from conformance.vendors.optimizely.context import OptimizelyContext
+from conformance.vendors.optimizely.context import SIGNED_IN, OptimizelyContext
 
 
 def _id(session: dict[str, object], key: str) -> object:
@@ -12,6 +12,7 @@ def _id(session: dict[str, object], key: str) -> object:
 
 
 @scenario(
+    requires=SIGNED_IN,
     covers={"updateCurrentSession": ("billToNotFound", "shipToNotFound", "unauthorized")},
     operations=("updateCurrentSession", "getCurrentSession"),
     needs=("testData.users.demo", "testData.customers"),
@@ -21,7 +22,7 @@ def customer_choice(ctx: OptimizelyContext) -> None:
     customers = ctx.customers()
     caller = ctx.sign_in()
     session = ctx.session(caller)
-    other = customers.other_bill_to(_id(session, "billTo"))  # type: ignore[arg-type]
+    other = customers.other_bill_to(_id(session, "billTo"))
     changed = ctx.ok(
         "updateCurrentSession", "choosing the user's other bill-to", caller=caller, body={"billTo": {"id": other}}
     )
@@ -92,6 +93,7 @@ def customer_choice(ctx: OptimizelyContext) -> None:
 
 
 @scenario(
+    requires=SIGNED_IN,
     covers={
         "updateCurrentSession": ("languageNotFound", "currencyNotFound"),
         "getCurrentSession": ("languageNotFound", "currencyNotFound"),
@@ -219,6 +221,7 @@ def anonymous_visitor(ctx: OptimizelyContext) -> None:
 
 
 @scenario(
+    requires=SIGNED_IN,
     covers={"updateCurrentSession": ("notAllowedInPunchout",)},
     operations=("updateCurrentSession",),
     needs=("testData.users.punchout",),

@@ -4,12 +4,14 @@ from __future__ import annotations
 
 from conformance.scenarios import scenario
 from conformance.scenarios._context import NotCovered
-from conformance.vendors.optimizely.context import SCOPE, OptimizelyContext
+from conformance.vendors.optimizely.context import SIGNED_IN, OptimizelyContext
+from conformance.vendors.optimizely.users import SCOPE
 
 _SHORT = 2
 
 
 @scenario(
+    requires=SIGNED_IN,
     covers={"getCurrentSession": ("unauthorized",), "requestToken": ("invalidGrant",)},
     operations=("getCurrentSession",),
     needs=("testData.users.demo",),
@@ -54,6 +56,7 @@ def idle_timeout(ctx: OptimizelyContext) -> None:
 
 
 @scenario(
+    requires=SIGNED_IN,
     covers={"getCurrentSession": ("unauthorized",)},
     operations=("requestToken",),
     needs=("testData.users.demo",),

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 from conformance.scenarios import scenario
-from conformance.vendors.optimizely.context import SCOPE, OptimizelyContext
+from conformance.vendors.optimizely.context import SIGNED_IN, OptimizelyContext
+from conformance.vendors.optimizely.users import SCOPE
 
 
 @scenario(
+    requires=SIGNED_IN,
     covers={"getCurrentSession": ("unauthorized",), "signOut": ("unauthorized",), "requestToken": ("invalidGrant",)},
     operations=("signOut", "getCurrentSession"),
     needs=("testData.users.demo",),

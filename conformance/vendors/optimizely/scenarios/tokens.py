@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from conformance.scenarios import scenario
-from conformance.vendors.optimizely.context import SCOPE, OptimizelyContext
+from conformance.vendors.optimizely.context import SIGNED_IN, OptimizelyContext
+from conformance.vendors.optimizely.users import SCOPE
 
 
 @scenario(
@@ -130,6 +131,7 @@ def password_grant(ctx: OptimizelyContext) -> None:
 
 
 @scenario(
+    requires=SIGNED_IN,
     covers={"requestToken": ("invalidGrant",)},
     operations=("requestToken", "getCurrentSession"),
     needs=("testData.client", "testData.users.demo"),

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from conformance.scenarios import scenario
 from conformance.scenarios._context import NotCovered
-from conformance.vendors.websale.context import WebsaleContext
+from conformance.vendors.websale.context import NEW_ACCOUNT, WebsaleContext
 from storefront_kit.contract import Contract, Operation
 
 
 @scenario(
+    requires=NEW_ACCOUNT,
     covers={"register": ("accountAlreadyExists",), "login": ("invalidCredentials",)},
     operations=("createSession", "register", "login", "getAccount", "logout"),
 )
@@ -174,6 +175,7 @@ def autologin_tokens(ctx: WebsaleContext) -> None:
 
 
 @scenario(
+    requires=NEW_ACCOUNT,
     covers={"confirmAccountDeletion": ("actionNotAllowed",)},
     operations=("deleteAccount",),
     settings={"doubleOptInDeletion": False},
@@ -219,6 +221,7 @@ def delete_at_once(ctx: WebsaleContext) -> None:
 
 
 @scenario(
+    requires=NEW_ACCOUNT,
     covers={"deleteAccount": ("actionNotAllowed",), "confirmAccountDeletion": ("actionNotAllowed",)},
     operations=("deleteAccount", "confirmAccountDeletion"),
     settings={"doubleOptInDeletion": True},

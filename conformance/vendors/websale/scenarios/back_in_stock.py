@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from conformance.scenarios import scenario
 from conformance.scenarios._context import NotCovered
-from conformance.vendors.websale.context import WebsaleContext
+from conformance.vendors.websale.context import NEW_ACCOUNT, WebsaleContext
 
 
 @scenario(
+    requires=NEW_ACCOUNT,
     covers={
         "createBackInStock": ("entryExists", "missingInventoryState", "emailCheckFailed"),
         "deleteBackInStock": ("missingInventoryState", "emailCheckFailed"),
@@ -109,6 +110,7 @@ def notifications(ctx: WebsaleContext) -> None:
 
 
 @scenario(
+    requires=NEW_ACCOUNT,
     covers={"createBackInStock": ("notAllowed",), "deleteBackInStock": ("notAllowed",)},
     settings={"backInStockAllowed": False},
 )

@@ -26,7 +26,8 @@ def order_history(ctx: WebsaleContext) -> None:
     data = ctx.target.data("accountWithOrders")
     assert data is not None
     demo = Account(str(data["email"]), str(data["password"]), "", deleted=True)  # test data: never deleted
-    ctx.login(demo)
+    with ctx.using_target_data("testData.accountWithOrders"):
+        ctx.login(demo)
     session = demo.session
     first = _page(ctx, session, 1, 10)
     total = int(first["totalCount"])

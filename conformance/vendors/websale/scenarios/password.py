@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from conformance.scenarios import scenario
-from conformance.vendors.websale.context import Account, WebsaleContext
+from conformance.vendors.websale.context import NEW_ACCOUNT, Account, WebsaleContext
 
 
 def _relogin(ctx: WebsaleContext, account: Account, old: str, rule: str) -> None:
@@ -19,6 +19,7 @@ def _relogin(ctx: WebsaleContext, account: Account, old: str, rule: str) -> None
 
 
 @scenario(
+    requires=NEW_ACCOUNT,
     covers={"changePassword": ("passwordCheckFailed", "missingPasswordAuth", "failedPasswordAuth")},
     operations=("changePassword",),
     settings={"passwordChange.requirePasswordAuth": True, "passwordChange.requireEmail": False},
@@ -60,6 +61,7 @@ def change_with_current_password(ctx: WebsaleContext) -> None:
 
 
 @scenario(
+    requires=NEW_ACCOUNT,
     covers={"changePassword": ("missingEmail", "emailMismatch")},
     operations=("changePassword",),
     settings={"passwordChange.requireEmail": True, "passwordChange.requirePasswordAuth": False},
@@ -94,6 +96,7 @@ def change_with_email(ctx: WebsaleContext) -> None:
 
 
 @scenario(
+    requires=NEW_ACCOUNT,
     covers={
         "requestPasswordReset": ("passwordRecoveryFailed", "emailCheckFailed"),
         "resetPassword": ("passwordCheckFailed", "notLoggedIn"),
@@ -148,6 +151,7 @@ def reset_by_email(ctx: WebsaleContext) -> None:
 
 
 @scenario(
+    requires=NEW_ACCOUNT,
     covers={"resetPassword": ("missingEmail", "emailMismatch")},
     operations=("resetPassword",),
     settings={"passwordReset.requireEmail": True},

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from conformance.scenarios import scenario
-from conformance.vendors.websale.context import Account, WebsaleContext
+from conformance.vendors.websale.context import NEW_ACCOUNT, Account, WebsaleContext
 
 
 @scenario(
+    requires=NEW_ACCOUNT,
     covers={"updateEmail": ("accountAlreadyExists", "emailCheckFailed"), "verifyEmail": ("actionNotAllowed",)},
     operations=("updateDisplayName",),
 )
@@ -48,6 +49,7 @@ def display_name_and_taken_email(ctx: WebsaleContext) -> None:
 
 
 @scenario(
+    requires=NEW_ACCOUNT,
     covers={"verifyEmail": ("actionNotAllowed", "accountAlreadyExists")},
     operations=("updateEmail", "verifyEmail"),
     settings={"emailChangeVerification": True},
@@ -133,7 +135,7 @@ def email_change_verified(ctx: WebsaleContext) -> None:
     )
 
 
-@scenario(covers={}, operations=("updateEmail",), settings={"emailChangeVerification": False})
+@scenario(requires=NEW_ACCOUNT, covers={}, operations=("updateEmail",), settings={"emailChangeVerification": False})
 def email_change_at_once(ctx: WebsaleContext) -> None:
     """Without verification the new e-mail address applies at once."""
     account = ctx.new_account()

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from conformance.http import Exchange
 from conformance.scenarios import scenario
-from conformance.vendors.websale.context import Account, WebsaleContext
+from conformance.vendors.websale.context import NEW_ACCOUNT, Account, WebsaleContext
 
 _BLOCK = {"loginThrottle.accountBlockSeconds": 2, "loginThrottle.ipBlockSeconds": 2}
 
@@ -42,6 +42,7 @@ def _fail_until_blocked(
 
 
 @scenario(
+    requires=NEW_ACCOUNT,
     covers={"login": ("loginBlocked", "ipAddressBlocked"), "register": ("loginBlocked",)},
     operations=("login",),
     tune=_BLOCK,
