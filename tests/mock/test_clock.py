@@ -82,6 +82,14 @@ def test_the_dates_the_backend_writes_follow_the_clock(api: Api) -> None:
     assert _near(sent, moved)
 
 
+def test_the_accounts_control_dates_session_expiry_on_the_clock(api: Api) -> None:
+    idle = api.settings()["sessionIdleSeconds"]
+    moved = _now(api.advance_clock(30 * 86400))
+    session = api.login()
+    sessions = {entry["session"]: entry for entry in api.controls.get("/accounts").json()["sessions"]}
+    assert _near(datetime.fromisoformat(sessions[session]["expiresAt"]), moved + timedelta(seconds=idle))
+
+
 def test_moving_the_clock_back_brings_nothing_back(api: Api) -> None:
     api.change_settings(sessionIdleSeconds=600)
     session = api.login()
