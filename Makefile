@@ -29,9 +29,12 @@ $(STAMP): pyproject.toml
 serve: install
 	$(BIN)/storefront-kit serve --contract $(CONTRACT) --host $(HOST) --port $(PORT)
 
-# The client-compatibility suite (tests/clients) runs in `make clients`.
+# The client-compatibility suite (tests/clients) runs in `make clients`. The tests spread over the
+# cores (pytest-xdist), each file's tests in one worker, so a file's servers start once;
+# `make test PYTEST_ARGS="-n 0"` runs them in one process.
+PYTEST_ARGS ?= -n auto --dist loadfile
 test: install
-	$(BIN)/python -m pytest --ignore=tests/clients
+	$(BIN)/python -m pytest $(PYTEST_ARGS) --ignore=tests/clients
 
 $(NODE_TOOLS): .tools/package.json .tools/package-lock.json
 	npm ci --silent --no-audit --no-fund --prefix .tools

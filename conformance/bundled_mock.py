@@ -21,9 +21,22 @@ from storefront_kit import registry
 
 
 def free_port(host: str = "127.0.0.1") -> int:
+    """A port free right now; another process may take it before you bind it: prefer `listening_socket`."""
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
         sock.bind((host, 0))
         return int(sock.getsockname()[1])
+
+
+def listening_socket(host: str = "127.0.0.1") -> socket.socket:
+    """A loopback socket on a free port, listening and inheritable: hand it to the mock with `--fd`.
+
+    Bound before the mock starts and never closed in between, so no other process can take the port.
+    """
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    sock.bind((host, 0))
+    sock.listen(2048)
+    sock.set_inheritable(True)
+    return sock
 
 
 def wait_until_up(url: str, process: subprocess.Popen[bytes], timeout: float = 30.0) -> bool:
@@ -46,7 +59,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(add_help=False)
     parser.add_argument("--contract", default=registry.default_contract())
     known, rest = parser.parse_known_args(sys.argv[1:] if argv is None else argv)
-    host, port = "127.0.0.1", free_port()
+    sock = listening_socket()
+    host, port = sock.getsockname()[:2]
     root = f"http://{host}:{port}"
     api = root + registry.contract(known.contract).base_path
     command = [
@@ -55,14 +69,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         "mock_server",
         "--contract",
         known.contract,
-        "--host",
-        host,
-        "--port",
-        str(port),
+        "--fd",
+        str(sock.fileno()),
         "--log-level",
         "error",
     ]
-    process = subprocess.Popen(command, env={**os.environ, "PYTHONUNBUFFERED": "1"})
+    with sock:
+        process = subprocess.Popen(command, env={**os.environ, "PYTHONUNBUFFERED": "1"}, pass_fds=(sock.fileno(),))
     try:
         if not wait_until_up(root, process):
             print(f"the bundled mock did not come up on {root} ({' '.join(command)})", file=sys.stderr)

@@ -12,6 +12,7 @@ from conformance.http import ApiClient
 from conformance.target import Target
 
 SETTINGS_CONTROL_PATH = "/__mock/settings"
+CLOCK_CONTROL_PATH = "/__mock/clock"
 
 
 @dataclass(frozen=True, slots=True)
@@ -103,6 +104,34 @@ class SettingsControl:
     def restore(self) -> None:
         if self.original is not None:
             self.apply(self.original)
+
+
+class ClockControl:
+    """`POST /__mock/clock`: move the backend's clock on instead of waiting, where the target file allows it.
+
+    The kit only ever moves it on, by as long as it would have waited, so the backend sees what a
+    real wait gives; against a backend without the control the kit waits in real time.
+    """
+
+    def __init__(self, client: ApiClient, target: Target) -> None:
+        self.client = client
+        self.available = target.clock_control
+        self.url = client.resolve(CLOCK_CONTROL_PATH)
+
+    def read(self) -> dict[str, Any]:
+        exchange = self.client.request("GET", self.url)
+        body = exchange.json()
+        if exchange.status != 200 or not isinstance(body, dict) or "now" not in body:
+            raise TargetError(
+                f"the target file declares `clockControl: mock` but GET {self.url} answered HTTP "
+                f"{exchange.status}; remove clockControl or point --base-url at the mock"
+            )
+        return body
+
+    def advance(self, seconds: float) -> None:
+        exchange = self.client.request("POST", self.url, json_body={"seconds": max(0.0, seconds)})
+        if exchange.status != 200:
+            raise TargetError(f"POST {self.url} answered HTTP {exchange.status}: {exchange.response_body[:300]}")
 
 
 def differences(claimed: Any, actual: Any, prefix: str = "") -> list[str]:

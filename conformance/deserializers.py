@@ -3,14 +3,22 @@ deserializer is registered. This module registers the shared codecs' readers, ea
 by the schema its operation documents for its status, so that fuzzing checks XML answers against
 the contract. A document that breaks the format (another root element, namespace, malformed
 XML) is a failure Schemathesis reports.
+
+The readers are lent to Schemathesis' process-wide registry only for the time of a kit run
+(`registered`), so a host process that runs Schemathesis itself keeps its own deserializers
+before and after; Schemathesis offers no way to unregister one, so the registry is restored here.
 """
 
 from __future__ import annotations
 
+import contextlib
 import functools
+import threading
+from collections.abc import Iterator
 from typing import Any
 
 import schemathesis
+from schemathesis.core import deserialization
 
 from conformance.http import answer_schema
 from storefront_kit.codecs import XML, BodyError
@@ -51,6 +59,32 @@ def read_xml_answer(ctx: Any, response: Any) -> Any:
         raise ValueError(str(exc)) from None
 
 
-def register() -> None:
-    """Register the readers with Schemathesis (once per process; registering again replaces them)."""
-    schemathesis.deserializer(*_XML_MEDIA_TYPES)(read_xml_answer)
+_LOCK = threading.Lock()
+# Kit runs in progress (they may overlap, in threads), and what the registry held before the first.
+_lends = 0
+_previous: dict[str, Any] = {}
+
+
+@contextlib.contextmanager
+def registered() -> Iterator[None]:
+    """The readers registered with Schemathesis while the block runs; the registry as it was afterwards."""
+    global _lends
+    with _LOCK:
+        if _lends == 0:
+            registry = deserialization._DESERIALIZERS
+            _previous.clear()
+            _previous.update({media_type: registry.get(media_type) for media_type in _XML_MEDIA_TYPES})
+            schemathesis.deserializer(*_XML_MEDIA_TYPES)(read_xml_answer)
+        _lends += 1
+    try:
+        yield
+    finally:
+        with _LOCK:
+            _lends -= 1
+            if _lends == 0:
+                registry = deserialization._DESERIALIZERS
+                for media_type, previous in _previous.items():
+                    if previous is None:
+                        registry.pop(media_type, None)
+                    else:
+                        registry[media_type] = previous

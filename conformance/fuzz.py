@@ -211,7 +211,7 @@ def run_fuzz(
     kit_names = {check.__name__ for check in (*RESPONSE_CHECKS, *profile.checks)}
     checks = [check for check in checks if check.__name__ not in result.checks_off]
     schemathesis_off = sorted(name for name in result.checks_off if name not in kit_names)
-    with _checks_registered(checks):
+    with _checks_registered(checks), deserializers.registered():
         return _fuzz(
             contract,
             profile,
@@ -247,7 +247,6 @@ def _fuzz(
     max_failures: int | None,
     schemathesis_off: Sequence[str],
 ) -> bool:
-    deserializers.register()
     labels = _label_map(contract)
     extra_headers = [header for header in (target.client_address_header, *target.headers) if header]
     state = _FuzzState(

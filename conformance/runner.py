@@ -10,7 +10,7 @@ from typing import Any, Protocol
 
 from conformance.cassette import Cassette
 from conformance.checks import Failure
-from conformance.controls import MailboxReader, SettingsControl, differences
+from conformance.controls import ClockControl, MailboxReader, SettingsControl, differences
 from conformance.errors import ConfigError, NotSelected, TargetDataError, TargetError, TargetUnreachable
 from conformance.http import ApiClient
 from conformance.inprocess import AsgiTransport
@@ -238,6 +238,8 @@ def _preflight(profile: KitProfile, client: ApiClient, target: Target, control: 
             )
     if target.mailbox.kind != "none":
         MailboxReader(client, target).messages("sfk-probe@" + target.email_domain)
+    if target.clock_control:
+        ClockControl(client, target).read()
 
 
 def _unmet(scenario: Scenario, target: Target) -> str | None:

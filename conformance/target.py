@@ -46,6 +46,7 @@ def target_schema(contract: Contract, test_data: Mapping[str, Any] | None = None
             "name": {"type": "string"},
             "settings": copy.deepcopy(settings) if settings else {"type": "object"},
             "settingsControl": {"enum": ["none", "mock"], "default": "none"},
+            "clockControl": {"enum": ["none", "mock"], "default": "none"},
             "testData": data,
             "mailbox": {
                 "type": "object",
@@ -105,6 +106,7 @@ class Target:
     name: str
     settings: Mapping[str, Any]
     settings_control: bool
+    clock_control: bool  # `POST /__mock/clock` moves the backend's clock: expiries are checked without waiting
     test_data: Mapping[str, Any]  # the vendor's `testData`, checked against its profile's schema
     mailbox: Mailbox
     forced_error_header: str | None
@@ -222,6 +224,7 @@ def parse_target(
         name=raw.get("name", source),
         settings=with_defaults(contract.settings_schema() or {}, raw.get("settings", {})),
         settings_control=raw.get("settingsControl", "none") == "mock",
+        clock_control=raw.get("clockControl", "none") == "mock",
         test_data=raw.get("testData", {}),
         mailbox=Mailbox(mailbox["type"], mailbox_url, mailbox.get("headers", {}), mailbox.get("waitSeconds", 5.0)),
         forced_error_header=raw.get("forcedErrors", {}).get("header"),

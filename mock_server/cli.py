@@ -8,6 +8,7 @@ import gc
 import json
 import logging
 import os
+import socket
 import sys
 import warnings
 from collections.abc import Iterator, Sequence
@@ -36,6 +37,13 @@ def build_parser(prog: str = "storefront-kit serve") -> argparse.ArgumentParser:
     )
     parser.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1)")
     parser.add_argument("--port", type=int, default=8080, help="port to bind (default 8080)")
+    parser.add_argument(
+        "--fd",
+        type=int,
+        metavar="N",
+        help="serve on the listening TCP socket inherited as file descriptor N instead of binding --host/--port"
+        " (a supervisor's socket, or a test's that keeps its port bound)",
+    )
     parser.add_argument(
         "--fixtures",
         type=Path,
@@ -137,6 +145,12 @@ def config_from_args(args: argparse.Namespace) -> ServerConfig:
 
 def main(argv: Sequence[str] | None = None, prog: str = "storefront-kit serve") -> int:
     args = build_parser(prog).parse_args(argv)
+    if args.fd is not None:
+        try:
+            args.host, args.port = _listening_address(args.fd)
+        except (OSError, ValueError) as exc:
+            print(f"error: --fd {args.fd}: {exc}", file=sys.stderr)
+            return 2
     config = config_from_args(args)
     unknown = [name for name in config.contracts if name not in registry.contract_names()]
     if unknown:
@@ -175,6 +189,8 @@ def main(argv: Sequence[str] | None = None, prog: str = "storefront-kit serve") 
         print(f"{label:<21}{value}", flush=True)
     # uvicorn formats every access-log line before the logger drops it; below `info` none is shown.
     access_log = config.log_level in ("info", "debug")
+    if args.fd is not None:
+        return _serve_inherited(args.fd, app, args.workers, config, access_log)
     if args.workers > 1:
         # Each worker process builds its own app from the same configuration (worker_app).
         os.environ[WORKER_CONFIG_ENV] = json.dumps(asdict(config), default=str)
@@ -190,6 +206,36 @@ def main(argv: Sequence[str] | None = None, prog: str = "storefront-kit serve") 
     else:
         uvicorn.run(app, host=config.host, port=config.port, log_level=config.log_level, access_log=access_log)
     return 0
+
+
+def _serve_inherited(fd: int, app: Any, workers: int, config: ServerConfig, access_log: bool) -> int:
+    """Serve on the inherited listening socket `fd`, as `uvicorn.run` serves on a socket it binds.
+
+    Not uvicorn's own `fd=`: it takes the descriptor for a Unix socket, so accepted TCP connections
+    would get no TCP_NODELAY (every answer waits on delayed ACKs) and no client address.
+    """
+    import uvicorn
+    from uvicorn.supervisors import Multiprocess
+
+    sock = socket.socket(fileno=fd)  # the family and type read from the descriptor itself
+    options: dict[str, Any] = {"log_level": config.log_level, "access_log": access_log}
+    if workers > 1:
+        os.environ[WORKER_CONFIG_ENV] = json.dumps(asdict(config), default=str)
+        multi = uvicorn.Config("mock_server.cli:worker_app", factory=True, workers=workers, **options)
+        Multiprocess(multi, sockets=[sock]).run()
+        return 0
+    server = uvicorn.Server(uvicorn.Config(app, **options))
+    server.run(sockets=[sock])
+    return 0 if server.started else 1
+
+
+def _listening_address(fd: int) -> tuple[str, int]:
+    """The host and port of the listening TCP socket `fd` (what the banner and the base URLs show)."""
+    with socket.socket(fileno=os.dup(fd)) as sock:
+        if sock.family not in (socket.AF_INET, socket.AF_INET6) or sock.type != socket.SOCK_STREAM:
+            raise ValueError("not a TCP socket")
+        host, port = sock.getsockname()[:2]
+        return str(host), int(port)
 
 
 def banner(config: ServerConfig, vendor_lines: list[tuple[str, str]]) -> list[tuple[str, str]]:

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable
 from typing import Any
 
+from mock_server.clock import ClockRangeError, MockClock
 from mock_server.common.settings import Settings
 from mock_server.context import current_runtime
 from mock_server.errors import ApiError
@@ -156,3 +158,36 @@ def _served(contract: str | None) -> str:
             "unknownContract", f"The mock serves no contract {contract!r}; it serves {', '.join(states)}.", "contract"
         )
     return contract
+
+
+# -- the clock ------------------------------------------------------------------------------------
+
+
+def _clock_state(clock: MockClock) -> dict[str, Any]:
+    now = clock.now().isoformat(timespec="milliseconds").replace("+00:00", "Z")
+    return {"now": now, "offsetSeconds": clock.offset}
+
+
+async def get_clock() -> dict[str, Any]:
+    clock = current_runtime().clock
+    return _clock_state(clock)
+
+
+async def _move_clock(move: Awaitable[float], field: str) -> dict[str, Any]:
+    try:
+        await move
+    except ClockRangeError as exc:
+        raise ApiError.of("badRequest", str(exc), field) from None
+    return _clock_state(current_runtime().clock)
+
+
+async def advance_clock(body: dict[str, Any]) -> dict[str, Any]:
+    return await _move_clock(current_runtime().clock.advance(float(body["seconds"])), "seconds")
+
+
+async def set_clock(body: dict[str, Any]) -> dict[str, Any]:
+    return await _move_clock(current_runtime().clock.set_offset(float(body["offsetSeconds"])), "offsetSeconds")
+
+
+async def reset_clock() -> dict[str, Any]:
+    return await _move_clock(current_runtime().clock.set_offset(0.0), "offsetSeconds")

@@ -7,11 +7,12 @@ from collections.abc import Mapping
 
 from starlette.types import Scope
 
+from mock_server.clock import MockClock
 from mock_server.config import ServerConfig
 from mock_server.context import bind_request
 from mock_server.faults import Faults
 from mock_server.shared_journal import StoreJournal
-from mock_server.store import Store, open_store
+from mock_server.store import Store, is_shared, open_store
 from mock_server.validation import SchemaJudges
 from mock_server.vendor import MockVendor, StateContext, VendorState
 from storefront_kit.contract import Contract
@@ -30,6 +31,7 @@ class Runtime:
     def __init__(self, config: ServerConfig, vendors: Mapping[str, tuple[MockVendor, Contract]]) -> None:
         self.config = config
         self.store: Store = open_store(config.state)
+        self.clock = MockClock(self.store, shared=is_shared(config.state))
         self.judges = SchemaJudges()  # this app's compiled validators
         self.contracts: dict[str, Contract] = {name: contract for name, (_, contract) in vendors.items()}
         self.journal: Journal = (
@@ -45,6 +47,7 @@ class Runtime:
                     config.seed,
                     config.locale,
                     self._reseed,
+                    self.clock,
                 )
             )
             for name, (vendor, contract) in vendors.items()
@@ -60,6 +63,7 @@ class Runtime:
         bind_request(self, scope)
         if not self._seeded or self._seed_lock.locked():
             await self.ensure_seeded()
+        await self.clock.refresh()
 
     async def ensure_seeded(self) -> None:
         """Seed an unseeded store once, whichever process comes first; the others wait until it is done.
@@ -96,9 +100,10 @@ class Runtime:
         await self.ensure_seeded()
 
     async def reset(self) -> None:
-        """Back to the fixture state of every served vendor."""
+        """Back to the fixture state of every served vendor, and to real time."""
         async with self._seed_lock:
             await self.store.clear()
+            await self.clock.forget()
             for state in self.states.values():
                 await self.store.put(state.seed_marker, SEEDING, ttl=SEEDING_TTL_SECONDS)
                 await state.seed()

@@ -25,7 +25,7 @@ from mock_server.app import create_app
 from mock_server.config import ServerConfig
 from storefront_kit import registry
 
-__all__ = ["RunningMock", "free_port", "running_mock"]
+__all__ = ["RunningMock", "free_port", "listening_socket", "running_mock"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -52,9 +52,28 @@ class RunningMock:
 
 
 def free_port(host: str = "127.0.0.1") -> int:
+    """A port free right now; another process may take it before you bind it: prefer `listening_socket`."""
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
         sock.bind((host, 0))
         return int(sock.getsockname()[1])
+
+
+def listening_socket(host: str = "127.0.0.1", port: int = 0) -> socket.socket:
+    """A TCP socket bound to `host:port` (port 0: a free one) and listening, to hand to a server.
+
+    The port stays taken from the bind on, so no other process can take it before the server
+    serves; connections made before the server is up wait in the backlog.
+    """
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    sock = socket.socket(family, socket.SOCK_STREAM)
+    try:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        sock.bind((host, port))
+        sock.listen(2048)
+    except OSError:
+        sock.close()
+        raise
+    return sock
 
 
 @contextlib.contextmanager
@@ -68,22 +87,29 @@ def running_mock(
     config = config or ServerConfig(port=0)
     if contract is not None:
         config = dataclasses.replace(config, contracts=(contract,))
-    if config.port == 0:
-        config = dataclasses.replace(config, port=free_port(config.host))
-    app = create_app(config)
-    server = uvicorn.Server(
-        uvicorn.Config(app, host=config.host, port=config.port, log_level="warning", access_log=False, lifespan="on")
-    )
-    thread = threading.Thread(target=server.run, name=f"storefront-mock-{config.port}", daemon=True)
-    thread.start()
-    deadline = time.monotonic() + startup_timeout
-    while not server.started:
-        if not thread.is_alive() or time.monotonic() > deadline:
-            server.should_exit = True
-            raise RuntimeError(f"the mock did not start on {config.base_url}")
-        time.sleep(0.02)
+    sock = listening_socket(config.host, config.port)
     try:
-        yield RunningMock(config, app)
+        config = dataclasses.replace(config, port=int(sock.getsockname()[1]))
+        app = create_app(config)
+        server = uvicorn.Server(
+            uvicorn.Config(
+                app, host=config.host, port=config.port, log_level="warning", access_log=False, lifespan="on"
+            )
+        )
+        thread = threading.Thread(
+            target=server.run, kwargs={"sockets": [sock]}, name=f"storefront-mock-{config.port}", daemon=True
+        )
+        thread.start()
+        deadline = time.monotonic() + startup_timeout
+        while not server.started:
+            if not thread.is_alive() or time.monotonic() > deadline:
+                server.should_exit = True
+                raise RuntimeError(f"the mock did not start on {config.base_url}")
+            time.sleep(0.02)
+        try:
+            yield RunningMock(config, app)
+        finally:
+            server.should_exit = True
+            thread.join(timeout=10)
     finally:
-        server.should_exit = True
-        thread.join(timeout=10)
+        sock.close()

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol
 
+from mock_server.clock import Clock
 from mock_server.common.outbox import Outbox
 from mock_server.common.settings import Settings
 from mock_server.store import Store
@@ -27,6 +28,7 @@ class StateContext:
     seed: int | None
     locale: str | None
     on_empty: Callable[[], Awaitable[None]]  # await when the store turns out empty: it seeds again
+    clock: Clock  # epoch seconds, moved by `/__mock/clock`: every rule that depends on time reads it
 
 
 @dataclass(frozen=True, slots=True)

@@ -20,7 +20,7 @@ import pytest
 import uvicorn
 import yaml
 
-from conformance.bundled_mock import free_port
+from conformance.bundled_mock import listening_socket
 from conformance.cli import main as check
 from conformance.target import bundled_mock_target
 from mock_server.app import create_app
@@ -143,22 +143,23 @@ class Rewrite:
 @contextlib.contextmanager
 def serve(app: Any, *, base_path: str = API) -> Iterator[str]:
     """Serve an ASGI app on a free loopback port in a thread; yields the API's base URL (with `base_path`)."""
-    port = free_port()
-    server = uvicorn.Server(
-        uvicorn.Config(app, host="127.0.0.1", port=port, log_level="error", access_log=False, lifespan="on")
-    )
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 20
-    while not server.started:
-        if not thread.is_alive() or time.monotonic() > deadline:
-            raise RuntimeError("the mock did not start")
-        time.sleep(0.02)
-    try:
-        yield f"http://127.0.0.1:{port}{base_path}"
-    finally:
-        server.should_exit = True
-        thread.join(timeout=10)
+    with listening_socket() as sock:
+        port = sock.getsockname()[1]
+        server = uvicorn.Server(
+            uvicorn.Config(app, host="127.0.0.1", port=port, log_level="error", access_log=False, lifespan="on")
+        )
+        thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
+        thread.start()
+        deadline = time.monotonic() + 20
+        while not server.started:
+            if not thread.is_alive() or time.monotonic() > deadline:
+                raise RuntimeError("the mock did not start")
+            time.sleep(0.02)
+        try:
+            yield f"http://127.0.0.1:{port}{base_path}"
+        finally:
+            server.should_exit = True
+            thread.join(timeout=10)
 
 
 def mock_app(contract: str | None = None) -> Any:
@@ -224,7 +225,9 @@ def check_mutant(
     if not wait_for_expiry:
         raw = yaml.safe_load(target.read_text(encoding="utf-8"))
         target = tmp_path / "no-expiry-wait.yaml"
-        target.write_text(yaml.safe_dump({**raw, "expiry": {"maxWaitSeconds": 0}}), encoding="utf-8")
+        target.write_text(
+            yaml.safe_dump({**raw, "expiry": {"maxWaitSeconds": 0}, "clockControl": "none"}), encoding="utf-8"
+        )
     with serve(app, base_path=registry.contract(contract).base_path) as url:
         return run_check(
             url,

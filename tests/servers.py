@@ -32,8 +32,26 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
+def listening_socket(port: int = 0) -> socket.socket:
+    """A loopback socket listening on `port` (0: a free one), inheritable: a server started with `--fd` serves on it."""
+    sock = socket.socket()
+    try:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        sock.bind(("127.0.0.1", port))
+        sock.listen(2048)
+    except OSError:
+        sock.close()
+        raise
+    sock.set_inheritable(True)
+    return sock
+
+
 def sqlite_url(path: Path) -> str:
     return f"sqlite:///{path.resolve()}"
+
+
+class PortTaken(RuntimeError):
+    """A server exited at start, most likely because another process took its port."""
 
 
 class RedisServer:
@@ -48,12 +66,25 @@ class RedisServer:
         self.port = free_port()
         self.data_dir = data_dir
         self.process: subprocess.Popen[bytes] | None = None
+        self.started_once = False
 
     @property
     def url(self) -> str:
         return f"redis://127.0.0.1:{self.port}/0"
 
     def start(self) -> None:
+        # redis-server cannot serve on an inherited socket, so its port is only free when chosen:
+        # a first start that loses the port to another process tries another one.
+        for attempt in range(3):
+            try:
+                self._start()
+                return
+            except PortTaken:
+                if self.started_once or attempt == 2:
+                    raise
+                self.port = free_port()
+
+    def _start(self) -> None:
         command = [REDIS_SERVER, "--port", str(self.port), "--bind", "127.0.0.1", "--save", ""]
         if self.data_dir is None:
             command += ["--appendonly", "no"]
@@ -63,8 +94,9 @@ class RedisServer:
         deadline = time.monotonic() + 10
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
-                raise RuntimeError(f"redis-server exited with {self.process.returncode} on port {self.port}")
+                raise PortTaken(f"redis-server exited with {self.process.returncode} on port {self.port}")
             if self._answers_ping():
+                self.started_once = True
                 return
             time.sleep(0.02)
         raise RuntimeError(f"redis-server did not answer on port {self.port}")
@@ -116,7 +148,9 @@ class MockProcess:
         self.log = log
         self.log_level = log_level
         self.extra = tuple(extra)
-        self.port = free_port()
+        # Bound now and handed to the mock (`--fd`), so no other test takes the port in between.
+        self._socket: socket.socket | None = listening_socket()
+        self.port = int(self._socket.getsockname()[1])
         self.process: subprocess.Popen[bytes] | None = None
 
     @property
@@ -138,8 +172,8 @@ class MockProcess:
             "mock_server",
             "--contract",
             self.contract,
-            "--port",
-            str(self.port),
+            "--fd",
+            str(self._listening().fileno()),
             "--state",
             self.state,
             "--workers",
@@ -152,8 +186,15 @@ class MockProcess:
             # A new session makes the server and its workers one process group, so the test can
             # SIGKILL all of them at once, like a machine or container going down.
             self.process = subprocess.Popen(
-                command, cwd=REPO_ROOT, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
+                command,
+                cwd=REPO_ROOT,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,
+                pass_fds=(self._listening().fileno(),),
             )
+        # The mock holds the socket now; when it goes, the port refuses connections as a stopped server does.
+        self._release()
         started = self.log.read_text(errors="replace").count("Application startup complete.")
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
@@ -173,6 +214,16 @@ class MockProcess:
         self.stop()
         raise RuntimeError(f"the mock did not start:\n{self.log.read_text(errors='replace')}")
 
+    def _listening(self) -> socket.socket:
+        if self._socket is None:  # started again: the same port, free since the last mock let it go
+            self._socket = listening_socket(self.port)
+        return self._socket
+
+    def _release(self) -> None:
+        if self._socket is not None:
+            self._socket.close()
+            self._socket = None
+
     def _signal_group(self, signum: int) -> None:
         assert self.process is not None
         with contextlib.suppress(ProcessLookupError):
@@ -186,6 +237,7 @@ class MockProcess:
             self.process = None
 
     def stop(self) -> None:
+        self._release()
         if self.process is None:
             return
         self._signal_group(signal.SIGTERM)

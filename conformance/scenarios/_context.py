@@ -15,7 +15,7 @@ from collections.abc import Iterator, Mapping
 from typing import Any
 
 from conformance.checks import Check, Failure, check_response
-from conformance.controls import MailboxReader
+from conformance.controls import ClockControl, MailboxReader
 from conformance.errors import NotCovered, NotSelected, TargetDataError
 from conformance.http import ApiClient, Exchange
 from conformance.results import Outcome, RunResult
@@ -252,8 +252,17 @@ class ScenarioContext:
             raise Failure("opt_in_email_sent", f"the {kind} e-mail to {to} carries no token")
         return message.token
 
+    def can_wait(self, seconds: float) -> bool:
+        """Whether a rule that needs `seconds` to pass can be checked: the target's clock can be moved
+        on (`clockControl`), or the wait fits `expiry.maxWaitSeconds`."""
+        return self.target.clock_control or seconds <= self.target.max_wait_seconds
+
     def wait(self, seconds: float) -> None:
-        time.sleep(max(0.0, seconds))
+        """Let `seconds` pass on the target: its clock is moved on where it has a clock control, else real time passes."""
+        if self.target.clock_control:
+            ClockControl(self.client, self.target).advance(seconds)
+        else:
+            time.sleep(max(0.0, seconds))
 
     # -- the vendor's part --------------------------------------------------------------------
 

@@ -28,7 +28,7 @@ def iso_time(epoch_seconds: float | None) -> str | None:
     return datetime.fromtimestamp(epoch_seconds, UTC).isoformat(timespec="seconds").replace("+00:00", "Z")
 
 
-async def expiry(store: Store, key: str) -> str | None:
-    """When a key expires, by the store's own clock, as ISO-8601 UTC; None: never."""
+async def expiry(store: Store, key: str, now: float) -> str | None:
+    """When a key expires, as ISO-8601 UTC on the clock that reads `now` (the mock's); None: never."""
     left = await store.ttl(key)
-    return None if left is None else iso_time(datetime.now(UTC).timestamp() + left)
+    return None if left is None else iso_time(now + left)

@@ -2,18 +2,22 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import time
+from collections.abc import Callable, Mapping
 from typing import Any
 
-from mock_server.common.values import email_key, iso, utc_now
+from mock_server.common.values import email_key, iso_at
 from mock_server.store import Store
 
 
 class Outbox:
     """One vendor's sent e-mails, under `<prefix>:outbox`; `subjects` maps each kind to its subject."""
 
-    def __init__(self, store: Store, prefix: str, subjects: Mapping[str, str]) -> None:
+    def __init__(
+        self, store: Store, prefix: str, subjects: Mapping[str, str], clock: Callable[[], float] = time.time
+    ) -> None:
         self._store = store
+        self._clock = clock
         self._messages_key = f"{prefix}:outbox"
         self._sequence_key = f"{prefix}:seq:outbox"
         self._subjects = subjects
@@ -27,7 +31,7 @@ class Outbox:
             "subject": self._subjects[kind],
             "token": token,
             "link": link,
-            "sentAt": iso(utc_now()),
+            "sentAt": iso_at(self._clock()),
         }
         await self._store.update(self._messages_key, lambda current: ([*(current or []), message], None))
         return message

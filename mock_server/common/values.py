@@ -4,19 +4,16 @@ from __future__ import annotations
 
 import hashlib
 import secrets
-from datetime import UTC, datetime, timedelta
-
-
-def utc_now() -> datetime:
-    return datetime.now(UTC)
+from datetime import UTC, datetime
 
 
 def iso(moment: datetime) -> str:
     return moment.astimezone(UTC).replace(microsecond=0).isoformat().replace("+00:00", "Z")
 
 
-def iso_in(seconds: float) -> str:
-    return iso(utc_now() + timedelta(seconds=seconds))
+def iso_at(moment: float) -> str:
+    """An epoch second (what a domain's clock answers) as an ISO 8601 UTC timestamp."""
+    return iso(datetime.fromtimestamp(moment, UTC))
 
 
 def email_key(email: str) -> str:

@@ -84,6 +84,14 @@ class Store(Protocol):
         """Keys starting with `prefix`, in no particular order; for controls and maintenance only."""
         ...
 
+    async def shift_expiry(self, seconds: float) -> None:
+        """Bring every expiry `seconds` closer (farther when negative): the mock's clock moved.
+
+        Keys that fall due are removed, so moving the clock back again brings none of them back.
+        Walks the whole key space, like `keys`; for controls only.
+        """
+        ...
+
     async def clear(self) -> None:
         """Remove every key of this store, and only those."""
         ...

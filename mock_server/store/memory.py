@@ -111,6 +111,14 @@ class MemoryStore:
     async def keys(self, prefix: str) -> list[str]:
         return [key for key in list(self._values) if key.startswith(prefix) and self._live(key) is not None]
 
+    async def shift_expiry(self, seconds: float) -> None:
+        now = self._clock()
+        for key, deadline in list(self._deadlines.items()):
+            if deadline - seconds <= now:
+                self._remove(key)
+            else:
+                self._deadlines[key] = deadline - seconds
+
     async def clear(self) -> None:
         self._values.clear()
         self._deadlines.clear()

@@ -63,6 +63,28 @@ end
 return count
 """
 
+# Every expiry under the prefix (ARGV[1], a SCAN pattern) comes ARGV[2] milliseconds closer; keys
+# that fall due go. One script, so no client sees half the keys shifted.
+_SHIFT_EXPIRY = """
+local cursor = '0'
+local shift = tonumber(ARGV[2])
+repeat
+    local reply = redis.call('SCAN', cursor, 'MATCH', ARGV[1], 'COUNT', 500)
+    cursor = reply[1]
+    for _, key in ipairs(reply[2]) do
+        local left = redis.call('PTTL', key)
+        if left > 0 then
+            if left - shift <= 0 then
+                redis.call('DEL', key)
+            else
+                redis.call('PEXPIRE', key, left - shift)
+            end
+        end
+    end
+until cursor == '0'
+return 0
+"""
+
 
 def _ms(seconds: float) -> int:
     # Redis refuses a zero expiry; one millisecond is the closest "already over".
@@ -142,6 +164,7 @@ class RedisStore:
         # Named without credentials: it ends up in error messages.
         self._where = f"{options.get('host', 'localhost')}:{options.get('port', 6379)}/{options.get('db', 0)}"
         self._incr = self._client.register_script(_INCR)
+        self._shift_expiry = self._client.register_script(_SHIFT_EXPIRY)
         self._update_locks: weakref.WeakValueDictionary[str, asyncio.Lock] = weakref.WeakValueDictionary()
 
     def _key(self, key: str) -> str:
@@ -250,6 +273,11 @@ class RedisStore:
             return sorted(found)
 
         return await self._call(scan, MAINTENANCE_TIMEOUT)
+
+    async def shift_expiry(self, seconds: float) -> None:
+        pattern = _glob_escape(self.prefix) + "*"
+        shift = round(seconds * 1000)
+        await self._call(lambda: self._shift_expiry(keys=[], args=[pattern, shift]), MAINTENANCE_TIMEOUT)
 
     async def clear(self) -> None:
         async def scan_and_delete() -> None:

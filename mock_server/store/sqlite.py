@@ -282,6 +282,13 @@ class SqliteStore:
 
         return await self._run(work)
 
+    async def shift_expiry(self, seconds: float) -> None:
+        def work(conn: sqlite3.Connection, now: float) -> None:
+            conn.execute("UPDATE kv SET deadline = deadline - ? WHERE deadline IS NOT NULL", (seconds,))
+            conn.execute("DELETE FROM kv WHERE deadline <= ?", (now,))
+
+        await self._write(work)
+
     async def clear(self) -> None:
         await self._write(lambda conn, now: conn.execute("DELETE FROM kv"))
 

@@ -17,7 +17,7 @@ import pytest
 import yaml
 from kit_helpers import API, run_check, serve
 
-from conformance.bundled_mock import free_port, wait_until_up
+from conformance.bundled_mock import free_port, listening_socket, wait_until_up
 from conformance.cli import BASE_URL_ENV, TARGET_ENV
 from conformance.scenarios import scenarios_for
 from conformance.target import bundled_mock_target
@@ -33,9 +33,11 @@ FULL = re.compile(r"Coverage: operations (\d+)/(\d+) \(100\.0%\), documented err
 def mock_url() -> Iterator[str]:
     """The unmodified mock as its own process, the way integrators run it; shared by the tests
     below like a shared backend (each run makes and removes its own accounts)."""
-    port = free_port()
+    with listening_socket() as sock:
+        port = sock.getsockname()[1]
+        command = [sys.executable, "-m", "mock_server", "--fd", str(sock.fileno()), "--log-level", "error"]
+        process = subprocess.Popen(command, pass_fds=(sock.fileno(),))
     url = f"http://127.0.0.1:{port}{API}"
-    process = subprocess.Popen([sys.executable, "-m", "mock_server", "--port", str(port), "--log-level", "error"])
     try:
         if not wait_until_up(f"http://127.0.0.1:{port}", process):
             pytest.fail("the mock did not start")

@@ -79,6 +79,12 @@ class Api:
         assert response.status_code == 200, response.text
         return dict(response.json())
 
+    def advance_clock(self, seconds: float) -> dict[str, Any]:
+        """Move the mock's clock on (`POST /__mock/clock`); the per-test reset puts it back."""
+        response = self.controls.post("/clock", json={"seconds": seconds})
+        assert response.status_code == 200, response.text
+        return dict(response.json())
+
     def outbox(self, to: str | None = None) -> list[dict[str, Any]]:
         response = self.controls.get("/outbox", params={"to": to} if to else None)
         assert response.status_code == 200, response.text

@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-import time
-from datetime import datetime
+from datetime import datetime, timedelta
 
 import pytest
 from mock_api import DEMO_EMAIL, DEMO_PASSWORD, Api, assert_error
@@ -87,13 +86,16 @@ def test_autologin_logs_a_new_session_in_and_rotates_the_token(api: Api) -> None
 
 
 def test_autologin_token_expires(api: Api) -> None:
-    api.change_settings(autologin={"restrictedTokenTtlSeconds": 1})
-    token = api.call(
+    api.change_settings(autologin={"restrictedTokenTtlSeconds": 600})
+    body = api.call(
         "login",
         session=api.new_session(),
         json={"id": DEMO_EMAIL, "password": DEMO_PASSWORD, "autologin": "restricted"},
-    ).json()["autologinToken"]
-    time.sleep(1.3)
+    ).json()
+    token = body["autologinToken"]
+    expires_at = datetime.fromisoformat(body["autologinExpiresAt"])
+    now = datetime.fromisoformat(api.advance_clock(601)["now"])
+    assert timedelta(0) < now - expires_at < timedelta(seconds=5)
     assert_error(api.call("autologin", session=api.new_session(), json={"token": token}), 401, "invalidToken")
 
 
@@ -210,8 +212,8 @@ def test_delete_confirm_token_is_single_use(api: Api) -> None:
 
 
 def test_delete_confirm_token_expires(api: Api, demo: str) -> None:
-    api.change_settings(doubleOptInDeletion=True, optInTokenTtlSeconds=1)
+    api.change_settings(doubleOptInDeletion=True, optInTokenTtlSeconds=600)
     api.call("deleteAccount", session=demo)
     token = api.outbox(to=DEMO_EMAIL)[-1]["token"]
-    time.sleep(1.3)
+    api.advance_clock(601)
     assert_error(api.call("confirmAccountDeletion", session=demo, json={"otok": token}), 403, "actionNotAllowed")

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import gc
+import re
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import httpx
@@ -14,7 +14,7 @@ import pytest
 import mock_server
 from mock_server.cli import _built_objects_frozen, build_parser, config_from_args
 from mock_server.config import ServerConfig
-from mock_server.testing import free_port, running_mock
+from mock_server.testing import listening_socket, running_mock
 from storefront_kit import registry
 from storefront_kit.cli import main as kit_main
 
@@ -80,14 +80,17 @@ def test_unknown_command_is_a_usage_error(capsys: pytest.CaptureFixture[str]) ->
 
 @pytest.mark.timeout(60)
 def test_python_m_mock_server_prints_urls_and_demo_login_and_answers_quickly() -> None:
-    port = free_port()
-    process = subprocess.Popen(
-        [sys.executable, "-m", "mock_server", "--port", str(port), "--log-level", "warning"],
-        cwd=ROOT,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-    )
+    with listening_socket() as sock:
+        sock.set_inheritable(True)
+        port = sock.getsockname()[1]
+        process = subprocess.Popen(
+            [sys.executable, "-m", "mock_server", "--fd", str(sock.fileno()), "--log-level", "warning"],
+            cwd=ROOT,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+            pass_fds=(sock.fileno(),),
+        )
     try:
         lines = []
         while process.stdout and not any("Demo login" in line for line in lines):
@@ -98,18 +101,35 @@ def test_python_m_mock_server_prints_urls_and_demo_login_and_answers_quickly() -
         assert f"http://127.0.0.1:{port}/api/v1" in text
         assert f"http://127.0.0.1:{port}/api/v1/ui/" in text
         assert "demo@example.com / Demo-Password-1" in text
-        deadline = time.monotonic() + 20
-        while True:
-            try:
-                response = httpx.post(f"http://127.0.0.1:{port}/api/v1/session/create", timeout=2)
-                break
-            except httpx.TransportError:
-                assert time.monotonic() < deadline, "the mock did not answer"
-                time.sleep(0.05)
+        # The port was listening before the mock started: the request waits for it, never refused.
+        response = httpx.post(f"http://127.0.0.1:{port}/api/v1/session/create", timeout=20)
         assert response.status_code == 200
     finally:
         process.terminate()
         process.wait(timeout=10)
+
+
+@pytest.mark.timeout(60)
+def test_a_mock_on_an_inherited_socket_serves_tcp_as_on_its_own_port() -> None:
+    """`--fd`: the inherited socket is served as TCP: the access log and the throttle see the client's address."""
+    with listening_socket() as sock:
+        sock.set_inheritable(True)
+        port = sock.getsockname()[1]
+        process = subprocess.Popen(
+            [sys.executable, "-m", "mock_server", "--fd", str(sock.fileno()), "--log-level", "info"],
+            cwd=ROOT,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+            pass_fds=(sock.fileno(),),
+        )
+    try:
+        with httpx.Client(base_url=f"http://127.0.0.1:{port}/api/v1", timeout=20) as client:
+            assert client.post("/session/create").status_code == 200
+    finally:
+        process.terminate()
+        output, _ = process.communicate(timeout=10)
+    assert re.search(r'127\.0\.0\.1:\d+ - "POST /api/v1/session/create HTTP/1\.1" 200', output), output[-2000:]
 
 
 def test_the_app_is_built_without_collections_and_kept_out_of_later_ones() -> None:

@@ -1,23 +1,25 @@
-"""Schemathesis with every check (none excluded) against a running mock: zero failures.
+"""Schemathesis with every check (none excluded) against the mock's ASGI app, in-process: zero failures.
 
 All four phases run (examples, coverage, fuzzing, stateful through the contract's links) with a
-fixed seed and a bounded number of examples, so the run is reproducible and stays under a
-minute and a half. The command, its configuration and hooks are shared with the per-backend
-fuzzing in tests/security (`tests/schemathesis_run.py`).
+fixed seed and a number of examples that proves the wiring: every operation reached in every
+phase, no subprocess and no port. The deep run (500 examples per operation, on every state
+backend, through Schemathesis' command line) is `make fuzz` (tests/security/test_fuzz_backends.py).
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from pathlib import Path
+import os
 
 import pytest
-from schemathesis_run import prepare_target, run_schemathesis, schemathesis_config
+from schemathesis_run import PHASES, prepare_app, run_in_process, schemathesis_config
 
-from mock_server.testing import RunningMock, running_mock
+from mock_server.app import create_app
+from mock_server.config import ServerConfig
 from storefront_kit import registry
 
 CONTRACT = registry.contract("websale")
+MAX_EXAMPLES = int(os.environ.get("STOREFRONT_INPROCESS_FUZZ_EXAMPLES", "20"))
+SEED = 20261122
 
 
 def test_no_operation_needs_extra_expected_statuses() -> None:
@@ -25,18 +27,13 @@ def test_no_operation_needs_extra_expected_statuses() -> None:
     assert schemathesis_config(CONTRACT) == ""
 
 
-@pytest.fixture(scope="module")
-def fuzz_target() -> Iterator[RunningMock]:
-    with running_mock() as mock:
-        prepare_target(mock.controls_url)
-        yield mock
-
-
 @pytest.mark.timeout(240)
-def test_schemathesis_finds_no_failures_with_all_checks(fuzz_target: RunningMock, tmp_path: Path) -> None:
-    result, report = run_schemathesis(
-        CONTRACT, fuzz_target.api_url, tmp_path, max_examples=60, seed=20261122, timeout=230
-    )
-    output = result.stdout + result.stderr
-    assert result.returncode == 0, output[-12000:]
-    assert report["operations"]["tested"] == len(CONTRACT.operations), output[-4000:]
+def test_schemathesis_finds_no_failures_with_all_checks() -> None:
+    app = create_app(ServerConfig(port=0, log_level="error"))
+    prepare_app(app)
+    found = run_in_process(CONTRACT, app, max_examples=MAX_EXAMPLES, seed=SEED)
+    assert found.failures == [], "\n".join(found.failures[:20])
+    assert found.errors == [], "\n".join(found.errors[:20])
+    assert found.operations == set(CONTRACT.operations)
+    assert found.phases == set(PHASES)
+    print(f"{found.requests} requests")

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-import time
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
@@ -26,9 +25,11 @@ def test_new_session_is_anonymous(api: Api) -> None:
 
 
 def test_session_ends_after_idle_time(api: Api) -> None:
-    api.change_settings(sessionIdleSeconds=1)
+    api.change_settings(sessionIdleSeconds=600)
     session = api.login()
-    time.sleep(1.3)
+    api.advance_clock(599)
+    assert api.call("getAccount", session=session).json()["loggedIn"] is True
+    api.advance_clock(601)
     assert_error(api.call("getAccount", session=session), 401, "notLoggedIn")
     assert_error(
         api.call("prepareRedirect", session=session, json={"viewIdentifier": "checkout"}), 401, "invalidSession"
@@ -36,11 +37,13 @@ def test_session_ends_after_idle_time(api: Api) -> None:
 
 
 def test_using_a_session_restarts_its_idle_time(api: Api) -> None:
-    api.change_settings(sessionIdleSeconds=2)
+    api.change_settings(sessionIdleSeconds=600)
     session = api.login()
     for _ in range(3):
-        time.sleep(0.8)
+        api.advance_clock(400)
         assert api.call("getAccount", session=session).json()["loggedIn"] is True
+    api.advance_clock(601)
+    assert_error(api.call("getAccount", session=session), 401, "notLoggedIn")
 
 
 def test_prepare_redirect_links_to_the_configured_template_with_a_session_key(api: Api) -> None:

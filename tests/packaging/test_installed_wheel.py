@@ -15,7 +15,7 @@ from pathlib import Path
 
 import httpx
 import pytest
-from servers import REPO_ROOT, free_port
+from servers import REPO_ROOT, listening_socket
 
 from storefront_kit import registry
 
@@ -66,17 +66,17 @@ def test_the_installed_command_knows_its_version_and_every_contract(installed: P
 @pytest.fixture
 def served(installed: Path, tmp_path: Path, request: pytest.FixtureRequest) -> Iterator[str]:
     """`storefront-kit serve --contract NAME` of the installed wheel, run from an empty folder; its root URL."""
-    port = free_port()
     log = tmp_path / "serve.log"
-    with log.open("wb") as out:
+    with log.open("wb") as out, listening_socket() as sock:
+        port = sock.getsockname()[1]
         process = subprocess.Popen(
             [
                 str(installed / "storefront-kit"),
                 "serve",
                 "--contract",
                 request.param,
-                "--port",
-                str(port),
+                "--fd",
+                str(sock.fileno()),
                 "--log-level",
                 "warning",
             ],
@@ -84,6 +84,7 @@ def served(installed: Path, tmp_path: Path, request: pytest.FixtureRequest) -> I
             env=_env(),
             stdout=out,
             stderr=subprocess.STDOUT,
+            pass_fds=(sock.fileno(),),
         )
     root = f"http://127.0.0.1:{port}"
     try:

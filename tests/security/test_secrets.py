@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 import json
 import re
-import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -207,6 +206,9 @@ class Shop:
             settings[key] = {**settings[key], **value} if isinstance(value, dict) else value
         _ok(self.controls.put("/settings", json=settings))
 
+    def advance_clock(self, seconds: float) -> None:
+        _ok(self.controls.post("/clock", json={"seconds": seconds}))
+
 
 @pytest.fixture
 def shop(mock: RunningMock) -> Iterator[Shop]:
@@ -236,9 +238,9 @@ def test_an_autologin_token_works_once(shop: Shop) -> None:
 
 
 def test_an_autologin_token_expires(shop: Shop) -> None:
-    shop.settings(autologin={"restrictedTokenTtlSeconds": 1})
+    shop.settings(autologin={"restrictedTokenTtlSeconds": 600})
     token = _autologin_token(shop)
-    time.sleep(1.6)
+    shop.advance_clock(601)
     late = shop.api.post("/account/autologin", headers=shop.session(), json={"token": token})
     assert (late.status_code, late.json()["error"]["code"]) == (401, "invalidToken")
 
@@ -265,9 +267,9 @@ def test_an_opt_in_token_works_once(shop: Shop) -> None:
 
 
 def test_an_opt_in_token_expires(shop: Shop) -> None:
-    shop.settings(optInTokenTtlSeconds=1)
+    shop.settings(optInTokenTtlSeconds=600)
     otok = _reset_token(shop)
-    time.sleep(1.6)
+    shop.advance_clock(601)
     late = shop.api.post(
         "/account/password/reset", headers=shop.session(), json={"newPassword": "Too-Late-Pass-1", "otok": otok}
     )

@@ -156,6 +156,23 @@ async def test_an_opt_in_token_used_in_parallel_works_once(client: Client) -> No
     assert (await client.login(email, NEW_PASSWORD)).status_code == 200
 
 
+async def test_a_moved_clock_holds_in_every_worker(client: Client, shared_mock: Any) -> None:
+    """The offset is kept in the store: whichever worker answers after the move has the moved clock."""
+    idle = (await client.controls.get("/settings")).json()["sessionIdleSeconds"]
+    _, session = await client.registered("clock")
+    try:
+        moved = await client.controls.post("/clock", json={"seconds": idle + 1})
+        assert moved.status_code == 200, moved.text
+        for _ in range(8):  # new connections, taken by either worker
+            async with httpx.AsyncClient(timeout=30) as fresh:
+                clock = await fresh.get(f"{shared_mock.controls_url}/clock")
+                assert clock.json()["offsetSeconds"] == idle + 1
+                account = await fresh.get(f"{shared_mock.api_url}/account/get", headers={"x-session": session})
+                assert account.status_code == 401, account.text
+    finally:
+        assert (await client.controls.delete("/clock")).status_code == 200
+
+
 def test_the_conformance_scenarios_pass_against_two_workers(shared_mock: Any) -> None:
     """Every scenario of the kit, i.e. every documented error code by its cause, on this backend."""
     command = [

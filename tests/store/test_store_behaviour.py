@@ -69,8 +69,8 @@ async def test_missing_key_reads_as_absent(store: Store) -> None:
 async def test_get_many_answers_in_the_order_of_the_keys(store: Store) -> None:
     await store.put("a", {"n": 1})
     await store.put("b", [2])
-    await store.put("brief", "gone soon", ttl=SHORT)
-    await asyncio.sleep(SHORT * 1.5)
+    await store.put("brief", "gone soon", ttl=30)
+    await store.shift_expiry(31)
     assert await store.get_many(["b", "missing", "a", "brief", "b"]) == [[2], None, {"n": 1}, None, [2]]
     assert await store.get_many(["missing"]) == [None]
     assert await store.get_many([]) == []
@@ -137,23 +137,23 @@ async def test_ttl_reports_the_time_left(store: Store) -> None:
 
 
 async def test_touch_restarts_the_expiry(store: Store) -> None:
-    await store.put("session", "s", ttl=SHORT)
-    await asyncio.sleep(SHORT * 0.6)
-    assert await store.touch("session", SHORT) is True
-    await asyncio.sleep(SHORT * 0.6)
+    await store.put("session", "s", ttl=30)
+    await store.shift_expiry(18)
+    assert await store.touch("session", 30) is True
+    await store.shift_expiry(18)
     assert await store.get("session") == "s"
-    await asyncio.sleep(SHORT * 0.6)
+    await store.shift_expiry(18)
     assert await store.get("session") is None
 
 
 async def test_incr_counts_and_the_expiry_starts_with_the_first_increment(store: Store) -> None:
-    assert [await store.incr("attempts", SHORT) for _ in range(3)] == [1, 2, 3]
+    assert [await store.incr("attempts", 30) for _ in range(3)] == [1, 2, 3]
     assert await store.get("attempts") == 3
-    await asyncio.sleep(SHORT * 0.6)
-    assert await store.incr("attempts", SHORT) == 4  # later increments do not extend the window
-    await asyncio.sleep(SHORT * 0.6)
+    await store.shift_expiry(18)
+    assert await store.incr("attempts", 30) == 4  # later increments do not extend the window
+    await store.shift_expiry(18)
     assert await store.get("attempts") is None
-    assert await store.incr("attempts", SHORT) == 1
+    assert await store.incr("attempts", 30) == 1
 
 
 async def test_incr_of_an_existing_counter_keeps_its_expiry(store: Store) -> None:
@@ -200,11 +200,27 @@ async def test_update_that_raises_changes_nothing(store: Store) -> None:
 async def test_keys_lists_live_keys_with_the_prefix(store: Store) -> None:
     for key in ("account:1", "account:2", "session:1", "acc*unt:x"):
         await store.put(key, 1)
-    await store.put("account:expiring", 1, ttl=SHORT)
-    await asyncio.sleep(SHORT * 1.5)
+    await store.put("account:expiring", 1, ttl=30)
+    await store.shift_expiry(31)
     assert sorted(await store.keys("account:")) == ["account:1", "account:2"]
     assert await store.keys("acc*") == ["acc*unt:x"]  # the prefix is literal, not a pattern
     assert sorted(await store.keys("")) == ["acc*unt:x", "account:1", "account:2", "session:1"]
+
+
+async def test_shifting_expiry_brings_every_expiry_closer_and_removes_what_falls_due(store: Store) -> None:
+    """The mock's clock moved on by 100 s, then back: what fell due stays gone, what lives gets its time back."""
+    await store.put("forever", 1)
+    await store.put("soon", 1, ttl=30)
+    await store.put("later", 1, ttl=300)
+    await store.shift_expiry(100)
+    assert await store.get_many(["forever", "soon", "later"]) == [1, None, 1]
+    left = await store.ttl("later")
+    assert left is not None and 199 < left <= 200
+    await store.shift_expiry(-100)
+    assert await store.get("soon") is None
+    left = await store.ttl("later")
+    assert left is not None and 299 < left <= 300
+    assert await store.ttl("forever") is None
 
 
 async def test_clear_removes_every_key(store: Store) -> None:
@@ -562,6 +578,18 @@ async def test_redis_clear_leaves_other_prefixes_alone(redis_server: Any) -> Non
     assert await ours.get("k") is None
     assert await theirs.get("k") == 2
     assert await theirs.keys("") == ["k"]
+    await theirs.clear()
+    await ours.close()
+    await theirs.close()
+
+
+async def test_redis_shifting_expiry_leaves_other_prefixes_alone(redis_server: Any) -> None:
+    ours = open_store(f"{redis_server.url}?prefix=clock-a:")
+    theirs = open_store(f"{redis_server.url}?prefix=clock-b:")
+    await ours.put("k", 1, ttl=30)
+    await theirs.put("k", 2, ttl=30)
+    await ours.shift_expiry(31)
+    assert (await ours.get("k"), await theirs.get("k")) == (None, 2)
     await theirs.clear()
     await ours.close()
     await theirs.close()

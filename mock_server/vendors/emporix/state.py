@@ -29,7 +29,7 @@ class EmporixState:
         self._hashes = FixtureHashes(customer["password"] for customer in self.fixtures.customers)
         settings = context.contract.settings_schema()
         assert settings is not None
-        self.tenant = Tenant(context.store, settings, on_empty=context.on_empty)
+        self.tenant = Tenant(context.store, settings, clock=context.clock, on_empty=context.on_empty)
         self.settings = self.tenant.settings
         self.tenant_schema: Mapping[str, Any] = next(
             parameter["schema"]

@@ -28,7 +28,7 @@ class OptimizelyState:
         self._hashes = FixtureHashes(user["password"] for user in self.fixtures.users)
         settings = context.contract.settings_schema()
         assert settings is not None
-        self.website = Website(context.store, settings, on_empty=context.on_empty)
+        self.website = Website(context.store, settings, clock=context.clock, on_empty=context.on_empty)
         self.settings = self.website.settings
         self.outbox = self.website.outbox
 

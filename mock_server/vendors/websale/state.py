@@ -25,7 +25,12 @@ class WebsaleState:
         )
         self._store = context.store
         self._hashes = FixtureHashes(account["password"] for account in self.fixtures.accounts)
-        self.shop = Shop(context.store, context.contract.resolved["components"]["schemas"], on_empty=context.on_empty)
+        self.shop = Shop(
+            context.store,
+            context.contract.resolved["components"]["schemas"],
+            on_empty=context.on_empty,
+            clock=context.clock,
+        )
         self.settings = self.shop.settings
         self.outbox = self.shop.outbox
         self.login_operations = frozenset(
@@ -64,7 +69,7 @@ class WebsaleState:
                 {
                     "session": session_id,
                     "login": None if account is None else account["email"],
-                    "expiresAt": await expiry(self._store, SESSION_PREFIX + session_id),
+                    "expiresAt": await expiry(self._store, SESSION_PREFIX + session_id, self.shop.clock()),
                 }
             )
         return AccountsView(accounts, sessions)

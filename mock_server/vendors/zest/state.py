@@ -23,7 +23,7 @@ class ZestState:
         settings = context.contract.settings_schema()
         assert settings is not None
         self._store = context.store
-        self.shop = Shop(context.store, settings, on_empty=context.on_empty)
+        self.shop = Shop(context.store, settings, clock=context.clock, on_empty=context.on_empty)
         self.settings = self.shop.settings
         # Links are absolute: the handlers put the request's origin before this (`/API/V3`).
         self.base_path = context.contract.base_path

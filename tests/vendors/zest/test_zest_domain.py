@@ -688,7 +688,7 @@ async def test_the_state_seeds_the_shop_with_the_settings_and_names_the_demo_dat
     async def on_empty() -> None:
         raise AssertionError("the store is seeded")
 
-    state = ZestState(StateContext(store, CONTRACT, None, None, None, on_empty))
+    state = ZestState(StateContext(store, CONTRACT, None, None, None, on_empty, lambda: 0.0))
     await state.seed()
 
     assert (state.seed_marker, state.layout, state.outbox, state.base_path) == (

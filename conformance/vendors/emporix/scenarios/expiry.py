@@ -23,10 +23,10 @@ _OWN = (
 def anonymous_expiry(ctx: EmporixContext) -> None:
     """An anonymous session's context is gone once its lifetime has passed; its refresh token too."""
     lifetime = int(ctx.setting("anonymousSessionSeconds"))
-    if lifetime > ctx.target.max_wait_seconds:
+    if not ctx.can_wait(lifetime):
         raise NotCovered(
             f"anonymousSessionSeconds in the target's settings ({lifetime}s) is longer than "
-            "expiry.maxWaitSeconds and the target file declares no settingsControl to shorten it"
+            "expiry.maxWaitSeconds and the target file declares neither settingsControl to shorten it nor clockControl"
         )
     session = ctx.anonymous()
     ctx.wait(lifetime + 1.0)

@@ -20,10 +20,10 @@ _SHORT = 2
 def idle_timeout(ctx: OptimizelyContext) -> None:
     """A session idle for longer than the website's timeout is over (its tokens answer 401); a remembered one is not."""
     idle = int(ctx.setting("sessionIdleSeconds"))
-    if idle > ctx.target.max_wait_seconds:
+    if not ctx.can_wait(idle):
         raise NotCovered(
             f"sessionIdleSeconds in the target's settings ({idle}s) is longer than expiry.maxWaitSeconds "
-            "and the target file declares no settingsControl to shorten it"
+            "and the target file declares neither settingsControl to shorten it nor clockControl"
         )
     idle_caller = ctx.sign_in()
     remembered = ctx.sign_in(remember_me=True)
@@ -65,10 +65,10 @@ def idle_timeout(ctx: OptimizelyContext) -> None:
 def access_token_lifetime(ctx: OptimizelyContext) -> None:
     """An access token answers 401 once its lifetime has passed; the refresh token still gets a new one."""
     lifetime = int(ctx.setting("accessTokenSeconds"))
-    if lifetime > ctx.target.max_wait_seconds:
+    if not ctx.can_wait(lifetime):
         raise NotCovered(
             f"accessTokenSeconds in the target's settings ({lifetime}s) is longer than "
-            "expiry.maxWaitSeconds and the target file declares no settingsControl to shorten it"
+            "expiry.maxWaitSeconds and the target file declares neither settingsControl to shorten it nor clockControl"
         )
     caller = ctx.sign_in(remember_me=True)
     ctx.wait(lifetime + 1.0)

@@ -102,7 +102,7 @@ def login_throttle(ctx: WebsaleContext) -> None:
         body={"email": ctx.email(), "password": ctx.password()},
     )
     wait = max(retry) + 0.5
-    if wait > ctx.target.max_wait_seconds:
+    if not ctx.can_wait(wait):
         ctx.note(f"the blocks last {max(retry)}s, longer than expiry.maxWaitSeconds; their end was not checked")
         return
     ctx.wait(wait)

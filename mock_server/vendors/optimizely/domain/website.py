@@ -61,7 +61,7 @@ class Website:
         self.store = store
         self.clock = clock
         self.settings = Settings(store, PREFIX, settings_schema, on_missing=on_empty)
-        self.outbox = Outbox(store, PREFIX, E_MAIL_SUBJECTS)
+        self.outbox = Outbox(store, PREFIX, E_MAIL_SUBJECTS, clock)
         self.catalog = Catalog(store)
         self.clients = Clients(store)
         self.tokens = Tokens(store, clock)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Awaitable, Callable, Mapping
 from typing import Any, Protocol
 
@@ -64,13 +65,22 @@ class Shop:
     """Every service of one shop, wired to one store."""
 
     def __init__(
-        self, store: Store, schemas: Mapping[str, Any], on_empty: Callable[[], Awaitable[None]] | None = None
+        self,
+        store: Store,
+        schemas: Mapping[str, Any],
+        on_empty: Callable[[], Awaitable[None]] | None = None,
+        clock: Callable[[], float] = time.time,
     ) -> None:
-        """`on_empty` is awaited when the store turns out to be empty; it may seed it again."""
+        """`on_empty` is awaited when the store turns out to be empty; it may seed it again.
+
+        `clock` (epoch seconds) dates what the shop writes; its expiry is the store's, which follows
+        the mock's clock by itself.
+        """
         self.store = store
+        self.clock = clock
         self.settings = Settings(store, "websale", schemas["ShopSettings"], on_missing=on_empty)
         self.records = AccountRecords(store)
-        self.outbox = Outbox(store, "websale", E_MAIL_SUBJECTS)
+        self.outbox = Outbox(store, "websale", E_MAIL_SUBJECTS, clock)
         opt_in = OptInTokens(store)
         self.sessions = Sessions(store, self.settings)
         self.accounts = AccountService(
@@ -78,12 +88,13 @@ class Shop:
             self.sessions,
             self.settings,
             LoginThrottle(store),
-            AutologinTokens(store),
+            AutologinTokens(store, clock),
             opt_in,
             self.outbox,
+            clock,
         )
         self.addresses = AddressService(store, self.records, self.settings, schemas["AddressInput"])
-        self.back_in_stock = BackInStockService(store, self.records, self.settings)
+        self.back_in_stock = BackInStockService(store, self.records, self.settings, clock)
         self.orders = OrderService(store, self.records)
         self.profile = ProfileService(self.records, self.settings, opt_in, self.outbox)
         self.passwords = PasswordService(self.records, self.settings, opt_in, self.outbox)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import time
+from collections.abc import Callable
 from typing import Any
 
 from mock_server.common.outbox import Outbox
@@ -10,7 +12,7 @@ from mock_server.common.passwords import (
     verify_password_async,
 )
 from mock_server.common.settings import Settings
-from mock_server.common.values import email_key, iso, utc_now
+from mock_server.common.values import email_key, iso_at
 from mock_server.errors import ApiError
 from mock_server.store import Store
 from mock_server.vendors.websale.domain.addresses import delete_book
@@ -109,7 +111,9 @@ class AccountService:
         autologin_tokens: AutologinTokens,
         opt_in_tokens: OptInTokens,
         outbox: Outbox,
+        clock: Callable[[], float] = time.time,
     ) -> None:
+        self._clock = clock
         self._records = records
         self._sessions = sessions
         self._settings = settings
@@ -163,7 +167,7 @@ class AccountService:
             "passwordHash": await hash_password_async(password),
             "displayName": "",
             "emailVerified": False,
-            "createdAt": iso(utc_now()),
+            "createdAt": iso_at(self._clock()),
         }
         if not await self._records.create(record):
             raise ApiError("accountAlreadyExists", "An account with this e-mail address already exists.", "email")

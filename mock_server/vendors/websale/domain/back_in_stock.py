@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import time
+from collections.abc import Callable
 from typing import Any
 
 from mock_server.common.settings import Settings
-from mock_server.common.values import email_key, iso, utc_now
+from mock_server.common.values import email_key, iso_at
 from mock_server.errors import ApiError
 from mock_server.store import Store
 from mock_server.vendors.websale.domain.accounts import AccountRecords
@@ -16,8 +18,11 @@ PRODUCT_PREFIX = "websale:product:"
 
 
 class BackInStockService:
-    def __init__(self, store: Store, records: AccountRecords, settings: Settings) -> None:
+    def __init__(
+        self, store: Store, records: AccountRecords, settings: Settings, clock: Callable[[], float] = time.time
+    ) -> None:
         self._store = store
+        self._clock = clock
         self._records = records
         self._settings = settings
 
@@ -36,7 +41,7 @@ class BackInStockService:
 
     async def notify(self, visit: Visit, email: str, product_id: str) -> dict[str, Any]:
         owner = await self._watchable(visit, product_id)
-        entry = {"productId": product_id, "email": email, "createdAt": iso(utc_now())}
+        entry = {"productId": product_id, "email": email, "createdAt": iso_at(self._clock())}
 
         def add(entries: list[dict[str, Any]] | None) -> tuple[Any, bool]:
             entries = entries or []

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import time
+from collections.abc import Callable
 from typing import Any
 
-from mock_server.common.values import iso_in, new_token, token_key
+from mock_server.common.values import iso_at, new_token, token_key
 from mock_server.store import Store
 
 OPT_IN_PREFIX = "websale:otok:"
@@ -39,13 +41,14 @@ class OptInTokens:
 
 
 class AutologinTokens:
-    def __init__(self, store: Store) -> None:
+    def __init__(self, store: Store, clock: Callable[[], float] = time.time) -> None:
         self._store = store
+        self._clock = clock
 
     async def issue(self, account_id: str, mode: str, ttl: float) -> tuple[str, str]:
         token = new_token(32)
         await self._store.put(AUTOLOGIN_PREFIX + token_key(token), {"accountId": account_id, "mode": mode}, ttl)
-        return token, iso_in(ttl)
+        return token, iso_at(self._clock() + ttl)
 
     async def redeem(self, token: str) -> dict[str, Any] | None:
         grant: dict[str, Any] | None = await self._store.pop(AUTOLOGIN_PREFIX + token_key(token))
