@@ -1,4 +1,5 @@
-"""The `storefront-kit` command: `serve` runs the mock, `check` runs the conformance kit."""
+"""The `storefront-kit` command: `serve` runs the mock, `check` runs the conformance kit, `proxy` judges a
+real backend's traffic."""
 
 from __future__ import annotations
 
@@ -6,10 +7,11 @@ import sys
 from collections.abc import Sequence
 from importlib.metadata import PackageNotFoundError, version
 
-USAGE = """usage: storefront-kit {serve,check,contracts} [options]
+USAGE = """usage: storefront-kit {serve,check,proxy,contracts} [options]
 
   serve       run the stateful mock (storefront-kit serve --help)
   check       run the conformance kit against a backend (storefront-kit check --help)
+  proxy       forward traffic to a backend and judge it against the contract (storefront-kit proxy --help)
   contracts   list the contracts this installation serves and checks
   --version   print the version
 """
@@ -59,16 +61,19 @@ def main(argv: Sequence[str] | None = None) -> int:
         from mock_server.cli import main as serve
 
         return serve(rest, prog="storefront-kit serve")
-    if command == "check":
+    if command in ("check", "proxy"):
         try:
-            from conformance.cli import main as check
+            if command == "check":
+                from conformance.cli import main as run_command
+            else:
+                from conformance.proxy_cli import main as run_command
         except ImportError as exc:
             print(
-                f"storefront-kit check is not available: the conformance kit cannot be imported ({exc}).",
+                f"storefront-kit {command} is not available: the conformance kit cannot be imported ({exc}).",
                 file=sys.stderr,
             )
             return 2
-        return int(check(rest) or 0)
+        return int(run_command(rest) or 0)
     print(f"storefront-kit: unknown command {command!r}\n\n{USAGE}", end="", file=sys.stderr)
     return 2
 

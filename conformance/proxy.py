@@ -1,0 +1,446 @@
+"""A validation proxy: forwards every request to a real backend unchanged, answers its answer unchanged,
+and judges both against the contract with the kit's own checks.
+
+Each exchange is recorded in a journal with its verdict (served at `/__mock/requests`); a verdict with
+violations adds `X-Contract-Violations` to the answer and a warning to the log. With `strict`, an
+answer that breaks the contract becomes a 502 listing the violations, for CI. A backend that cannot
+be reached, or does not answer within the timeout, is a 502 saying so.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import logging
+import time
+from collections.abc import AsyncIterator, Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+import httpx
+from starlette.applications import Starlette
+from starlette.routing import Mount
+from starlette.types import Receive, Scope, Send
+
+from conformance import _journal
+from conformance.checks import Check, Failure, failures_of
+from conformance.http import Exchange, error_codes_of, read_answer
+from conformance.request_checks import SentRequest, find_operation, request_failures
+from storefront_kit import registry
+from storefront_kit.contract import Contract
+
+logger = logging.getLogger("storefront_kit.proxy")
+
+VIOLATIONS_HEADER = "X-Contract-Violations"
+CONTROLS_PATH = "/__mock"
+DEFAULT_TIMEOUT = 10.0
+DEFAULT_MAX_BODY_BYTES = 10 * 1024 * 1024
+# Connection-level headers (RFC 9110, 7.6.1): they belong to one hop, never forwarded.
+HOP_BY_HOP = frozenset(
+    {
+        "connection",
+        "keep-alive",
+        "proxy-authenticate",
+        "proxy-authorization",
+        "proxy-connection",
+        "te",
+        "trailer",
+        "transfer-encoding",
+        "upgrade",
+    }
+)
+_JOURNAL_BODY_CHARS = 16_000
+_HEADER_CHARS = 600
+_MASK = "***"
+
+
+@dataclass(frozen=True, slots=True)
+class ProxyConfig:
+    """What `create_proxy` needs: the contract judged by, where the backend is, and how strict to be."""
+
+    contract: str
+    upstream: str  # scheme://host[:port][/prefix]; a request's path is appended to it
+    host: str = "127.0.0.1"
+    port: int = 8090
+    strict: bool = False
+    upstream_timeout: float = DEFAULT_TIMEOUT  # seconds for the whole upstream exchange
+    max_body_bytes: int = DEFAULT_MAX_BODY_BYTES  # largest request or answer body forwarded
+    log_level: str = "info"
+
+    @property
+    def base_url(self) -> str:
+        host = f"[{self.host}]" if ":" in self.host else self.host
+        return f"http://{host}:{self.port}"
+
+
+@dataclass(frozen=True, slots=True)
+class Verdict:
+    """What the contract says of one exchange: the rules the request and the answer broke."""
+
+    request: tuple[Failure, ...] = ()
+    answer: tuple[Failure, ...] = ()
+    problem: str | None = None  # why no answer of the backend could be judged (unreachable, too large)
+
+    @property
+    def failures(self) -> tuple[Failure, ...]:
+        return self.request + self.answer
+
+    @property
+    def sentences(self) -> list[str]:
+        return [failure.message for failure in self.failures] + ([self.problem] if self.problem else [])
+
+    @property
+    def ok(self) -> bool:
+        return not self.sentences
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"ok": self.ok, "refusedBy": None, "violations": self.sentences}
+
+
+class _ProxyError(Exception):
+    """The proxy answers itself instead of the backend: `status` and a reason for its JSON body."""
+
+    def __init__(self, status: int, reason: str, message: str) -> None:
+        super().__init__(message)
+        self.status = status
+        self.reason = reason
+        self.message = message
+
+
+@dataclass(slots=True)
+class _Answer:
+    status: int
+    headers: list[tuple[bytes, bytes]]
+    body: bytes  # as it travelled (possibly content-encoded)
+    content: bytes  # decoded, for judging
+    elapsed: float = 0.0
+    extra: list[tuple[bytes, bytes]] = field(default_factory=list)
+
+
+def _vendor_checks(name: str) -> tuple[Check, ...]:
+    """The vendor's own response checks that apply to any answer (those it runs on generated cases)."""
+    try:
+        profile = registry.kit_profile(name)
+    except registry.UnknownContract:
+        return ()
+    return tuple(check for check in profile.checks if check.__name__ in profile.fuzz_checks)
+
+
+def _secret_headers(contract: Contract) -> frozenset[str]:
+    """Request and answer headers whose values are credentials or sessions, shown masked."""
+    names = {"authorization", "proxy-authorization", "cookie", "set-cookie", "x-mock-token"}
+    for scheme in contract.security_schemes().values():
+        if scheme.get("type") == "apiKey" and scheme.get("in") == "header":
+            names.add(scheme["name"].lower())
+    return frozenset(names)
+
+
+def _secret_query(contract: Contract) -> frozenset[str]:
+    return frozenset(
+        scheme["name"]
+        for scheme in contract.security_schemes().values()
+        if scheme.get("type") == "apiKey" and scheme.get("in") == "query"
+    )
+
+
+def _text(body: bytes) -> tuple[str | None, bool]:
+    if not body:
+        return None, False
+    text = body.decode("utf-8", "replace")
+    return text[:_JOURNAL_BODY_CHARS], len(text) > _JOURNAL_BODY_CHARS
+
+
+def violations_header(verdict: Verdict, entry_id: Any) -> str:
+    """`N violation(s) (rule, rule), see /__mock/requests/ID`: a count and the broken rules, in ASCII."""
+    count = len(verdict.sentences)
+    rules = [failure.rule for failure in verdict.failures] + (["upstream"] if verdict.problem else [])
+    text = f"{count} violation{'s' if count != 1 else ''} ({', '.join(dict.fromkeys(rules))})"
+    if entry_id is not None:
+        text += f", see {CONTROLS_PATH}/requests/{entry_id}"
+    return text.encode("ascii", "replace").decode()[:_HEADER_CHARS]
+
+
+class ValidationProxy:
+    """The proxy as an ASGI app: `/__mock` serves its journal, every other path goes to the backend."""
+
+    def __init__(
+        self, config: ProxyConfig, journal: Any = None, transport: httpx.AsyncBaseTransport | None = None
+    ) -> None:
+        self.config = config
+        self.contract = registry.contract(config.contract)
+        self.journal = journal if journal is not None else _journal.Journal()
+        self.upstream = httpx.URL(config.upstream.rstrip("/"))
+        if self.upstream.scheme not in ("http", "https") or not self.upstream.host:
+            raise ValueError(
+                f"--upstream must be an http(s) URL such as http://127.0.0.1:8080, not {config.upstream!r}"
+            )
+        self._transport = transport
+        self._client: httpx.AsyncClient | None = None
+        self._extra_checks = _vendor_checks(config.contract)
+        self._secret_headers = _secret_headers(self.contract)
+        self._secret_query = _secret_query(self.contract)
+        self.controls = Starlette(
+            routes=[Mount(CONTROLS_PATH, app=_journal.journal_api(self.journal))], lifespan=self._lifespan
+        )
+
+    @contextlib.asynccontextmanager
+    async def _lifespan(self, app: Starlette) -> AsyncIterator[None]:
+        try:
+            yield
+        finally:
+            if self._client is not None:
+                await self._client.aclose()
+                self._client = None
+
+    @property
+    def client(self) -> httpx.AsyncClient:
+        if self._client is None:
+            # No environment proxies: the proxy talks to exactly the backend it was given.
+            self._client = httpx.AsyncClient(transport=self._transport, trust_env=False, follow_redirects=False)
+        return self._client
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        path = scope.get("path", "")
+        if scope["type"] != "http" or path == CONTROLS_PATH or path.startswith(CONTROLS_PATH + "/"):
+            await self.controls(scope, receive, send)
+            return
+        await self._forward(scope, receive, send)
+
+    async def _forward(self, scope: Scope, receive: Receive, send: Send) -> None:
+        started = time.monotonic()
+        headers = [(name.decode("latin-1").lower(), value.decode("latin-1")) for name, value in scope["headers"]]
+        try:
+            body = await self._read_body(receive)
+            sent = SentRequest(
+                scope["method"], scope["path"], scope.get("query_string", b"").decode("latin-1"), headers, body
+            )
+            request_verdict = tuple(request_failures(self.contract, sent))
+            answer = await self._call_upstream(scope, headers, body)
+            verdict = Verdict(request_verdict, self._judge(sent, answer))
+        except _ProxyError as error:
+            sent = SentRequest(
+                scope["method"], scope["path"], scope.get("query_string", b"").decode("latin-1"), headers, b""
+            )
+            verdict = Verdict(problem=error.message)
+            answer = self._proxy_answer(error.status, error.reason, error.message)
+        entry = await self._record(sent, answer, verdict, time.monotonic() - started)
+        if not verdict.ok:
+            logger.warning("%s %s -> %s: %s", sent.method, sent.path, answer.status, " | ".join(verdict.sentences))
+        if self.config.strict and verdict.answer:
+            answer = self._strict_answer(answer, verdict, entry.get("id"))
+        extra = [(VIOLATIONS_HEADER.lower().encode(), violations_header(verdict, entry.get("id")).encode())]
+        await self._send(send, answer, extra if not verdict.ok else [])
+
+    async def _read_body(self, receive: Receive) -> bytes:
+        chunks: list[bytes] = []
+        size = 0
+        while True:
+            message = await receive()
+            if message["type"] == "http.disconnect":
+                break
+            chunk = message.get("body", b"")
+            size += len(chunk)
+            if size > self.config.max_body_bytes:
+                raise _ProxyError(
+                    413,
+                    "requestTooLarge",
+                    f"The request body is larger than the proxy forwards ({self.config.max_body_bytes} bytes; "
+                    "see --max-body-bytes).",
+                )
+            chunks.append(chunk)
+            if not message.get("more_body", False):
+                break
+        return b"".join(chunks)
+
+    def _upstream_url(self, scope: Scope) -> httpx.URL:
+        raw_path: bytes = scope.get("raw_path") or scope["path"].encode()
+        query: bytes = scope.get("query_string", b"")
+        prefix = self.upstream.raw_path.split(b"?", 1)[0].rstrip(b"/")
+        return self.upstream.copy_with(raw_path=prefix + raw_path + (b"?" + query if query else b""))
+
+    async def _call_upstream(self, scope: Scope, headers: Sequence[tuple[str, str]], body: bytes) -> _Answer:
+        connection_named = {
+            token.strip().lower() for name, value in headers if name == "connection" for token in value.split(",")
+        }
+        forwarded = [
+            (name, value)
+            for name, value in headers
+            if name not in HOP_BY_HOP and name not in connection_named and name not in ("host", "content-length")
+        ]
+        url = self._upstream_url(scope)
+        # A plain Request: the client's default headers (User-Agent, Accept-Encoding) would change it.
+        request = httpx.Request(scope["method"], url, headers=forwarded, content=body)
+        started = time.monotonic()
+        timeout = self.config.upstream_timeout
+        try:
+            async with asyncio.timeout(timeout):
+                response = await self.client.send(request, stream=True)
+                try:
+                    raw = await self._read_answer(response)
+                finally:
+                    await response.aclose()
+        except TimeoutError:
+            raise _ProxyError(
+                502,
+                "upstreamTimeout",
+                f"The backend {self._origin} did not answer {scope['method']} {scope['path']} within {timeout:g} s "
+                "(see --upstream-timeout).",
+            ) from None
+        except httpx.HTTPError as exc:
+            raise _ProxyError(
+                502,
+                "upstreamUnreachable",
+                f"The backend {self._origin} could not be reached for {scope['method']} {scope['path']}: "
+                f"{type(exc).__name__}{f' ({exc})' if str(exc) else ''}.",
+            ) from None
+        self.client.cookies.clear()  # cookies belong to the proxy's clients, never to the proxy
+        return _Answer(
+            response.status_code,
+            [
+                (name, value)
+                for name, value in response.headers.raw
+                if name.lower().decode("latin-1") not in HOP_BY_HOP and name.lower() != b"content-length"
+            ],
+            raw,
+            _decoded(response.headers, raw),
+            time.monotonic() - started,
+        )
+
+    @property
+    def _origin(self) -> str:
+        return str(self.upstream)
+
+    async def _read_answer(self, response: httpx.Response) -> bytes:
+        chunks: list[bytes] = []
+        size = 0
+        async for chunk in response.aiter_raw():
+            size += len(chunk)
+            if size > self.config.max_body_bytes:
+                raise _ProxyError(
+                    502,
+                    "answerTooLarge",
+                    f"The backend's answer is larger than the proxy forwards ({self.config.max_body_bytes} bytes; "
+                    "see --max-body-bytes).",
+                )
+            chunks.append(chunk)
+        return b"".join(chunks)
+
+    def _judge(self, sent: SentRequest, answer: _Answer) -> tuple[Failure, ...]:
+        found = find_operation(self.contract, sent.method, sent.path)
+        if found is None:
+            return ()  # the request's own finding; no operation documents what to answer
+        operation_id = found[0].operation_id
+        content_type = next((v.decode("latin-1") for k, v in answer.headers if k.lower() == b"content-type"), None)
+        value, problem = read_answer(self.contract, operation_id, answer.status, content_type, answer.content)
+        response_headers: dict[str, str] = {}
+        for name, header_value in answer.headers:
+            response_headers.setdefault(name.decode("latin-1").lower(), header_value.decode("latin-1"))
+        exchange = Exchange(
+            method=sent.method,
+            url=sent.path + (f"?{sent.query}" if sent.query else ""),
+            request_headers={},
+            request_body=None,
+            status=answer.status,
+            response_headers=response_headers,
+            response_body=answer.content.decode("utf-8", "replace"),
+            elapsed=answer.elapsed,
+            operation_id=operation_id,
+            error_codes=error_codes_of(self.contract, operation_id, answer.status, value),
+            answer=value,
+            answer_problem=problem,
+        )
+        return tuple(failures_of(self.contract, operation_id, exchange, self._extra_checks))
+
+    def _proxy_answer(self, status: int, reason: str, message: str, **extra: Any) -> _Answer:
+        body = json.dumps({"proxyError": {"reason": reason, "message": message, **extra}}).encode()
+        return _Answer(status, [(b"content-type", b"application/json")], body, body)
+
+    def _strict_answer(self, answer: _Answer, verdict: Verdict, entry_id: Any) -> _Answer:
+        return self._proxy_answer(
+            502,
+            "contractViolation",
+            f"The backend's answer (HTTP {answer.status}) breaks the contract {self.contract.name}.",
+            upstreamStatus=answer.status,
+            violations=[failure.message for failure in verdict.answer],
+            rules=[failure.rule for failure in verdict.answer],
+            journal=f"{CONTROLS_PATH}/requests/{entry_id}" if entry_id is not None else None,
+        )
+
+    async def _send(self, send: Send, answer: _Answer, extra: Iterable[tuple[bytes, bytes]]) -> None:
+        headers = [*answer.headers, (b"content-length", str(len(answer.body)).encode()), *extra]
+        await send({"type": "http.response.start", "status": answer.status, "headers": headers})
+        await send({"type": "http.response.body", "body": answer.body})
+
+    async def _record(self, sent: SentRequest, answer: _Answer, verdict: Verdict, elapsed: float) -> dict[str, Any]:
+        operation = find_operation(self.contract, sent.method, sent.path)
+        operation_id = operation[0].operation_id if operation else None
+        content_type = next((v.decode("latin-1") for k, v in answer.headers if k.lower() == b"content-type"), None)
+        value, _ = read_answer(self.contract, operation_id, answer.status, content_type, answer.content)
+        codes = error_codes_of(self.contract, operation_id, answer.status, value) if operation_id else frozenset()
+        request_body, request_truncated = _text(sent.body)
+        response_body, response_truncated = _text(answer.content)
+        entry = {
+            "at": datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z"),
+            "contract": self.contract.name,
+            "operationId": operation_id,
+            "method": sent.method,
+            "path": sent.path,
+            "query": self._masked_query(sent.query),
+            "status": answer.status,
+            "code": next(iter(codes)) if len(codes) == 1 else None,
+            "durationMs": round(elapsed * 1000, 1),
+            "session": None,
+            "request": {
+                "headers": self._masked_headers(sent.headers),
+                "body": request_body,
+                "truncated": request_truncated,
+            },
+            "response": {
+                "headers": self._masked_headers(
+                    [(k.decode("latin-1").lower(), v.decode("latin-1")) for k, v in answer.headers]
+                ),
+                "body": response_body,
+                "truncated": response_truncated,
+            },
+            "verdict": verdict.to_dict(),
+        }
+        try:
+            stored = await self.journal.record(entry)
+        except Exception:  # the journal's store may fail; the exchange is still answered
+            logger.exception("could not record %s %s in the journal", sent.method, sent.path)
+            return {}
+        return dict(stored)
+
+    def _masked_headers(self, headers: Iterable[tuple[str, str]]) -> dict[str, str]:
+        shown: dict[str, str] = {}
+        for name, value in headers:
+            shown[name] = _MASK if name in self._secret_headers else value
+        return shown
+
+    def _masked_query(self, query: str) -> str:
+        if not self._secret_query or not query:
+            return query
+        parts = []
+        for part in query.split("&"):
+            name = part.split("=", 1)[0]
+            parts.append(f"{name}={_MASK}" if name in self._secret_query else part)
+        return "&".join(parts)
+
+
+def _decoded(headers: httpx.Headers, raw: bytes) -> bytes:
+    """The answer's bytes without their content coding (gzip, br ...), as its client reads them."""
+    if not headers.get("content-encoding"):
+        return raw
+    try:
+        return httpx.Response(200, headers={"content-encoding": headers["content-encoding"]}, content=raw).content
+    except httpx.DecodingError:
+        return raw
+
+
+def create_proxy(
+    config: ProxyConfig, journal: Any = None, transport: httpx.AsyncBaseTransport | None = None
+) -> ValidationProxy:
+    """The proxy's ASGI app for `config`; `journal` defaults to a new in-memory one."""
+    return ValidationProxy(config, journal, transport)

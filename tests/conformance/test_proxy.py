@@ -1,0 +1,290 @@
+"""The validation proxy over real sockets: the project's mock and a deliberately wrong backend behind it."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import threading
+import time
+from collections.abc import Iterator
+from typing import Any
+
+import httpx
+import pytest
+import uvicorn
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import Route
+
+from conformance.proxy import VIOLATIONS_HEADER, ProxyConfig, create_proxy
+from mock_server.testing import free_port, running_mock
+
+API = "/api/v1"
+
+
+@contextlib.contextmanager
+def serving(app: Any) -> Iterator[str]:
+    """`app` on a free loopback port in a thread until the block ends; yields its origin."""
+    port = free_port()
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="on"))
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 15
+    while not server.started:
+        assert thread.is_alive() and time.monotonic() < deadline, "the server did not start"
+        time.sleep(0.02)
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.should_exit = True
+        thread.join(timeout=10)
+
+
+@contextlib.contextmanager
+def proxy_to(upstream: str, contract: str = "websale", **options: Any) -> Iterator[str]:
+    with serving(create_proxy(ProxyConfig(contract=contract, upstream=upstream, **options))) as origin:
+        yield origin
+
+
+def _error(status: int, code: str, **headers: str) -> JSONResponse:
+    return JSONResponse({"error": {"code": code, "message": "refused"}}, status, headers=headers)
+
+
+class WrongBackend:
+    """A WEBSALE backend that breaks the contract in one way per route; `release` frees a stuck call."""
+
+    def __init__(self) -> None:
+        self.release = asyncio.Event()
+        self.app = Starlette(
+            routes=[
+                Route(f"{API}/session/create", self.teapot, methods=["POST"]),
+                Route(f"{API}/account/logout", self.undocumented_code, methods=["POST"]),
+                Route(f"{API}/account/login", self.throttle_without_retry_after, methods=["POST"]),
+                Route(f"{API}/account/get", self.bad_body, methods=["GET"]),
+                Route(f"{API}/account/address/fields", self.stuck, methods=["GET"]),
+            ]
+        )
+
+    async def teapot(self, request: Request) -> Response:
+        return _error(418, "teapot")
+
+    async def undocumented_code(self, request: Request) -> Response:
+        return _error(401, "invalidCredentials")  # logout documents only notLoggedIn for 401
+
+    async def throttle_without_retry_after(self, request: Request) -> Response:
+        return _error(429, "loginBlocked")
+
+    async def bad_body(self, request: Request) -> Response:
+        return JSONResponse({"loggedIn": "yes"})
+
+    async def stuck(self, request: Request) -> Response:
+        await self.release.wait()
+        return JSONResponse({})
+
+
+@pytest.fixture
+def wrong_backend() -> Iterator[str]:
+    backend = WrongBackend()
+    with serving(backend.app) as origin:
+        try:
+            yield origin
+        finally:
+            backend.release.set()
+
+
+def _journal(proxy: str, **query: Any) -> list[dict[str, Any]]:
+    answer = httpx.get(f"{proxy}/__mock/requests", params=query)
+    assert answer.status_code == 200, answer.text
+    return list(answer.json()["requests"])
+
+
+def test_a_conforming_exchange_passes_through_unchanged_and_is_journaled() -> None:
+    with running_mock() as mock, proxy_to(mock.base_url) as proxy:
+        direct = httpx.post(f"{mock.api_url}/session/create")
+        through = httpx.post(f"{proxy}{API}/session/create")
+        assert through.status_code == direct.status_code == 200
+        assert set(through.json()) == set(direct.json()) == {"id"}
+        assert VIOLATIONS_HEADER not in through.headers
+        session = through.json()["id"]
+
+        login = httpx.post(
+            f"{proxy}{API}/account/login",
+            headers={"x-session": session, "X-Custom": "kept"},
+            json={"id": "nobody@example.com", "password": "Wrong-password-1"},
+        )
+        assert login.status_code == 401
+        assert login.json()["error"]["code"] == "invalidCredentials"
+        assert VIOLATIONS_HEADER not in login.headers
+
+        entries = _journal(proxy)
+        assert [entry["operationId"] for entry in entries] == ["createSession", "login"]
+        assert all(entry["verdict"] == {"ok": True, "refusedBy": None, "violations": []} for entry in entries)
+        assert entries[1]["status"] == 401 and entries[1]["code"] == "invalidCredentials"
+        assert entries[1]["request"]["headers"]["x-session"] == "***"
+        assert entries[1]["request"]["headers"]["x-custom"] == "kept"
+        assert entries[1]["contract"] == "websale"
+        assert _journal(proxy, operation="login")[0]["id"] == entries[1]["id"]
+
+
+def test_the_request_is_forwarded_unchanged() -> None:
+    seen: dict[str, Any] = {}
+
+    async def echo(request: Request) -> Response:
+        seen.update(
+            method=request.method,
+            path=request.url.path,
+            query=request.url.query,
+            headers=dict(request.headers),
+            body=await request.body(),
+        )
+        return Response(b'{"id": "x"}', 200, headers={"set-cookie": "a=1", "x-upstream": "yes"})
+
+    backend = Starlette(routes=[Route("/{rest:path}", echo, methods=["POST"])])
+    with serving(backend) as origin, proxy_to(origin) as proxy:
+        answer = httpx.post(
+            f"{proxy}{API}/session/create?b=2&a=%20x",
+            headers={"X-Trace": "t-1", "Content-Type": "application/json"},
+            content=b'{"raw": true}',
+        )
+    assert answer.status_code == 200
+    assert answer.content == b'{"id": "x"}'
+    assert answer.headers["x-upstream"] == "yes" and answer.headers["set-cookie"] == "a=1"
+    assert seen["method"] == "POST" and seen["path"] == f"{API}/session/create"
+    assert seen["query"] == "b=2&a=%20x"
+    assert seen["body"] == b'{"raw": true}'
+    assert seen["headers"]["x-trace"] == "t-1"
+    assert "user-agent" in seen["headers"] and "python-httpx" in seen["headers"]["user-agent"]  # the client's own
+    assert seen["headers"]["host"] == origin.removeprefix("http://")
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "rule", "status"),
+    [
+        pytest.param("POST", "/session/create", "status_documented_for_operation", 418, id="wrong-status"),
+        pytest.param("POST", "/account/logout", "error_code_documented_for_operation", 401, id="undocumented-code"),
+        pytest.param("POST", "/account/login", "retry_after_on_throttle", 429, id="missing-retry-after"),
+        pytest.param("GET", "/account/get", "response_matches_schema", 200, id="bad-body"),
+    ],
+)
+def test_an_answer_that_breaks_the_contract_is_reported(
+    wrong_backend: str, method: str, path: str, rule: str, status: int, caplog: pytest.LogCaptureFixture
+) -> None:
+    body = {"id": "a@example.com", "password": "Secret-123"} if path.endswith("login") else None
+    with proxy_to(wrong_backend) as proxy:
+        answer = httpx.request(method, f"{proxy}{API}{path}", headers={"x-session": "s" * 64}, json=body)
+        assert answer.status_code == status  # passed through unchanged
+        header = answer.headers[VIOLATIONS_HEADER]
+        assert header.startswith("1 violation (") and rule in header
+        entry = _journal(proxy)[-1]
+        assert header.endswith(f"see /__mock/requests/{entry['id']}")
+        assert entry["verdict"]["ok"] is False
+        [sentence] = entry["verdict"]["violations"]
+        assert f"HTTP {status}" in sentence
+        assert httpx.get(f"{proxy}/__mock/requests/{entry['id']}").json() == entry
+    assert any(record.levelname == "WARNING" and sentence in record.getMessage() for record in caplog.records)
+
+
+def test_strict_turns_a_broken_answer_into_a_502_with_the_violations(wrong_backend: str) -> None:
+    with proxy_to(wrong_backend, strict=True) as proxy:
+        answer = httpx.post(f"{proxy}{API}/account/logout", headers={"x-session": "s" * 64})
+        assert answer.status_code == 502
+        error = answer.json()["proxyError"]
+        assert error["reason"] == "contractViolation" and error["upstreamStatus"] == 401
+        assert error["rules"] == ["error_code_documented_for_operation"]
+        assert "invalidCredentials" in error["violations"][0]
+        assert error["journal"] == f"/__mock/requests/{_journal(proxy)[-1]['id']}"
+        assert _journal(proxy)[-1]["status"] == 401  # the journal keeps what the backend answered
+
+
+def test_strict_passes_a_conforming_answer(wrong_backend: str) -> None:
+    with running_mock() as mock, proxy_to(mock.base_url, strict=True) as proxy:
+        assert httpx.post(f"{proxy}{API}/session/create").status_code == 200
+
+
+def test_a_request_that_breaks_the_contract_is_reported_but_not_a_strict_502() -> None:
+    with running_mock() as mock, proxy_to(mock.base_url, strict=True) as proxy:
+        session = httpx.post(f"{proxy}{API}/session/create").json()["id"]
+        answer = httpx.post(f"{proxy}{API}/account/login", headers={"x-session": session}, json={"id": "not-an-email"})
+        assert answer.status_code == 400  # the backend's refusal is the right answer
+        assert "request_body_matches_schema" in answer.headers[VIOLATIONS_HEADER]
+        [sentence] = _journal(proxy)[-1]["verdict"]["violations"]
+        assert sentence.startswith("The request to login has a body that breaks its schema")
+        assert "password" in sentence
+
+        unknown = httpx.get(f"{proxy}{API}/nowhere")
+        assert "request_operation_documented" in unknown.headers[VIOLATIONS_HEADER]
+        listed = httpx.get(f"{proxy}{API}/account/order/list", params={"page": "first"}, headers={"x-session": session})
+        assert "request_parameters_match_schema" in listed.headers[VIOLATIONS_HEADER]
+        assert "the query parameter page" in _journal(proxy)[-1]["verdict"]["violations"][0]
+
+
+def test_an_unreachable_backend_is_a_quick_502_and_the_proxy_keeps_running() -> None:
+    with (
+        running_mock() as mock,
+        serving(
+            create_proxy(ProxyConfig(contract="websale", upstream=f"http://127.0.0.1:{free_port()}"))
+        ) as dead_proxy,
+        proxy_to(mock.base_url) as live_proxy,
+    ):
+        started = time.monotonic()
+        answer = httpx.post(f"{dead_proxy}{API}/session/create", timeout=10)
+        assert time.monotonic() - started < 5
+        assert answer.status_code == 502
+        assert answer.json()["proxyError"]["reason"] == "upstreamUnreachable"
+        assert "could not be reached" in answer.json()["proxyError"]["message"]
+        assert _journal(dead_proxy)[-1]["status"] == 502
+        assert httpx.post(f"{live_proxy}{API}/session/create").status_code == 200
+
+
+def test_a_slow_backend_is_a_502_after_the_timeout(wrong_backend: str) -> None:
+    with proxy_to(wrong_backend, upstream_timeout=0.3) as proxy:
+        started = time.monotonic()
+        answer = httpx.get(f"{proxy}{API}/account/address/fields", timeout=10)
+        assert time.monotonic() - started < 5
+        assert answer.status_code == 502
+        error = answer.json()["proxyError"]
+        assert error["reason"] == "upstreamTimeout" and "0.3 s" in error["message"]
+        assert "upstream" in answer.headers[VIOLATIONS_HEADER]
+        # Still serving after the timeout.
+        assert httpx.post(f"{proxy}{API}/session/create").status_code == 418
+
+
+def test_an_xml_contract_is_judged_through_its_codec() -> None:
+    with running_mock(contract="zest") as mock, proxy_to(mock.base_url, contract="zest") as proxy:
+        cart = httpx.get(f"{proxy}/API/V3/Cart", params={"_session_token": "1"}, auth=("demo-key", ""))
+        assert cart.status_code == 200 and cart.headers["content-type"].startswith("application/xml")
+        assert VIOLATIONS_HEADER not in cart.headers
+        refused = httpx.get(f"{proxy}/API/V3/Cart", auth=("wrong-key", ""))
+        assert refused.status_code == 401
+        assert VIOLATIONS_HEADER not in refused.headers
+        entries = _journal(proxy)
+        assert [(entry["operationId"], entry["code"]) for entry in entries] == [
+            ("getCart", None),
+            ("getCart", "invalidKey"),
+        ]
+        assert entries[0]["request"]["headers"]["authorization"] == "***"
+        assert entries[0]["verdict"]["ok"] and entries[1]["verdict"]["ok"]
+
+        bad = httpx.post(
+            f"{proxy}/API/V3/Cart",
+            auth=("demo-key", ""),
+            content=b"<CartItem><quantity>many</quantity></CartItem>",
+            headers={"content-type": "application/xml"},
+        )
+        assert bad.status_code == 400
+        assert "request_body_matches_schema" in bad.headers[VIOLATIONS_HEADER]
+
+
+def test_an_xml_answer_that_breaks_its_schema_is_reported() -> None:
+    async def cart(request: Request) -> Response:
+        return Response(
+            b"<ResultSet xmlns='http://www.zeald.com'><Oops/></ResultSet>", 200, media_type="application/xml"
+        )
+
+    backend = Starlette(routes=[Route("/API/V3/Cart", cart)])
+    with serving(backend) as origin, proxy_to(origin, contract="zest") as proxy:
+        answer = httpx.get(f"{proxy}/API/V3/Cart", auth=("demo-key", ""))
+        assert answer.status_code == 200
+        assert answer.content == b"<ResultSet xmlns='http://www.zeald.com'><Oops/></ResultSet>"
+        assert "response_matches_schema" in answer.headers[VIOLATIONS_HEADER]
