@@ -298,11 +298,7 @@ class ValidationProxy:
         self.client.cookies.clear()  # cookies belong to the proxy's clients, never to the proxy
         return _Answer(
             response.status_code,
-            [
-                (name, value)
-                for name, value in response.headers.raw
-                if name.lower().decode("latin-1") not in HOP_BY_HOP and name.lower() != b"content-length"
-            ],
+            [(name, value) for name, value in response.headers.raw if name.lower().decode("latin-1") not in HOP_BY_HOP],
             raw,
             _decoded(response.headers, raw),
             time.monotonic() - started,
@@ -369,7 +365,11 @@ class ValidationProxy:
         )
 
     async def _send(self, send: Send, answer: _Answer, extra: Iterable[tuple[bytes, bytes]]) -> None:
-        headers = [*answer.headers, (b"content-length", str(len(answer.body)).encode()), *extra]
+        headers = [*answer.headers, *extra]
+        # The backend's own Content-Length stays (it describes a HEAD's entity too); a chunked answer,
+        # read whole here, gets one, except where HTTP allows no body.
+        if not any(name.lower() == b"content-length" for name, _ in answer.headers) and answer.status not in (204, 304):
+            headers.append((b"content-length", str(len(answer.body)).encode()))
         await send({"type": "http.response.start", "status": answer.status, "headers": headers})
         await send({"type": "http.response.body", "body": answer.body})
 

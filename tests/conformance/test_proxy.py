@@ -4,9 +4,12 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import subprocess
+import sys
 import threading
 import time
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -288,3 +291,42 @@ def test_an_xml_answer_that_breaks_its_schema_is_reported() -> None:
         assert answer.status_code == 200
         assert answer.content == b"<ResultSet xmlns='http://www.zeald.com'><Oops/></ResultSet>"
         assert "response_matches_schema" in answer.headers[VIOLATIONS_HEADER]
+
+
+def test_the_command_serves_the_proxy_and_logs_violations(tmp_path: Path) -> None:
+    log = tmp_path / "proxy.log"
+    port = free_port()
+    with running_mock() as mock, log.open("wb") as output:
+        command = [sys.executable, "-m", "storefront_kit.cli", "proxy", "--upstream", mock.base_url]
+        process = subprocess.Popen([*command, "--port", str(port)], stdout=output, stderr=subprocess.STDOUT)
+        try:
+            proxy = f"http://127.0.0.1:{port}"
+            deadline = time.monotonic() + 30
+            while True:
+                assert process.poll() is None, log.read_text()
+                with contextlib.suppress(httpx.TransportError):
+                    if httpx.get(f"{proxy}/__mock/requests").status_code == 200:
+                        break
+                assert time.monotonic() < deadline, log.read_text()
+                time.sleep(0.1)
+            answer = httpx.get(f"{proxy}{API}/account/get", headers={"x-session": "unknown"})
+            assert answer.status_code == 401
+            assert VIOLATIONS_HEADER not in answer.headers
+            unknown = httpx.get(f"{proxy}{API}/nowhere")
+            assert unknown.status_code == 404 and VIOLATIONS_HEADER in unknown.headers
+        finally:
+            process.terminate()
+            process.wait(timeout=10)
+    text = log.read_text()
+    assert f"{proxy} -> {mock.base_url} (websale)" in text
+    assert (
+        f"WARNING storefront_kit.proxy: GET {API}/nowhere -> 404: The request GET {API}/nowhere is not an operation"
+        in text
+    )
+
+
+def test_the_command_refuses_an_upstream_that_is_no_url(capsys: pytest.CaptureFixture[str]) -> None:
+    from storefront_kit.cli import main
+
+    assert main(["proxy", "--upstream", "shop.example"]) == 2
+    assert "--upstream must be an http(s) URL" in capsys.readouterr().err
