@@ -29,6 +29,18 @@ class StateContext:
     on_empty: Callable[[], Awaitable[None]]  # await when the store turns out empty: it seeds again
 
 
+@dataclass(frozen=True, slots=True)
+class AccountsView:
+    """What `/__mock/accounts` lists of one vendor (the controls' `Accounts` schema, without `contract`).
+
+    `accounts`: `{login, password (None: unknown), state ("active", "locked", ...), name?, details?}`;
+    `sessions`: `{session, login (None: anonymous), expiresAt?, details?}`.
+    """
+
+    accounts: list[dict[str, Any]]
+    sessions: list[dict[str, Any]]
+
+
 class VendorState(Protocol):
     """One vendor's domain over the shared store, as the runtime and the controls see it."""
 
@@ -55,6 +67,10 @@ class VendorState(Protocol):
 
     def banner(self) -> list[tuple[str, str]]:
         """Lines for `storefront-kit serve` to print, such as the demo login."""
+        ...
+
+    async def accounts(self) -> AccountsView:
+        """Who can log in with what, and the live sessions."""
         ...
 
 

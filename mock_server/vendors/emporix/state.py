@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from mock_server.common.passwords import FixtureHashes
-from mock_server.vendor import StateContext
+from mock_server.vendor import AccountsView, StateContext
 from mock_server.vendors.emporix.domain.tenant import Tenant
 from mock_server.vendors.emporix.fixtures import EmporixFixtureData, load_fixtures
 
@@ -47,3 +47,6 @@ class EmporixState:
         if demo is not None:
             lines.append(("Demo customer", f"{demo['email']} / {demo['password']}"))
         return lines
+
+    async def accounts(self) -> AccountsView:
+        return AccountsView([], [])

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from mock_server.common.passwords import FixtureHashes
-from mock_server.vendor import StateContext
+from mock_server.vendor import AccountsView, StateContext
 from mock_server.vendors.optimizely.domain import Website
 from mock_server.vendors.optimizely.fixtures import OptimizelyFixtureData, load_fixtures
 
@@ -40,3 +40,6 @@ class OptimizelyState:
         if demo is not None:
             lines.append(("Demo user", f"{demo['userName']} / {demo['password']}"))
         return lines
+
+    async def accounts(self) -> AccountsView:
+        return AccountsView([], [])

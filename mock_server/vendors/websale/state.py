@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from mock_server.common.passwords import FixtureHashes
-from mock_server.vendor import StateContext
+from mock_server.vendor import AccountsView, StateContext
 from mock_server.vendors.websale.domain import Shop
 from mock_server.vendors.websale.fixtures import FixtureData, load_fixtures
 
@@ -38,3 +38,6 @@ class WebsaleState:
         accounts = self.fixtures.accounts
         demo = next((a for a in accounts if a["email"].lower() == DEMO_EMAIL), accounts[0] if accounts else None)
         return [] if demo is None else [("Demo login", f"{demo['email']} / {demo['password']}")]
+
+    async def accounts(self) -> AccountsView:
+        return AccountsView([], [])

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from mock_server.vendor import StateContext
+from mock_server.vendor import AccountsView, StateContext
 from mock_server.vendors.zest.domain import Shop
 from mock_server.vendors.zest.fixtures import ZestFixtureData, load_fixtures
 
@@ -41,3 +41,6 @@ class ZestState:
         if demo is not None:
             lines.append(("Demo category", f"{demo['code']} {demo['title']} ({len(demo['products'])} products)"))
         return lines
+
+    async def accounts(self) -> AccountsView:
+        return AccountsView([], [])
