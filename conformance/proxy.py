@@ -16,7 +16,6 @@ import logging
 import time
 from collections.abc import AsyncIterator, Iterable, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
 from typing import Any
 
 import httpx
@@ -24,12 +23,12 @@ from starlette.applications import Starlette
 from starlette.routing import Mount
 from starlette.types import Receive, Scope, Send
 
-from conformance import _journal
 from conformance.checks import Check, Failure, failures_of
 from conformance.http import Exchange, error_codes_of, read_answer
 from conformance.request_checks import SentRequest, find_operation, request_failures
 from storefront_kit import registry
-from storefront_kit.contract import Contract
+from storefront_kit.journal import BODY_LIMIT, Journal, Masker, journal_app
+from storefront_kit.journal import Exchange as JournalExchange
 
 logger = logging.getLogger("storefront_kit.proxy")
 
@@ -51,9 +50,7 @@ HOP_BY_HOP = frozenset(
         "upgrade",
     }
 )
-_JOURNAL_BODY_CHARS = 16_000
 _HEADER_CHARS = 600
-_MASK = "***"
 
 
 @dataclass(frozen=True, slots=True)
@@ -68,6 +65,7 @@ class ProxyConfig:
     upstream_timeout: float = DEFAULT_TIMEOUT  # seconds for the whole upstream exchange
     max_body_bytes: int = DEFAULT_MAX_BODY_BYTES  # largest request or answer body forwarded
     log_level: str = "info"
+    controls_token: str | None = None  # required as X-Mock-Token on /__mock when set
 
     @property
     def base_url(self) -> str:
@@ -94,9 +92,6 @@ class Verdict:
     @property
     def ok(self) -> bool:
         return not self.sentences
-
-    def to_dict(self) -> dict[str, Any]:
-        return {"ok": self.ok, "refusedBy": None, "violations": self.sentences}
 
 
 class _ProxyError(Exception):
@@ -128,30 +123,6 @@ def _vendor_checks(name: str) -> tuple[Check, ...]:
     return tuple(check for check in profile.checks if check.__name__ in profile.fuzz_checks)
 
 
-def _secret_headers(contract: Contract) -> frozenset[str]:
-    """Request and answer headers whose values are credentials or sessions, shown masked."""
-    names = {"authorization", "proxy-authorization", "cookie", "set-cookie", "x-mock-token"}
-    for scheme in contract.security_schemes().values():
-        if scheme.get("type") == "apiKey" and scheme.get("in") == "header":
-            names.add(scheme["name"].lower())
-    return frozenset(names)
-
-
-def _secret_query(contract: Contract) -> frozenset[str]:
-    return frozenset(
-        scheme["name"]
-        for scheme in contract.security_schemes().values()
-        if scheme.get("type") == "apiKey" and scheme.get("in") == "query"
-    )
-
-
-def _text(body: bytes) -> tuple[str | None, bool]:
-    if not body:
-        return None, False
-    text = body.decode("utf-8", "replace")
-    return text[:_JOURNAL_BODY_CHARS], len(text) > _JOURNAL_BODY_CHARS
-
-
 def violations_header(verdict: Verdict, entry_id: Any) -> str:
     """`N violation(s) (rule, rule), see /__mock/requests/ID`: a count and the broken rules, in ASCII."""
     count = len(verdict.sentences)
@@ -170,7 +141,7 @@ class ValidationProxy:
     ) -> None:
         self.config = config
         self.contract = registry.contract(config.contract)
-        self.journal = journal if journal is not None else _journal.Journal()
+        self.journal = journal if journal is not None else Journal()
         self.upstream = httpx.URL(config.upstream.rstrip("/"))
         if self.upstream.scheme not in ("http", "https") or not self.upstream.host:
             raise ValueError(
@@ -179,10 +150,10 @@ class ValidationProxy:
         self._transport = transport
         self._client: httpx.AsyncClient | None = None
         self._extra_checks = _vendor_checks(config.contract)
-        self._secret_headers = _secret_headers(self.contract)
-        self._secret_query = _secret_query(self.contract)
+        self._masker = Masker.for_contract(self.contract)
         self.controls = Starlette(
-            routes=[Mount(CONTROLS_PATH, app=_journal.journal_api(self.journal))], lifespan=self._lifespan
+            routes=[Mount(CONTROLS_PATH, app=journal_app(self.journal, config.controls_token))],
+            lifespan=self._lifespan,
         )
 
     @contextlib.asynccontextmanager
@@ -210,6 +181,10 @@ class ValidationProxy:
 
     async def _forward(self, scope: Scope, receive: Receive, send: Send) -> None:
         started = time.monotonic()
+        record = JournalExchange(
+            self.contract.name, scope["method"], scope["path"], scope.get("query_string", b""), mask=self._masker
+        )
+        record.request_headers = list(scope["headers"])
         headers = [(name.decode("latin-1").lower(), value.decode("latin-1")) for name, value in scope["headers"]]
         try:
             body = await self._read_body(receive)
@@ -225,12 +200,12 @@ class ValidationProxy:
             )
             verdict = Verdict(problem=error.message)
             answer = self._proxy_answer(error.status, error.reason, error.message)
-        entry = await self._record(sent, answer, verdict, time.monotonic() - started)
+        entry_id = await self._record(record, sent, answer, verdict, time.monotonic() - started)
         if not verdict.ok:
             logger.warning("%s %s -> %s: %s", sent.method, sent.path, answer.status, " | ".join(verdict.sentences))
         if self.config.strict and verdict.answer:
-            answer = self._strict_answer(answer, verdict, entry.get("id"))
-        extra = [(VIOLATIONS_HEADER.lower().encode(), violations_header(verdict, entry.get("id")).encode())]
+            answer = self._strict_answer(answer, verdict, entry_id)
+        extra = [(VIOLATIONS_HEADER.lower().encode(), violations_header(verdict, entry_id).encode())]
         await self._send(send, answer, extra if not verdict.ok else [])
 
     async def _read_body(self, receive: Receive) -> bytes:
@@ -373,60 +348,30 @@ class ValidationProxy:
         await send({"type": "http.response.start", "status": answer.status, "headers": headers})
         await send({"type": "http.response.body", "body": answer.body})
 
-    async def _record(self, sent: SentRequest, answer: _Answer, verdict: Verdict, elapsed: float) -> dict[str, Any]:
-        operation = find_operation(self.contract, sent.method, sent.path)
-        operation_id = operation[0].operation_id if operation else None
+    async def _record(
+        self, record: JournalExchange, sent: SentRequest, answer: _Answer, verdict: Verdict, elapsed: float
+    ) -> int | None:
+        """Put the exchange into the journal (it masks secrets when an entry is read); its id, None on failure."""
+        found = find_operation(self.contract, sent.method, sent.path)
+        operation_id = found[0].operation_id if found else None
         content_type = next((v.decode("latin-1") for k, v in answer.headers if k.lower() == b"content-type"), None)
         value, _ = read_answer(self.contract, operation_id, answer.status, content_type, answer.content)
         codes = error_codes_of(self.contract, operation_id, answer.status, value) if operation_id else frozenset()
-        request_body, request_truncated = _text(sent.body)
-        response_body, response_truncated = _text(answer.content)
-        entry = {
-            "at": datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z"),
-            "contract": self.contract.name,
-            "operationId": operation_id,
-            "method": sent.method,
-            "path": sent.path,
-            "query": self._masked_query(sent.query),
-            "status": answer.status,
-            "code": next(iter(codes)) if len(codes) == 1 else None,
-            "durationMs": round(elapsed * 1000, 1),
-            "session": None,
-            "request": {
-                "headers": self._masked_headers(sent.headers),
-                "body": request_body,
-                "truncated": request_truncated,
-            },
-            "response": {
-                "headers": self._masked_headers(
-                    [(k.decode("latin-1").lower(), v.decode("latin-1")) for k, v in answer.headers]
-                ),
-                "body": response_body,
-                "truncated": response_truncated,
-            },
-            "verdict": verdict.to_dict(),
-        }
+        record.operation_id = operation_id
+        record.status = answer.status
+        record.code = next(iter(codes)) if len(codes) == 1 else None
+        record.duration_ms = elapsed * 1000
+        record.request_body, record.request_truncated = sent.body[:BODY_LIMIT], len(sent.body) > BODY_LIMIT
+        record.response_headers = list(answer.headers)
+        # The body as its client reads it (without content coding).
+        record.response_body, record.response_truncated = answer.content[:BODY_LIMIT], len(answer.content) > BODY_LIMIT
+        record.violations = verdict.sentences
         try:
-            stored = await self.journal.record(entry)
-        except Exception:  # the journal's store may fail; the exchange is still answered
+            await self.journal.record(record)
+        except Exception:  # a journal in a store may fail; the exchange is still answered
             logger.exception("could not record %s %s in the journal", sent.method, sent.path)
-            return {}
-        return dict(stored)
-
-    def _masked_headers(self, headers: Iterable[tuple[str, str]]) -> dict[str, str]:
-        shown: dict[str, str] = {}
-        for name, value in headers:
-            shown[name] = _MASK if name in self._secret_headers else value
-        return shown
-
-    def _masked_query(self, query: str) -> str:
-        if not self._secret_query or not query:
-            return query
-        parts = []
-        for part in query.split("&"):
-            name = part.split("=", 1)[0]
-            parts.append(f"{name}={_MASK}" if name in self._secret_query else part)
-        return "&".join(parts)
+            return None
+        return record.id
 
 
 def _decoded(headers: httpx.Headers, raw: bytes) -> bytes:

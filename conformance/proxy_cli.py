@@ -53,6 +53,7 @@ def build_parser(prog: str = "storefront-kit proxy") -> argparse.ArgumentParser:
         metavar="N",
         help=f"largest request or answer body forwarded (default {DEFAULT_MAX_BODY_BYTES})",
     )
+    parser.add_argument("--controls-token", help="require this X-Mock-Token for the journal at /__mock")
     parser.add_argument("--log-level", choices=LOG_LEVELS, default="info")
     return parser
 
@@ -77,6 +78,7 @@ def main(argv: Sequence[str] | None = None, prog: str = "storefront-kit proxy") 
         upstream_timeout=args.upstream_timeout,
         max_body_bytes=args.max_body_bytes,
         log_level=args.log_level,
+        controls_token=args.controls_token,
     )
     try:
         app = create_proxy(config)

@@ -122,9 +122,14 @@ def test_a_conforming_exchange_passes_through_unchanged_and_is_journaled() -> No
 
         entries = _journal(proxy)
         assert [entry["operationId"] for entry in entries] == ["createSession", "login"]
-        assert all(entry["verdict"] == {"ok": True, "refusedBy": None, "violations": []} for entry in entries)
+        assert [entry["verdict"] for entry in entries] == [
+            {"ok": True, "refusedBy": None, "violations": []},
+            {"ok": False, "refusedBy": None, "violations": []},  # refused, as documented
+        ]
         assert entries[1]["status"] == 401 and entries[1]["code"] == "invalidCredentials"
-        assert entries[1]["request"]["headers"]["x-session"] == "***"
+        assert entries[1]["request"]["headers"]["x-session"] == session[:4] + "***"
+        assert "Wrong-password-1" not in entries[1]["request"]["body"]
+        assert [entry["id"] for entry in _journal(proxy, session=session)] == [entries[1]["id"]]
         assert entries[1]["request"]["headers"]["x-custom"] == "kept"
         assert entries[1]["contract"] == "websale"
         assert _journal(proxy, operation="login")[0]["id"] == entries[1]["id"]
@@ -266,8 +271,8 @@ def test_an_xml_contract_is_judged_through_its_codec() -> None:
             ("getCart", None),
             ("getCart", "invalidKey"),
         ]
-        assert entries[0]["request"]["headers"]["authorization"] == "***"
-        assert entries[0]["verdict"]["ok"] and entries[1]["verdict"]["ok"]
+        assert entries[0]["request"]["headers"]["authorization"] == "Basic ***"
+        assert entries[0]["verdict"]["violations"] == entries[1]["verdict"]["violations"] == []
 
         bad = httpx.post(
             f"{proxy}/API/V3/Cart",
@@ -330,3 +335,12 @@ def test_the_command_refuses_an_upstream_that_is_no_url(capsys: pytest.CaptureFi
 
     assert main(["proxy", "--upstream", "shop.example"]) == 2
     assert "--upstream must be an http(s) URL" in capsys.readouterr().err
+
+
+def test_the_journal_needs_the_controls_token_when_one_is_set(wrong_backend: str) -> None:
+    with proxy_to(wrong_backend, controls_token="letmein") as proxy:
+        httpx.post(f"{proxy}{API}/session/create")
+        refused = httpx.get(f"{proxy}/__mock/requests")
+        assert refused.status_code == 401 and refused.json()["error"]["code"] == "controlsTokenRequired"
+        entries = httpx.get(f"{proxy}/__mock/requests", headers={"X-Mock-Token": "letmein"}).json()["requests"]
+        assert [entry["status"] for entry in entries] == [418]
