@@ -21,12 +21,13 @@ from typing import Any
 import httpx
 from starlette.applications import Starlette
 from starlette.routing import Mount
-from starlette.types import Receive, Scope, Send
+from starlette.types import ASGIApp, Receive, Scope, Send
 
 from conformance.checks import Check, Failure, failures_of
 from conformance.http import Exchange, error_codes_of, read_answer
 from conformance.request_checks import SentRequest, find_operation, request_failures
 from storefront_kit import registry
+from storefront_kit.contract import Contract
 from storefront_kit.journal import BODY_LIMIT, Journal, Masker, journal_app
 from storefront_kit.journal import Exchange as JournalExchange
 
@@ -151,9 +152,12 @@ class ValidationProxy:
         self._client: httpx.AsyncClient | None = None
         self._extra_checks = _vendor_checks(config.contract)
         self._masker = Masker.for_contract(self.contract)
-        self.controls = Starlette(
-            routes=[Mount(CONTROLS_PATH, app=journal_app(self.journal, config.controls_token))],
-            lifespan=self._lifespan,
+        self.controls = _with_dashboard(
+            Starlette(
+                routes=[Mount(CONTROLS_PATH, app=journal_app(self.journal, config.controls_token))],
+                lifespan=self._lifespan,
+            ),
+            self.contract,
         )
 
     @contextlib.asynccontextmanager
@@ -372,6 +376,23 @@ class ValidationProxy:
             logger.exception("could not record %s %s in the journal", sent.method, sent.path)
             return None
         return record.id
+
+
+def _with_dashboard(app: ASGIApp, contract: Contract) -> ASGIApp:
+    """`app` with the dashboard's page at `/__mock/`, showing the journal (the proxy has no other controls)."""
+    try:
+        from storefront_kit.dashboard import Dashboard, served
+    except ImportError:  # an installation without the dashboard's package
+        return app
+    # `/` and the API's Swagger UI are the backend's, not the proxy's.
+    return Dashboard(
+        app,
+        contracts=[served(contract)],
+        controls_path=CONTROLS_PATH,
+        sections=("journal",),
+        redirect_root=False,
+        swagger_ui=False,
+    )
 
 
 def _decoded(headers: httpx.Headers, raw: bytes) -> bytes:

@@ -344,3 +344,15 @@ def test_the_journal_needs_the_controls_token_when_one_is_set(wrong_backend: str
         assert refused.status_code == 401 and refused.json()["error"]["code"] == "controlsTokenRequired"
         entries = httpx.get(f"{proxy}/__mock/requests", headers={"X-Mock-Token": "letmein"}).json()["requests"]
         assert [entry["status"] for entry in entries] == [418]
+
+
+def test_the_dashboard_shows_the_proxys_journal_and_leaves_the_root_to_the_backend(wrong_backend: str) -> None:
+    pytest.importorskip("storefront_kit.dashboard", reason="the dashboard's package is not installed")
+    with proxy_to(wrong_backend) as proxy:
+        page = httpx.get(f"{proxy}/__mock/")
+        assert page.status_code == 200 and page.headers["content-type"].startswith("text/html")
+        assert '"sections":["journal"]' in page.text
+        assert httpx.get(f"{proxy}/__mock/requests").status_code == 200
+        root = httpx.get(f"{proxy}/")
+        assert root.status_code == 404  # the backend's answer, not a redirect to the proxy's page
+        assert _journal(proxy)[-1]["path"] == "/"
