@@ -11,11 +11,12 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import dataclasses
 import json
 import logging
 import time
 from collections.abc import AsyncIterator, Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 import httpx
@@ -112,7 +113,6 @@ class _Answer:
     body: bytes  # as it travelled (possibly content-encoded)
     content: bytes  # decoded, for judging
     elapsed: float = 0.0
-    extra: list[tuple[bytes, bytes]] = field(default_factory=list)
 
 
 def _vendor_checks(name: str) -> tuple[Check, ...]:
@@ -138,7 +138,7 @@ class ValidationProxy:
     """The proxy as an ASGI app: `/__mock` serves its journal, every other path goes to the backend."""
 
     def __init__(
-        self, config: ProxyConfig, journal: Any = None, transport: httpx.AsyncBaseTransport | None = None
+        self, config: ProxyConfig, journal: Journal | None = None, transport: httpx.AsyncBaseTransport | None = None
     ) -> None:
         self.config = config
         self.contract = registry.contract(config.contract)
@@ -185,28 +185,29 @@ class ValidationProxy:
 
     async def _forward(self, scope: Scope, receive: Receive, send: Send) -> None:
         started = time.monotonic()
-        record = JournalExchange(
-            self.contract.name, scope["method"], scope["path"], scope.get("query_string", b""), mask=self._masker
-        )
+        method, path, query = scope["method"], scope["path"], scope.get("query_string", b"")
+        record = JournalExchange(self.contract.name, method, path, query, mask=self._masker)
         record.request_headers = list(scope["headers"])
         headers = [(name.decode("latin-1").lower(), value.decode("latin-1")) for name, value in scope["headers"]]
+        found = find_operation(self.contract, method, path)
+        operation_id = found[0].operation_id if found else None
+        sent = SentRequest(method, path, query.decode("latin-1"), headers, b"")
+        request_broken: tuple[Failure, ...] = ()
+        exchange: Exchange | None = None
         try:
-            body = await self._read_body(receive)
-            sent = SentRequest(
-                scope["method"], scope["path"], scope.get("query_string", b"").decode("latin-1"), headers, body
-            )
-            request_verdict = tuple(request_failures(self.contract, sent))
-            answer = await self._call_upstream(scope, headers, body)
-            verdict = Verdict(request_verdict, self._judge(sent, answer))
+            sent = dataclasses.replace(sent, body=await self._read_body(receive))
+            request_broken = tuple(request_failures(self.contract, sent))
+            answer = await self._call_upstream(scope, headers, sent.body)
         except _ProxyError as error:
-            sent = SentRequest(
-                scope["method"], scope["path"], scope.get("query_string", b"").decode("latin-1"), headers, b""
-            )
-            verdict = Verdict(problem=error.message)
+            verdict = Verdict(request_broken, problem=error.message)
             answer = self._proxy_answer(error.status, error.reason, error.message)
-        entry_id = await self._record(record, sent, answer, verdict, time.monotonic() - started)
+        else:
+            if operation_id is not None:
+                exchange = self._exchange(sent, answer, operation_id)
+            verdict = Verdict(request_broken, *self._judge(exchange))
+        entry_id = await self._record(record, sent, answer, verdict, exchange, time.monotonic() - started)
         if not verdict.ok:
-            logger.warning("%s %s -> %s: %s", sent.method, sent.path, answer.status, " | ".join(verdict.sentences))
+            logger.warning("%s %s -> %s: %s", method, path, answer.status, " | ".join(verdict.sentences))
         if self.config.strict and verdict.answer:
             answer = self._strict_answer(answer, verdict, entry_id)
         extra = [(VIOLATIONS_HEADER.lower().encode(), violations_header(verdict, entry_id).encode())]
@@ -267,12 +268,18 @@ class ValidationProxy:
                 f"The backend {self._origin} did not answer {scope['method']} {scope['path']} within {timeout:g} s "
                 "(see --upstream-timeout).",
             ) from None
-        except httpx.HTTPError as exc:
+        except (httpx.ConnectError, httpx.ConnectTimeout) as exc:
             raise _ProxyError(
                 502,
                 "upstreamUnreachable",
                 f"The backend {self._origin} could not be reached for {scope['method']} {scope['path']}: "
-                f"{type(exc).__name__}{f' ({exc})' if str(exc) else ''}.",
+                f"{_reason(exc)}.",
+            ) from None
+        except (httpx.HTTPError, OSError) as exc:
+            raise _ProxyError(
+                502,
+                "upstreamFailed",
+                f"The backend {self._origin} broke off {scope['method']} {scope['path']}: {_reason(exc)}.",
             ) from None
         self.client.cookies.clear()  # cookies belong to the proxy's clients, never to the proxy
         return _Answer(
@@ -302,17 +309,14 @@ class ValidationProxy:
             chunks.append(chunk)
         return b"".join(chunks)
 
-    def _judge(self, sent: SentRequest, answer: _Answer) -> tuple[Failure, ...]:
-        found = find_operation(self.contract, sent.method, sent.path)
-        if found is None:
-            return ()  # the request's own finding; no operation documents what to answer
-        operation_id = found[0].operation_id
+    def _exchange(self, sent: SentRequest, answer: _Answer, operation_id: str) -> Exchange:
+        """The answer as the kit's checks read it: its body read by its codec, its error code found."""
         content_type = next((v.decode("latin-1") for k, v in answer.headers if k.lower() == b"content-type"), None)
         value, problem = read_answer(self.contract, operation_id, answer.status, content_type, answer.content)
         response_headers: dict[str, str] = {}
         for name, header_value in answer.headers:
             response_headers.setdefault(name.decode("latin-1").lower(), header_value.decode("latin-1"))
-        exchange = Exchange(
+        return Exchange(
             method=sent.method,
             url=sent.path + (f"?{sent.query}" if sent.query else ""),
             request_headers={},
@@ -326,7 +330,16 @@ class ValidationProxy:
             answer=value,
             answer_problem=problem,
         )
-        return tuple(failures_of(self.contract, operation_id, exchange, self._extra_checks))
+
+    def _judge(self, exchange: Exchange | None) -> tuple[tuple[Failure, ...], str | None]:
+        """The rules the answer breaks; none where the request is no operation (no rule says what to answer)."""
+        if exchange is None or exchange.operation_id is None:
+            return (), None
+        try:
+            return tuple(failures_of(self.contract, exchange.operation_id, exchange, self._extra_checks)), None
+        except Exception as exc:  # a check that trips over an odd answer must not keep the answer from its client
+            logger.exception("could not judge the answer to %s %s", exchange.method, exchange.url)
+            return (), f"The proxy could not judge the answer ({type(exc).__name__}: {exc})."
 
     def _proxy_answer(self, status: int, reason: str, message: str, **extra: Any) -> _Answer:
         body = json.dumps({"proxyError": {"reason": reason, "message": message, **extra}}).encode()
@@ -353,17 +366,18 @@ class ValidationProxy:
         await send({"type": "http.response.body", "body": answer.body})
 
     async def _record(
-        self, record: JournalExchange, sent: SentRequest, answer: _Answer, verdict: Verdict, elapsed: float
+        self,
+        record: JournalExchange,
+        sent: SentRequest,
+        answer: _Answer,
+        verdict: Verdict,
+        exchange: Exchange | None,
+        elapsed: float,
     ) -> int | None:
         """Put the exchange into the journal (it masks secrets when an entry is read); its id, None on failure."""
-        found = find_operation(self.contract, sent.method, sent.path)
-        operation_id = found[0].operation_id if found else None
-        content_type = next((v.decode("latin-1") for k, v in answer.headers if k.lower() == b"content-type"), None)
-        value, _ = read_answer(self.contract, operation_id, answer.status, content_type, answer.content)
-        codes = error_codes_of(self.contract, operation_id, answer.status, value) if operation_id else frozenset()
-        record.operation_id = operation_id
+        record.operation_id = exchange.operation_id if exchange is not None else None
         record.status = answer.status
-        record.code = next(iter(codes)) if len(codes) == 1 else None
+        record.code = exchange.error_code if exchange is not None else None
         record.duration_ms = elapsed * 1000
         record.request_body, record.request_truncated = sent.body[:BODY_LIMIT], len(sent.body) > BODY_LIMIT
         record.response_headers = list(answer.headers)
@@ -395,6 +409,10 @@ def _with_dashboard(app: ASGIApp, contract: Contract) -> ASGIApp:
     )
 
 
+def _reason(exc: BaseException) -> str:
+    return f"{type(exc).__name__} ({exc})" if str(exc) else type(exc).__name__
+
+
 def _decoded(headers: httpx.Headers, raw: bytes) -> bytes:
     """The answer's bytes without their content coding (gzip, br ...), as its client reads them."""
     if not headers.get("content-encoding"):
@@ -406,7 +424,7 @@ def _decoded(headers: httpx.Headers, raw: bytes) -> bytes:
 
 
 def create_proxy(
-    config: ProxyConfig, journal: Any = None, transport: httpx.AsyncBaseTransport | None = None
+    config: ProxyConfig, journal: Journal | None = None, transport: httpx.AsyncBaseTransport | None = None
 ) -> ValidationProxy:
     """The proxy's ASGI app for `config`; `journal` defaults to a new in-memory one."""
     return ValidationProxy(config, journal, transport)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import gzip
 import subprocess
 import sys
 import threading
@@ -152,7 +153,12 @@ def test_the_request_is_forwarded_unchanged() -> None:
     with serving(backend) as origin, proxy_to(origin) as proxy:
         answer = httpx.post(
             f"{proxy}{API}/session/create?b=2&a=%20x",
-            headers={"X-Trace": "t-1", "Content-Type": "application/json"},
+            headers={
+                "X-Trace": "t-1",
+                "Content-Type": "application/json",
+                "Connection": "keep-alive, x-hop",
+                "X-Hop": "1",
+            },
             content=b'{"raw": true}',
         )
     assert answer.status_code == 200
@@ -162,6 +168,7 @@ def test_the_request_is_forwarded_unchanged() -> None:
     assert seen["query"] == "b=2&a=%20x"
     assert seen["body"] == b'{"raw": true}'
     assert seen["headers"]["x-trace"] == "t-1"
+    assert "x-hop" not in seen["headers"]  # named by Connection: this hop's only
     assert "user-agent" in seen["headers"] and "python-httpx" in seen["headers"]["user-agent"]  # the client's own
     assert seen["headers"]["host"] == origin.removeprefix("http://")
 
@@ -356,3 +363,37 @@ def test_the_dashboard_shows_the_proxys_journal_and_leaves_the_root_to_the_backe
         root = httpx.get(f"{proxy}/")
         assert root.status_code == 404  # the backend's answer, not a redirect to the proxy's page
         assert _journal(proxy)[-1]["path"] == "/"
+
+
+def test_a_compressed_answer_travels_compressed_and_is_judged_decoded() -> None:
+    compressed = gzip.compress(b'{"id": "not-a-session-id"}')
+
+    async def create(request: Request) -> Response:
+        return Response(compressed, 200, headers={"content-encoding": "gzip", "content-type": "application/json"})
+
+    backend = Starlette(routes=[Route(f"{API}/session/create", create, methods=["POST"])])
+    with serving(backend) as origin, proxy_to(origin) as proxy:
+        with httpx.stream("POST", f"{proxy}{API}/session/create", headers={"accept-encoding": "gzip"}) as answer:
+            raw = b"".join(answer.iter_raw())
+            violations = answer.headers[VIOLATIONS_HEADER]
+        assert raw == compressed
+        assert "response_matches_schema" in violations
+        entry = _journal(proxy)[-1]
+        assert entry["response"]["body"] == '{"id": "***"}'  # decoded, the session id masked
+        assert "not-a-session-id" in entry["verdict"]["violations"][0]
+
+
+def test_a_body_over_the_limit_is_refused_unsent_and_an_upstream_prefix_is_kept() -> None:
+    paths: list[str] = []
+
+    async def echo(request: Request) -> Response:
+        paths.append(request.url.path)
+        return JSONResponse({"id": "0" * 64})
+
+    backend = Starlette(routes=[Route("/{rest:path}", echo, methods=["POST"])])
+    with serving(backend) as origin, proxy_to(f"{origin}/staging/", max_body_bytes=100) as proxy:
+        refused = httpx.post(f"{proxy}{API}/session/create", content=b"x" * 101)
+        assert refused.status_code == 413 and refused.json()["proxyError"]["reason"] == "requestTooLarge"
+        assert paths == []
+        assert httpx.post(f"{proxy}{API}/session/create", content=b"x" * 100).status_code == 200
+        assert paths == [f"/staging{API}/session/create"]
