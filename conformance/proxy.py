@@ -14,6 +14,7 @@ import contextlib
 import dataclasses
 import json
 import logging
+import re
 import time
 from collections.abc import AsyncIterator, Iterable, Sequence
 from dataclasses import dataclass
@@ -53,6 +54,8 @@ HOP_BY_HOP = frozenset(
     }
 )
 _HEADER_CHARS = 600
+# What the proxy answers itself under /__mock: its journal and the dashboard's page and files.
+_OWN_PATHS = re.compile(rf"{CONTROLS_PATH}(/|/requests(/.*)?|/dashboard/.*)?\Z")
 
 
 @dataclass(frozen=True, slots=True)
@@ -178,10 +181,22 @@ class ValidationProxy:
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         path = scope.get("path", "")
-        if scope["type"] != "http" or path == CONTROLS_PATH or path.startswith(CONTROLS_PATH + "/"):
+        if scope["type"] != "http" or _OWN_PATHS.match(path):
             await self.controls(scope, receive, send)
-            return
-        await self._forward(scope, receive, send)
+        elif path.startswith(CONTROLS_PATH + "/"):
+            await self._pass(scope, receive, send)
+        else:
+            await self._forward(scope, receive, send)
+
+    async def _pass(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """Another `/__mock` call goes to the backend unjudged and unrecorded: a mock's own controls
+        (settings, outbox, faults) stay reachable through the proxy."""
+        headers = [(name.decode("latin-1").lower(), value.decode("latin-1")) for name, value in scope["headers"]]
+        try:
+            answer = await self._call_upstream(scope, headers, await self._read_body(receive))
+        except _ProxyError as error:
+            answer = self._proxy_answer(error.status, error.reason, error.message)
+        await self._send(send, answer, [])
 
     async def _forward(self, scope: Scope, receive: Receive, send: Send) -> None:
         started = time.monotonic()

@@ -206,7 +206,7 @@ def _body_problems(contract: Contract, spec: Mapping[str, Any], request: SentReq
         try:
             value = codec.decode(request.body, schema, charset.group(1) if charset else "utf-8")
         except (BodyError, LookupError) as exc:
-            return [f"the body is not a {media_type} document of its schema ({exc})"]
+            return [f"the body cannot be read as {media_type} ({exc})"]
     return _problems(_validator(contract, schema), value, "the body") if schema else []
 
 

@@ -397,3 +397,12 @@ def test_a_body_over_the_limit_is_refused_unsent_and_an_upstream_prefix_is_kept(
         assert paths == []
         assert httpx.post(f"{proxy}{API}/session/create", content=b"x" * 100).status_code == 200
         assert paths == [f"/staging{API}/session/create"]
+
+
+def test_the_mocks_own_controls_stay_reachable_through_the_proxy_unrecorded() -> None:
+    with running_mock() as mock, proxy_to(mock.base_url) as proxy:
+        settings = httpx.get(f"{proxy}/__mock/settings")
+        assert settings.status_code == 200
+        assert settings.json() == httpx.get(f"{mock.controls_url}/settings").json()
+        assert VIOLATIONS_HEADER not in settings.headers
+        assert _journal(proxy) == []
