@@ -21,8 +21,11 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
+from conformance.cli import main as check
 from conformance.proxy import VIOLATIONS_HEADER, ProxyConfig, create_proxy
 from mock_server.testing import free_port, running_mock
+from storefront_kit import registry
+from storefront_kit.journal import Journal
 
 API = "/api/v1"
 
@@ -406,3 +409,25 @@ def test_the_mocks_own_controls_stay_reachable_through_the_proxy_unrecorded() ->
         assert settings.json() == httpx.get(f"{mock.controls_url}/settings").json()
         assert VIOLATIONS_HEADER not in settings.headers
         assert _journal(proxy) == []
+
+
+@pytest.mark.parametrize("contract", registry.contract_names())
+def test_the_kits_scenarios_through_the_proxy_find_the_mock_conforming(contract: str) -> None:
+    """No false alarms: every answer of the bundled mock to the kit's scenarios passes the proxy's judgement,
+    and the requests the scenarios send broken on purpose are the ones it reports."""
+    journal = Journal(size=5000)
+    with (
+        running_mock(contract=contract) as mock,
+        serving(create_proxy(ProxyConfig(contract=contract, upstream=mock.base_url), journal)) as proxy,
+    ):
+        base_url = proxy + registry.contract(contract).base_path
+        assert check(["--contract", contract, "--base-url", base_url, "--phase", "scenarios", "--no-progress"]) == 0
+        entries = asyncio.run(journal.list(limit=5000))
+    assert len(entries) > 100
+    answer_findings = [
+        v for entry in entries for v in entry["verdict"]["violations"] if not v.startswith("The request")
+    ]
+    assert answer_findings == []
+    request_findings = [entry for entry in entries if entry["verdict"]["violations"]]
+    assert request_findings, "the scenarios send broken requests on purpose"
+    assert all(entry["status"] >= 400 for entry in request_findings)
