@@ -17,6 +17,8 @@ from mock_server.envelope import EXCHANGE
 from mock_server.mounts import Mounts
 from storefront_kit.journal import BODY_LIMIT, Exchange, Journal, Masker
 
+_BODILESS = frozenset({"GET", "HEAD", "OPTIONS"})
+
 
 class Recorder:
     """Puts an `Exchange` of each request outside `skip_prefix` (the controls) into `journal`."""
@@ -40,7 +42,7 @@ class Recorder:
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         path = scope.get("path", "")
-        if scope["type"] != "http" or (self.skip_prefix is not None and path.startswith(self.skip_prefix)):
+        if scope["type"] != "http" or (self.skip_prefix is not None and _under(path, self.skip_prefix)):
             await self.app(scope, receive, send)
             return
         exchange = Exchange("", scope["method"], path, scope["query_string"], request_headers=scope["headers"])
@@ -73,7 +75,8 @@ class Recorder:
 
         started = time.perf_counter()
         try:
-            await self.app(scope, receiving, sending)
+            # A GET's body means nothing to any operation: its reads go unwatched.
+            await self.app(scope, receive if scope["method"] in _BODILESS else receiving, sending)
         finally:
             exchange.duration_ms = (time.perf_counter() - started) * 1000
             contract, operation = self.mounts.contract_for(scope)
@@ -85,3 +88,7 @@ class Recorder:
             exchange.response_body = b"".join(response_body)
             exchange.response_truncated = sizes[1] > limit
             await self.journal.record(exchange)
+
+
+def _under(path: str, prefix: str) -> bool:
+    return path == prefix or path.startswith(prefix + "/")
