@@ -201,8 +201,7 @@ class ValidationProxy:
     async def _forward(self, scope: Scope, receive: Receive, send: Send) -> None:
         started = time.monotonic()
         method, path, query = scope["method"], scope["path"], scope.get("query_string", b"")
-        record = JournalExchange(self.contract.name, method, path, query, mask=self._masker)
-        record.request_headers = list(scope["headers"])
+        record = JournalExchange(self.contract.name, method, path, query, list(scope["headers"]), mask=self._masker)
         headers = [(name.decode("latin-1").lower(), value.decode("latin-1")) for name, value in scope["headers"]]
         found = find_operation(self.contract, method, path)
         operation_id = found[0].operation_id if found else None
@@ -400,11 +399,10 @@ class ValidationProxy:
         record.response_body, record.response_truncated = answer.content[:BODY_LIMIT], len(answer.content) > BODY_LIMIT
         record.violations = verdict.sentences
         try:
-            await self.journal.record(record)
+            return await self.journal.record(record)
         except Exception:  # a journal in a store may fail; the exchange is still answered
             logger.exception("could not record %s %s in the journal", sent.method, sent.path)
             return None
-        return record.id
 
 
 def _with_dashboard(app: ASGIApp, contract: Contract) -> ASGIApp:
