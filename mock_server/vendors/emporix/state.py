@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from typing import Any
+
 from mock_server.common.passwords import FixtureHashes
-from mock_server.vendor import StateContext
+from mock_server.vendor import LinkNotOpenable, StateContext
 from mock_server.vendors.emporix.domain.tenant import Tenant
 from mock_server.vendors.emporix.fixtures import EmporixFixtureData, load_fixtures
 
@@ -47,3 +50,6 @@ class EmporixState:
         if demo is not None:
             lines.append(("Demo customer", f"{demo['email']} / {demo['password']}"))
         return lines
+
+    async def open_link(self, message: Mapping[str, Any]) -> str:
+        raise LinkNotOpenable("This backend sends no e-mails.")

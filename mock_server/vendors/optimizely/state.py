@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from typing import Any
+
 from mock_server.common.passwords import FixtureHashes
-from mock_server.vendor import StateContext
+from mock_server.vendor import LinkNotOpenable, StateContext
 from mock_server.vendors.optimizely.domain import Website
 from mock_server.vendors.optimizely.fixtures import OptimizelyFixtureData, load_fixtures
 
@@ -40,3 +43,10 @@ class OptimizelyState:
         if demo is not None:
             lines.append(("Demo user", f"{demo['userName']} / {demo['password']}"))
         return lines
+
+    async def open_link(self, message: Mapping[str, Any]) -> str:
+        """Both e-mails lead to a page that asks for a new password."""
+        raise LinkNotOpenable(
+            f"The {message['kind']} link leads to a page that asks for a new password: "
+            "PATCH api/v1/sessions/current with the resetToken, the userName and a newPassword."
+        )

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
-from mock_server.vendor import StateContext
+from collections.abc import Mapping
+from typing import Any
+
+from mock_server.vendor import LinkNotOpenable, StateContext
 from mock_server.vendors.zest.domain import Shop
 from mock_server.vendors.zest.fixtures import ZestFixtureData, load_fixtures
 
@@ -41,3 +44,6 @@ class ZestState:
         if demo is not None:
             lines.append(("Demo category", f"{demo['code']} {demo['title']} ({len(demo['products'])} products)"))
         return lines
+
+    async def open_link(self, message: Mapping[str, Any]) -> str:
+        raise LinkNotOpenable("This backend sends no e-mails.")
