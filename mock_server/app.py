@@ -23,6 +23,7 @@ from mock_server.config import ServerConfig
 from mock_server.encoding import CodecJsonifier
 from mock_server.envelope import Envelopes
 from mock_server.fast_path import FastPath, FastRoute, fast_routes
+from mock_server.faults import FaultInjection
 from mock_server.middleware import (
     BodyLimit,
     ContentTypes,
@@ -31,6 +32,7 @@ from mock_server.middleware import (
     RuntimeBinding,
 )
 from mock_server.mounts import Mounts
+from mock_server.recorder import Recorder
 from mock_server.resolver import TagResolver
 from mock_server.runtime import Runtime
 from mock_server.security import SECURITY_MAP, RefusedCredentials, with_check_functions
@@ -39,6 +41,7 @@ from mock_server.vendor import MockVendor
 from storefront_kit import registry
 from storefront_kit.contract import Contract, load_contract
 from storefront_kit.dashboard import Dashboard, served
+from storefront_kit.journal import Masker
 
 CONTROLS_SPEC = Path(__file__).resolve().parent / "controls.yaml"
 CONTROLS_HANDLERS = "mock_server"
@@ -153,6 +156,16 @@ def create_app(config: ServerConfig | None = None, *, on_ready: Callable[[], Non
             max_body_bytes=config.max_body_bytes,
         )
     if controls is not None:
+        # Before both paths: a call a fault answers is neither validated nor run.
+        inner = FaultInjection(inner, faults=runtime.faults, mounts=mounts, envelopes=envelopes)
+        if config.journal:
+            inner = Recorder(
+                inner,
+                journal=runtime.journal,
+                mounts=mounts,
+                maskers={contract.name: Masker.for_contract(contract) for _, contract in vendors.values()},
+                skip_prefix=controls.base_path,
+            )
         inner = Dashboard(
             inner,
             contracts=[served(contract) for _, contract in vendors.values()],

@@ -25,6 +25,8 @@ class ServerConfig:
     state: str = "memory"
     controls: bool = True
     controls_token: str | None = None
+    journal: bool = True  # record every exchange for `/__mock/requests` (off without the controls)
+    journal_size: int = 500  # the newest exchanges kept, per process
     max_body_bytes: int | None = None  # None: each contract's `info.x-limits.maxBodyBytes`
     log_level: str = "info"
 

@@ -30,8 +30,7 @@ async def reset_state() -> dict[str, Any]:
     return {"reset": True}
 
 
-def _contract_name(contract: str | None) -> str:
-    """The served contract a control call means: the one named, else the only one served."""
+def _settings(contract: str | None) -> Settings:
     states = current_runtime().states
     if contract is None:
         if len(states) > 1:
@@ -41,16 +40,11 @@ def _contract_name(contract: str | None) -> str:
                 "contract",
             )
         contract = next(iter(states))
-    if contract not in states:
+    state = states.get(contract)
+    if state is None:
         raise ApiError(
             "unknownContract", f"The mock serves no contract {contract!r}; it serves {', '.join(states)}.", "contract"
         )
-    return contract
-
-
-def _settings(contract: str | None) -> Settings:
-    contract = _contract_name(contract)
-    state = current_runtime().states[contract]
     if state.settings is None:
         raise ApiError("unknownContract", f"The contract {contract!r} has no settings.", "contract")
     return state.settings
@@ -64,14 +58,115 @@ async def replace_settings(body: Any, contract: str | None = None) -> dict[str, 
     return await _settings(contract).replace(body)
 
 
-async def open_outbox_link(id_: str, contract: str | None = None) -> dict[str, Any]:
+async def patch_settings(body: Any, contract: str | None = None) -> dict[str, Any]:
+    """Apply a JSON merge patch (RFC 7386) to the settings; all or nothing."""
+    if not isinstance(body, dict):
+        raise ApiError.of("badRequest", "A merge patch of the settings is a JSON object.")
+    settings = _settings(contract)
+    return await settings.replace(merge_patch(await settings.get(), body))
+
+
+def merge_patch(target: Any, patch: Any) -> Any:
+    """RFC 7386: objects merge member by member, `null` removes a member, anything else replaces."""
+    if not isinstance(patch, dict):
+        return patch
+    merged = dict(target) if isinstance(target, dict) else {}
+    for name, value in patch.items():
+        if value is None:
+            merged.pop(name, None)
+        else:
+            merged[name] = merge_patch(merged.get(name), value)
+    return merged
+
+
+async def list_requests(
+    path: str | None = None,
+    status: int | None = None,
+    session: str | None = None,
+    operation: str | None = None,
+    contract: str | None = None,
+    after: int | None = None,
+    limit: int = 100,
+) -> dict[str, Any]:
+    journal = current_runtime().journal
+    entries = await journal.list(
+        path=path, status=status, session=session, operation=operation, contract=contract, after=after, limit=limit
+    )
+    return {"requests": entries}
+
+
+async def clear_requests() -> dict[str, Any]:
+    return {"deleted": await current_runtime().journal.clear()}
+
+
+async def get_request(id_: int) -> dict[str, Any]:
+    entry = await current_runtime().journal.get(id_)
+    if entry is None:
+        raise ApiError("unknownEntry", f"The journal holds no request {id_}; it keeps the newest ones only.", "id")
+    return entry
+
+
+async def list_faults() -> dict[str, Any]:
+    return {"faults": await current_runtime().faults.active()}
+
+
+async def add_fault(body: dict[str, Any]) -> tuple[dict[str, Any], int]:
+    runtime = current_runtime()
+    contract = _served(body.get("contract"))
+    operation_id, error, delay, times = runtime.faults.check(runtime.contracts[contract], body)
+    return await runtime.faults.add(contract, operation_id, error, delay, times), 201
+
+
+async def clear_faults() -> dict[str, Any]:
+    return {"deleted": await current_runtime().faults.remove()}
+
+
+async def remove_fault(id_: str) -> dict[str, Any]:
+    removed = await current_runtime().faults.remove(id_)
+    if not removed:
+        raise ApiError("unknownFault", f"No fault {id_[:64]!r} is set; it may have run out.", "id")
+    return {"deleted": removed}
+
+
+async def list_accounts(contract: str | None = None) -> dict[str, Any]:
+    """Each served vendor's accounts (who logs in with what) and live sessions."""
     states = current_runtime().states
-    name = _contract_name(contract)
-    state = states[name]
+    names = [_served(contract)] if contract is not None else list(states)
+    accounts: list[dict[str, Any]] = []
+    sessions: list[dict[str, Any]] = []
+    for name in names:
+        found = await states[name].accounts()
+        accounts += [{"contract": name, **account} for account in found.accounts]
+        sessions += [{"contract": name, **session} for session in found.sessions]
+    return {"accounts": accounts, "sessions": sessions}
+
+
+def _served(contract: str | None) -> str:
+    """A served contract's name: the one given, or the only one served."""
+    states = current_runtime().states
+    if contract is None:
+        if len(states) > 1:
+            raise ApiError.of(
+                "badRequest",
+                f"The mock serves several contracts; name one as contract ({', '.join(states)}).",
+                "contract",
+            )
+        return next(iter(states))
+    if contract not in states:
+        raise ApiError(
+            "unknownContract", f"The mock serves no contract {contract!r}; it serves {', '.join(states)}.", "contract"
+        )
+    return contract
+
+
+async def open_outbox_link(id_: str, contract: str | None = None) -> dict[str, Any]:
+    """Open an e-mail's link as its recipient would: the vendor does what the page behind it does."""
+    name = _served(contract)
+    state = current_runtime().states[name]
     messages = [] if state.outbox is None else await state.outbox.messages()
     message = next((message for message in messages if message["id"] == id_), None)
     if message is None:
-        raise ApiError("unknownMessage", f"The outbox of {name} holds no e-mail {id_!r}.", "id")
+        raise ApiError("unknownMessage", f"The outbox of {name} holds no e-mail {id_[:64]!r}.", "id")
     try:
         outcome = await state.open_link(message)
     except LinkNotOpenable as refusal:

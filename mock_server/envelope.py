@@ -22,6 +22,7 @@ from mock_server.mounts import Mounts
 from mock_server.store import StoreUnavailable
 from storefront_kit.codecs import codec_for, render_template
 from storefront_kit.contract import Contract, Operation
+from storefront_kit.journal import Refusal
 
 logger = logging.getLogger("mock_server")
 
@@ -33,6 +34,23 @@ Answer = tuple[int, list[tuple[bytes, bytes]], bytes]
 # kept in the request's extensions, sent as a header with every answer to it.
 REFUSED_CONTROL = "storefront_refused_control"
 REFUSED_HEADER = b"x-mock-refused"
+# The journal's record of the request being answered (`mock_server.recorder`), in its extensions.
+EXCHANGE = "storefront_exchange"
+# The kind of rule behind each generic failure, as the journal names it.
+_FAILURE_RULES = {
+    "badRequest": "schema",
+    "malformedBody": "body",
+    "unsafeBody": "body",
+    "bodyTooLarge": "bodyLimit",
+    "unsupportedMediaType": "mediaType",
+    "unknownRoute": "route",
+    "methodNotAllowed": "method",
+    "unauthenticated": "security",
+    "forbidden": "security",
+    "storageRefused": "storage",
+    "storageUnreachable": "storage",
+    "internalError": "server",
+}
 
 
 def server_fault() -> ApiError:
@@ -78,6 +96,7 @@ class Envelopes:
         if refused:
             headers.append((REFUSED_HEADER, refused.encode("ascii", "replace")))
         headers += [(name.lower().encode(), value.encode()) for name, value in (extra_headers or {}).items()]
+        _note_refusal(scope, error, code, entry.status)
         return entry.status, headers, body
 
     def response(
@@ -102,6 +121,8 @@ class Envelopes:
             return ApiError.of(_STORAGE_FAILURES[exc.kind], "The storage behind this service cannot be used.")
         method, path = scope.get("method", ""), scope.get("path", "")
         if isinstance(exc, HTTPException):  # Connexion's problems (security, validation, media type) among them
+            if exc.status_code >= 500:
+                note_violation(scope, f"{type(exc).__name__}: {getattr(exc, 'title', None) or exc.status_code}")
             return _http_error(exc, method, path, *self.mounts.contract_for(scope))
         # Only the type and the route: messages may carry request data such as passwords.
         logger.error("unexpected %s on %s %s", type(exc).__name__, method, path)
@@ -132,6 +153,26 @@ class Envelopes:
         app.add_error_handler(HTTPException, self.on_http_exception)
         app.add_error_handler(UnicodeDecodeError, self.on_decode_error)
         app.add_error_handler(Exception, self.on_exception)
+
+
+def _note_refusal(scope: Scope, error: ApiError, code: str, status: int) -> None:
+    """Log the refusal, and tell the journal which rule it was."""
+    rule = error.rule or (_FAILURE_RULES.get(error.failure, "server") if error.failure else "domain")
+    reason = error.message[:MAX_TEXT] + (f" (field {error.field[:200]})" if error.field else "")
+    logger.info(
+        "%s %s refused: %s %s by %s rule: %s", scope.get("method"), scope.get("path"), status, code, rule, reason
+    )
+    exchange = scope.get("extensions", {}).get(EXCHANGE)
+    if exchange is not None:
+        exchange.code = code
+        exchange.refused_by = Refusal(rule, code, reason)
+
+
+def note_violation(scope: Scope, violation: str) -> None:
+    """Tell the journal that the mock's own answer to the request broke the contract."""
+    exchange = scope.get("extensions", {}).get(EXCHANGE)
+    if exchange is not None:
+        exchange.violations.append(violation)
 
 
 def _http_error(

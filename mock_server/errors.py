@@ -22,8 +22,13 @@ class ApiError(Exception):
         retry_after: int | None = None,
         details: Mapping[str, Any] | None = None,
         failure: str | None = None,
+        rule: str | None = None,
     ) -> None:
-        """`details` are further values the contract's error body may show (e.g. `sessionId`)."""
+        """`details` are further values the contract's error body may show (e.g. `sessionId`).
+
+        `rule` names the kind of rule that refused the request, for the journal (`schema`,
+        `fault`, ...); None: the failure's kind, else the domain's.
+        """
         super().__init__(message)
         self.code = code
         self.message = message
@@ -31,6 +36,7 @@ class ApiError(Exception):
         self.retry_after = retry_after
         self.details = dict(details or {})
         self.failure = failure
+        self.rule = rule
 
     @classmethod
     def of(cls, failure: str, message: str, field: str | None = None) -> ApiError:

@@ -27,7 +27,7 @@ from urllib.parse import parse_qsl
 
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from mock_server.envelope import Answer, Envelopes, server_fault
+from mock_server.envelope import Answer, Envelopes, note_violation, server_fault
 from mock_server.errors import ApiError
 from mock_server.middleware import declared_length, read_body, replay, send_answer
 from mock_server.mounts import ROUTING
@@ -408,14 +408,10 @@ class FastPath:
             await self.app(scope, receive if raw is None else replay(raw, receive), send)
             return
         # What Connexion's routing would have added: the operation and its path parameters.
-        scope = {
-            **scope,
-            "path_params": path_params,
-            "extensions": {
-                **scope.get("extensions", {}),
-                ROUTING: {"api_base_path": route.contract.base_path, "operation_id": route.operation.operation_id},
-            },
-        }
+        # In the request's own extensions, so that the journal's layer outside sees the operation too.
+        extensions = scope.setdefault("extensions", {})
+        extensions[ROUTING] = {"api_base_path": route.contract.base_path, "operation_id": route.operation.operation_id}
+        scope = {**scope, "path_params": path_params}
         await send_answer(send, *await self._answer(route, scope, check, credential, arguments))
 
     async def _answer(
@@ -452,6 +448,7 @@ class FastPath:
             return self.envelopes.answer(self.envelopes.error_for(exc, scope), scope)
         if not conforms:
             logger.error("NonConformingResponseBody on %s %s", scope["method"], scope["path"])
+            note_violation(scope, f"NonConformingResponseBody: the answer breaks the {status} schema of the operation")
             return self.envelopes.answer(server_fault(), scope)
         content_type = (b"content-type", codec.content_type.encode("latin-1"))
         return status, [(b"content-length", str(len(payload)).encode()), content_type, *headers], payload

@@ -231,7 +231,7 @@ class MockControls:
         if delay is not None:
             await asyncio.sleep(int(delay) / 1000)
         if forced is not None:
-            raise _forced_error(contract, forced.strip())
+            raise forced_error(contract, forced.strip())
         await self.app(scope, receive, send)
 
 
@@ -259,10 +259,11 @@ def _with_header(send: Send, name: bytes, value: bytes) -> Send:
     return sending
 
 
-def _forced_error(contract: Contract, code: str) -> ApiError:
+def forced_error(contract: Contract, code: str, by: str = "X-Mock-Error") -> ApiError:
+    """The answer of a forced error `code`, as the contract documents it (`Retry-After` for 429)."""
     entry = contract.catalog[code]
     retry_after = FORCED_RETRY_AFTER_SECONDS if entry.status == 429 else None
-    return ApiError(code, f"{entry.description} (forced by X-Mock-Error)", retry_after=retry_after)
+    return ApiError(code, f"{entry.description} (forced by {by})", retry_after=retry_after, rule="fault")
 
 
 def raw_header(scope: Scope, name: bytes) -> bytes | None:

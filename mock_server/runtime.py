@@ -9,10 +9,12 @@ from starlette.types import Scope
 
 from mock_server.config import ServerConfig
 from mock_server.context import bind_request
+from mock_server.faults import Faults
 from mock_server.store import Store, open_store
 from mock_server.validation import SchemaJudges
 from mock_server.vendor import MockVendor, StateContext, VendorState
 from storefront_kit.contract import Contract
+from storefront_kit.journal import Journal
 
 # A marker reads SEEDING while one process writes a vendor's fixtures, and the vendor's layout
 # once all are written. A seeder that dies leaves SEEDING behind, which expires so another process
@@ -28,6 +30,9 @@ class Runtime:
         self.config = config
         self.store: Store = open_store(config.state)
         self.judges = SchemaJudges()  # this app's compiled validators
+        self.contracts: dict[str, Contract] = {name: contract for name, (_, contract) in vendors.items()}
+        self.journal = Journal(config.journal_size)
+        self.faults = Faults(self.store, self.contracts)
         self.states: dict[str, VendorState] = {
             name: vendor.state(
                 StateContext(

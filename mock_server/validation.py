@@ -274,8 +274,8 @@ def api_error_for(schema: Mapping[str, Any], error: ValidationError) -> ApiError
     field = ".".join([*path, leaf] if leaf else path) or None
     code = error_code_for_failure(schema, list(error.absolute_schema_path), str(error.validator), missing)
     if code is None:
-        return ApiError.of("badRequest", _describe(error, field), field)
-    return ApiError(code, _describe(error, field), field)
+        return ApiError(None, _describe(error, field), field, failure="badRequest", rule="schema")
+    return ApiError(code, _describe(error, field), field, rule="schema")
 
 
 def parse_body(
@@ -439,4 +439,4 @@ class CachedParameterValidator(ParameterValidator):  # type: ignore[misc]
             for param in self.parameters.get(location, []):
                 error = check(param, request)
                 if error:
-                    raise ApiError.of("badRequest", error, param["name"])
+                    raise ApiError(None, error, param["name"], failure="badRequest", rule=f"{location} parameter")

@@ -33,6 +33,18 @@ class LinkNotOpenable(Exception):
     """An e-mail's link the mock cannot open for its recipient; the message says why and what to call instead."""
 
 
+@dataclass(frozen=True, slots=True)
+class AccountsView:
+    """What `/__mock/accounts` lists of one vendor (the controls' `Accounts` schema, without `contract`).
+
+    `accounts`: `{login, password (None: unknown), state ("active", "locked", ...), name?, details?}`;
+    `sessions`: `{session, login (None: anonymous), expiresAt?, details?}`.
+    """
+
+    accounts: list[dict[str, Any]]
+    sessions: list[dict[str, Any]]
+
+
 class VendorState(Protocol):
     """One vendor's domain over the shared store, as the runtime and the controls see it."""
 
@@ -66,6 +78,10 @@ class VendorState(Protocol):
 
         Raises `LinkNotOpenable` for a link that needs more than a click or a token refused.
         """
+        ...
+
+    async def accounts(self) -> AccountsView:
+        """Who can log in with what, and the live sessions."""
         ...
 
 

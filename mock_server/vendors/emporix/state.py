@@ -6,7 +6,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from mock_server.common.passwords import FixtureHashes
-from mock_server.vendor import LinkNotOpenable, StateContext
+from mock_server.vendor import AccountsView, LinkNotOpenable, StateContext
 from mock_server.vendors.emporix.domain.tenant import Tenant
 from mock_server.vendors.emporix.fixtures import EmporixFixtureData, load_fixtures
 
@@ -53,3 +53,6 @@ class EmporixState:
 
     async def open_link(self, message: Mapping[str, Any]) -> str:
         raise LinkNotOpenable("This backend sends no e-mails.")
+
+    async def accounts(self) -> AccountsView:
+        return AccountsView([], [])

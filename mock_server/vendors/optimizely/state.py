@@ -6,7 +6,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from mock_server.common.passwords import FixtureHashes
-from mock_server.vendor import LinkNotOpenable, StateContext
+from mock_server.vendor import AccountsView, LinkNotOpenable, StateContext
 from mock_server.vendors.optimizely.domain import Website
 from mock_server.vendors.optimizely.fixtures import OptimizelyFixtureData, load_fixtures
 
@@ -50,3 +50,6 @@ class OptimizelyState:
             f"The {message['kind']} link leads to a page that asks for a new password: "
             "PATCH api/v1/sessions/current with the resetToken, the userName and a newPassword."
         )
+
+    async def accounts(self) -> AccountsView:
+        return AccountsView([], [])

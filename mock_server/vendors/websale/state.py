@@ -7,7 +7,7 @@ from typing import Any
 
 from mock_server.common.passwords import FixtureHashes
 from mock_server.errors import ApiError
-from mock_server.vendor import LinkNotOpenable, StateContext
+from mock_server.vendor import AccountsView, LinkNotOpenable, StateContext
 from mock_server.vendors.websale.domain import Shop, Visit
 from mock_server.vendors.websale.fixtures import FixtureData, load_fixtures
 
@@ -58,3 +58,6 @@ class WebsaleState:
         except ApiError as refusal:
             raise LinkNotOpenable(f"The shop refuses the link ({refusal.code}): {refusal.message}") from refusal
         return f"The e-mail address of account {answer['account']['id']} is now {answer['account']['email']}."
+
+    async def accounts(self) -> AccountsView:
+        return AccountsView([], [])

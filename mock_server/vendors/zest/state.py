@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from mock_server.vendor import LinkNotOpenable, StateContext
+from mock_server.vendor import AccountsView, LinkNotOpenable, StateContext
 from mock_server.vendors.zest.domain import Shop
 from mock_server.vendors.zest.fixtures import ZestFixtureData, load_fixtures
 
@@ -47,3 +47,6 @@ class ZestState:
 
     async def open_link(self, message: Mapping[str, Any]) -> str:
         raise LinkNotOpenable("This backend sends no e-mails.")
+
+    async def accounts(self) -> AccountsView:
+        return AccountsView([], [])
