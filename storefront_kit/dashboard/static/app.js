@@ -202,7 +202,7 @@ function updateCount() {
 
 function verdictCell(entry) {
   const verdict = entry.verdict || {};
-  if (verdict.refusedBy) return el("td", { class: "verdict bad" }, `refused: ${verdict.refusedBy.rule || verdict.refusedBy.code}`);
+  if (verdict.refusedBy) return el("td", { class: "verdict bad" }, `refused (${verdict.refusedBy.rule || verdict.refusedBy.code})`);
   if (verdict.violations && verdict.violations.length) return el("td", { class: "verdict bad" }, `${verdict.violations.length} violation(s)`);
   return el("td", { class: "verdict ok" }, verdict.ok === false ? "failed" : "conforms");
 }
@@ -281,7 +281,7 @@ async function showEntry(id) {
   const request = entry.request || {};
   const response = entry.response || {};
   const detail = $("#journal-detail");
-  detail.replaceChildren(
+  detail.replaceChildren(...[
     el("h3", {}, `#${entry.id} ${entry.method} ${entry.path}`),
     el("dl", {},
       el("dt", {}, "Status"), el("dd", {}, `${entry.status}${entry.code ? ` ${entry.code}` : ""}`),
@@ -296,7 +296,7 @@ async function showEntry(id) {
     section("Request body", el("pre", {}, pretty(request.body)), request.truncated ? el("p", { class: "muted" }, "(truncated)") : null),
     section("Response headers", headersList(response.headers)),
     section("Response body", el("pre", {}, pretty(response.body)), response.truncated ? el("p", { class: "muted" }, "(truncated)") : null),
-  );
+  ].flat().filter(Boolean));
   detail.focus();
 }
 
