@@ -29,7 +29,7 @@ function el(tag, attributes = {}, ...children) {
     else if (name.startsWith("on")) node.addEventListener(name.slice(2), value);
     else node.setAttribute(name, value === true ? "" : value);
   }
-  for (const child of children.flat()) {
+  for (const child of children.flat(Infinity)) {
     if (child === null || child === undefined) continue;
     node.append(child instanceof Node ? child : document.createTextNode(String(child)));
   }
@@ -53,7 +53,7 @@ function notice(message, kind = "ok") {
 
 function time(iso) {
   const date = new Date(iso);
-  return Number.isNaN(date.getTime()) ? iso : date.toLocaleTimeString();
+  return Number.isNaN(date.getTime()) ? iso : date.toLocaleTimeString([], { hourCycle: "h23" });
 }
 
 function pretty(body) {
@@ -63,6 +63,10 @@ function pretty(body) {
   } catch {
     return String(body);
   }
+}
+
+function milliseconds(value) {
+  return typeof value === "number" ? String(Math.round(value * 10) / 10) : "";
 }
 
 class ApiFailure extends Error {
@@ -216,7 +220,7 @@ function journalRow(entry) {
       el("span", { class: "method" }, entry.method), el("span", { class: "mono" }, entry.path + query))),
     el("td", { class: `status s${String(entry.status)[0]}` }, entry.status),
     el("td", { class: "mono" }, entry.code || ""),
-    el("td", {}, entry.durationMs === undefined ? "" : Math.round(entry.durationMs * 10) / 10),
+    el("td", {}, milliseconds(entry.durationMs)),
     verdictCell(entry));
 }
 
@@ -288,7 +292,7 @@ async function showEntry(id) {
       el("dt", {}, "Operation"), el("dd", { class: "mono" }, entry.operationId || "(no operation)"),
       el("dt", {}, "Contract"), el("dd", {}, entry.contract || ""),
       el("dt", {}, "At"), el("dd", {}, entry.at),
-      el("dt", {}, "Duration"), el("dd", {}, `${entry.durationMs} ms`),
+      el("dt", {}, "Duration"), el("dd", {}, `${milliseconds(entry.durationMs)} ms`),
       entry.query ? [el("dt", {}, "Query"), el("dd", { class: "mono" }, entry.query)] : null,
       entry.session ? [el("dt", {}, "Session"), el("dd", { class: "mono" }, entry.session)] : null),
     section("Verdict", verdictBlock(entry.verdict)),
@@ -297,7 +301,7 @@ async function showEntry(id) {
     section("Response headers", headersList(response.headers)),
     section("Response body", el("pre", {}, pretty(response.body)), response.truncated ? el("p", { class: "muted" }, "(truncated)") : null),
   ].flat().filter(Boolean));
-  detail.focus();
+  detail.focus({ preventScroll: true });
 }
 
 function setUpJournal() {
@@ -360,6 +364,7 @@ async function loadOutbox() {
         onclick: (event) => { event.preventDefault(); openLink(message); },
       }, message.link)))));
     $("#outbox-empty").hidden = messages.length > 0;
+    $("#outbox-table").hidden = messages.length === 0;
   } catch (error) {
     reportFailure(error);
   }
@@ -384,12 +389,14 @@ function setUpOutbox() {
 function cell(value) {
   if (value === null || value === undefined) return "";
   if (typeof value === "boolean") return value ? "yes" : "no";
-  if (typeof value === "object") return JSON.stringify(value);
+  if (Array.isArray(value)) return value.map(cell).join(", ");
+  if (typeof value === "object") return Object.entries(value).map(([key, item]) => `${key}: ${cell(item)}`).join("; ");
   return String(value);
 }
 
 // Any list of records as a table: the columns are the keys they have.
 function recordsTable(title, records) {
+  if (!records.length) return [el("h3", {}, title), el("p", { class: "muted" }, "None.")];
   const columns = [...new Set(records.flatMap((record) => Object.keys(record)))];
   return [
     el("h3", {}, `${title} (${records.length})`),
@@ -587,6 +594,8 @@ async function loadFaults() {
         },
       }, "Remove")))));
     $("#faults-empty").hidden = faults.length > 0;
+    $("#faults-table").hidden = faults.length === 0;
+    $("#faults-clear").hidden = faults.length === 0;
   } catch (error) {
     reportFailure(error);
   }
