@@ -122,7 +122,14 @@ function reportFailure(error) {
 // --- header, tabs, token -------------------------------------------------------------------------
 
 function renderHeader() {
-  $("#served").textContent = config.contracts.map((contract) => `${contract.title} at ${contract.basePath || "/"}`).join(" · ");
+  // One contract: its title; several: their names, each with its title on hover.
+  const served = $("#served");
+  if (config.contracts.length === 1) {
+    served.textContent = `${config.contracts[0].title} at ${config.contracts[0].basePath || "/"}`;
+  } else {
+    served.replaceChildren("Serving ", ...config.contracts.map((contract, index) => [index ? ", " : "",
+      el("abbr", { title: contract.title }, contract.name), ` at ${contract.basePath || "/"}`]).flat());
+  }
   const links = $("#links");
   for (const contract of config.contracts) {
     if (contract.ui) links.append(el("a", { href: contract.ui }, `${contract.name} API (Swagger UI)`));
@@ -133,6 +140,9 @@ function renderHeader() {
       config.contracts.map((contract) => el("option", { value: contract.name }, contract.name)));
     links.append(el("label", { for: "contract" }, "Contract"), select);
   }
+  // Only a mock has a fixture state to go back to; a page showing just a journal (a proxy's) has none.
+  $("#reset").hidden = config.sections.every((name) => name === "journal");
+  $("#reset").addEventListener("click", resetMock);
   const input = $("#token");
   input.value = state.token;
   $("#token-form").addEventListener("submit", (event) => {
@@ -145,6 +155,19 @@ function renderHeader() {
     resetJournal();
     refreshSection();
   });
+}
+
+// Back to the fixture state: accounts, sessions, tokens, outbox and settings (the journal stays).
+async function resetMock() {
+  if (!window.confirm("Reset the mock to its fixtures? Accounts, sessions, e-mails and settings go back.")) return;
+  try {
+    await api("POST", "/reset");
+    changed.seen = {};
+    notice("The mock is back to its fixtures.");
+    refreshSection();
+  } catch (error) {
+    reportFailure(error);
+  }
 }
 
 function renderTabs() {
