@@ -166,3 +166,32 @@ def test_every_tab_works_for_every_contract(browser: Any, name: str) -> None:
         expect(page.locator("#settings-fields .field").first).to_be_visible()
         context.close()
     assert errors == [], errors
+
+
+def test_with_several_contracts_the_chosen_ones_settings_are_saved(browser: Any) -> None:
+    with running_mock(ServerConfig(port=0, contracts=tuple(registry.contract_names()))) as mock:
+        context = browser.new_context()
+        page = context.new_page()
+        page.set_default_timeout(WAIT_MS)
+        page.goto(f"{mock.controls_url}/#settings")
+        page.get_by_label("Contract").select_option("zest")
+        currency = page.get_by_label("currency", exact=True)
+        expect(currency).to_have_value("NZD")
+        currency.fill("AUD")
+        page.get_by_role("button", name="Save settings").click()
+        expect(page.locator("#notice")).to_contain_text("Saved: currency")
+        context.close()
+        controls = f"{mock.controls_url}/settings"
+        assert httpx.get(controls, params={"contract": "zest"}).json()["currency"] == "AUD"
+        assert httpx.get(controls, params={"contract": "websale"}).json()["sessionIdleSeconds"] == 1800
+
+
+def test_the_tabs_follow_the_arrow_keys(page: Any, fresh: Api) -> None:
+    _open(page, fresh, "Requests")
+    page.get_by_role("tab", name=re.compile("Requests")).focus()
+    page.keyboard.press("ArrowRight")
+    expect(page.get_by_role("tab", name="Outbox")).to_be_focused()
+    expect(page.get_by_role("tabpanel")).to_have_attribute("id", "outbox")
+    page.keyboard.press("ArrowLeft")
+    page.keyboard.press("ArrowLeft")
+    expect(page.get_by_role("tab", name="Faults")).to_have_attribute("aria-selected", "true")
