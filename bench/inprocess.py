@@ -1,6 +1,6 @@
 """CPU time per request of each operation of the mix, called in-process, fast path on and off.
 
-    .venv/bin/python bench/inprocess.py [--requests 2000] [--repeat 3] [--contract emporix|optimizely|zest]
+    .venv/bin/python bench/inprocess.py [--requests 2000] [--repeat 3] [--contract emporix|optimizely|zest] [--journal-cost]
 
 No sockets and no load generator: the mock's ASGI app is called directly, so the figures are the
 app's own work (Connexion, validation, the domain, the store), without uvicorn's HTTP parsing.
@@ -11,7 +11,8 @@ between them is the figure to read, absolute microseconds drift with the machine
 (bench/wrk/optimizely.lua, bench/wrk/zest.lua) against the mock serving that contract instead of
 those of bench/wrk/mix.lua. The last column says which share of each operation's requests the fast
 path handed on to Connexion: an operation at 100% is not on the fast path at all, and its ratio
-stays near 1. The ZEST operations are timed one request at a time in the wrk script's interleaved
+stays near 1. `--journal-cost` compares the fast path without and with the request journal instead
+(`--no-journal`). The ZEST operations are timed one request at a time in the wrk script's interleaved
 order, since its additions and emptying keep the carts the other operations read at their size.
 """
 
@@ -463,6 +464,8 @@ async def _measure_zest(app: Any, sessions: dict[str, Any], requests: int) -> di
 def _count_handed_on(app: Any) -> None:
     """Count the requests the fast path hands on to Connexion's stack (`_handed_on`)."""
     fast = getattr(app.front, "app", None)
+    while fast is not None and not isinstance(fast, FastPath):
+        fast = getattr(fast, "app", None)  # through the journal and the faults in front of it
     app.handed_on = 0
     if not isinstance(fast, FastPath):
         return
@@ -479,10 +482,14 @@ def _handed_on(app: Any) -> int:
     return int(app.handed_on)
 
 
-async def main(requests: int, repeat: int, contract: str = "websale") -> None:
-    variants = {"Connexion only": False, "fast path": True}
+async def main(requests: int, repeat: int, contract: str = "websale", journal_cost: bool = False) -> None:
     config = replace(ServerConfig(), contracts=(contract,), log_level="warning")
-    apps = {label: create_app(replace(config, fast_path=on)) for label, on in variants.items()}
+    if journal_cost:
+        # Both on the fast path: what recording every exchange in the journal costs.
+        variants = {"no journal": replace(config, journal=False), "journal": config}
+    else:
+        variants = {"Connexion only": replace(config, fast_path=False), "fast path": config}
+    apps = {label: create_app(variant) for label, variant in variants.items()}
     mixes: dict[str, tuple[list[Any], Callable[..., Awaitable[Any]], Callable[..., Awaitable[dict[str, float]]]]] = {
         "websale": (MIX, _started, _measure),
         "emporix": (EMPORIX_MIX, _started_emporix, _measure_emporix),
@@ -506,7 +513,7 @@ async def main(requests: int, repeat: int, contract: str = "websale") -> None:
     print(f"CPU µs per request, in-process, median of {repeat} ({requests} requests per {per_operation})")
     extra = f"{'to Connexion':>14}" if vendor else ""
     print(f"{'operation':<{width}}" + "".join(f"{label:>16}" for label in apps) + f"{'ratio':>8}" + extra)
-    base, fast = medians["Connexion only"], medians["fast path"]
+    base, fast = (medians[label] for label in variants)
     for name in names:
         line = f"{name:<{width}}{base[name]:>16.0f}{fast[name]:>16.0f}{base[name] / fast[name]:>7.2f}x"
         if vendor:
@@ -521,5 +528,8 @@ if __name__ == "__main__":
     parser.add_argument(
         "--contract", choices=("websale", "emporix", "optimizely", "zest"), default="websale", help="the mix to measure"
     )
+    parser.add_argument(
+        "--journal-cost", action="store_true", help="compare the fast path with and without the request journal"
+    )
     options = parser.parse_args()
-    asyncio.run(main(options.requests, options.repeat, options.contract))
+    asyncio.run(main(options.requests, options.repeat, options.contract, options.journal_cost))

@@ -99,8 +99,8 @@ async def clear_requests() -> dict[str, Any]:
     return {"deleted": await current_runtime().journal.clear()}
 
 
-async def get_request(id_: int) -> dict[str, Any]:
-    entry = await current_runtime().journal.get(id_)
+async def get_request(id_: str) -> dict[str, Any]:
+    entry = await current_runtime().journal.get(int(id_))
     if entry is None:
         raise ApiError("unknownEntry", f"The journal holds no request {id_}; it keeps the newest ones only.", "id")
     return entry

@@ -17,6 +17,8 @@ from mock_server.envelope import EXCHANGE
 from mock_server.mounts import Mounts
 from storefront_kit.journal import BODY_LIMIT, Exchange, Journal, Masker
 
+_BODILESS = frozenset({"GET", "HEAD", "OPTIONS"})
+
 
 class Recorder:
     """Puts an `Exchange` of each request outside `skip_prefix` (the controls) into `journal`."""
@@ -73,7 +75,8 @@ class Recorder:
 
         started = time.perf_counter()
         try:
-            await self.app(scope, receiving, sending)
+            # A GET's body means nothing to any operation: its reads go unwatched.
+            await self.app(scope, receive if scope["method"] in _BODILESS else receiving, sending)
         finally:
             exchange.duration_ms = (time.perf_counter() - started) * 1000
             contract, operation = self.mounts.contract_for(scope)

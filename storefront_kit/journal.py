@@ -2,8 +2,9 @@
 
 Shared by the mock and the validation proxy. Recording is cheap: `Journal.record` keeps an
 `Exchange` (raw, truncated bytes) and the JSON entry of the controls' `JournalEntry` schema is
-rendered, secrets masked, the first time it is read. The session a request sent is kept only as a
-keyed fingerprint (and a masked prefix), so filtering by session needs no clear value.
+rendered, secrets masked, the first time it is read. From then on only the masked entry is kept,
+and the session the request sent only as a keyed fingerprint (and a masked prefix): filtering by
+session compares fingerprints.
 
 Serving it: `journal_app(journal)` is an ASGI app answering `GET/DELETE /requests` and
 `GET /requests/{id}` (mount it at `/__mock`); the mock serves the same calls through its controls
@@ -11,9 +12,10 @@ contract, whose handlers call `list_entries`/`Journal.get`/`Journal.clear` as th
 
     journal = Journal()
     masker = Masker.for_contract(contract)
-    exchange = Exchange(contract="websale", method="GET", path="/api/v1/account/get", ...)
-    exchange.mask = masker
-    await journal.record(exchange)          # -> the same Exchange, its `id` set
+    exchange = Exchange(contract.name, "GET", "/account", query, request_headers)
+    exchange.status, exchange.response_headers, exchange.response_body = 200, [...], b"..."
+    exchange.mask = masker                  # what is secret in this contract
+    await journal.record(exchange)          # -> its id
     await journal.list(status=400)          # -> [entry, ...] (dicts), oldest first
 """
 
@@ -24,11 +26,9 @@ import hmac
 import re
 import secrets
 import time
-from collections import deque
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, NamedTuple
 
 from starlette.types import Receive, Scope, Send
 
@@ -47,16 +47,12 @@ SECRET_NAMES = (
 _NAMES_FLAGS = re.IGNORECASE
 
 
-@dataclass(frozen=True, slots=True)
-class Refusal:
+class Refusal(NamedTuple):
     """The rule that refused a request: which kind (`schema`, `security`, `domain`, ...), the code, why."""
 
     rule: str
     code: str
     reason: str
-
-    def as_json(self) -> dict[str, str]:
-        return {"rule": self.rule, "code": self.code, "reason": self.reason}
 
 
 class Masker:
@@ -193,50 +189,104 @@ class _FieldMask:
         return text
 
 
+_PLAIN = Masker()
+
+
 def masked_value(value: str) -> str:
     """A secret shown by its first characters only, so that entries of one session can be told apart."""
     return value[:4] + MASK if len(value) >= 16 else MASK
 
 
-@dataclass(slots=True)
 class Exchange:
-    """One request and its answer, as recorded: raw and truncated, rendered when first read."""
+    """One request and its answer while it is answered; `Journal.record` keeps it as a `Recorded`.
 
+    A plain slotted class: one is made per request, on the fast path too. Layers that answer the
+    request note what they know: `operation_id`, `code` and `refused_by`, `violations`.
+    """
+
+    __slots__ = (
+        "contract",
+        "method",
+        "path",
+        "query",
+        "operation_id",
+        "status",
+        "code",
+        "started",
+        "duration_ms",
+        "request_headers",
+        "request_body",
+        "request_truncated",
+        "response_headers",
+        "response_body",
+        "response_truncated",
+        "refused_by",
+        "violations",
+        "mask",
+    )
+
+    def __init__(
+        self,
+        contract: str,
+        method: str,
+        path: str,
+        query: bytes = b"",
+        request_headers: list[tuple[bytes, bytes]] | None = None,
+        *,
+        started: float | None = None,
+    ) -> None:
+        self.contract = contract
+        self.method = method
+        self.path = path
+        self.query = query
+        self.operation_id: str | None = None
+        self.status = 0
+        self.code: str | None = None  # the error code answered
+        self.started = time.time() if started is None else started
+        self.duration_ms = 0.0
+        self.request_headers: list[tuple[bytes, bytes]] = request_headers if request_headers is not None else []
+        self.request_body = b""
+        self.request_truncated = False
+        self.response_headers: list[tuple[bytes, bytes]] = []
+        self.response_body = b""
+        self.response_truncated = False
+        self.refused_by: Refusal | None = None
+        self.violations: list[str] = []
+        self.mask: Masker | None = None  # None: only the usual credentials are masked
+
+
+class Recorded(NamedTuple):
+    """An exchange as the journal keeps it until first read.
+
+    Only tuples, strings, bytes and numbers: the garbage collector stops tracking it, so hundreds
+    kept cost no collection time in a process whose heap holds whole contracts.
+    """
+
+    id: int
+    started: float
+    duration_ms: float
     contract: str
+    operation_id: str | None
     method: str
     path: str
-    query: bytes = b""
-    operation_id: str | None = None
-    status: int = 0
-    code: str | None = None
-    started: float = field(default_factory=time.time)
-    duration_ms: float = 0.0
-    request_headers: list[tuple[bytes, bytes]] = field(default_factory=list)
-    request_body: bytes = b""
-    request_truncated: bool = False
-    response_headers: list[tuple[bytes, bytes]] = field(default_factory=list)
-    response_body: bytes = b""
-    response_truncated: bool = False
-    refused_by: Refusal | None = None
-    violations: list[str] = field(default_factory=list)
-    mask: Masker | None = None
-    id: int = 0
-    fingerprint: str | None = None  # of the session sent; set when recorded
-    _session: str | None = None  # the session in clear: dropped once the entry is rendered
-    _rendered: dict[str, Any] | None = None
+    query: bytes
+    status: int
+    code: str | None
+    request_headers: tuple[tuple[bytes, bytes], ...]
+    request_body: bytes
+    request_truncated: bool
+    response_headers: tuple[tuple[bytes, bytes], ...]
+    response_body: bytes
+    response_truncated: bool
+    refused_by: Refusal | None
+    violations: tuple[str, ...]
 
-    def as_json(self) -> dict[str, Any]:
-        """The entry of the controls' `JournalEntry` schema, secrets masked (rendered once)."""
-        if self._rendered is None:
-            self._rendered = self._render()
-            self._session = None
-            self.request_headers = self.response_headers = []
-            self.request_body = self.response_body = b""
-        return self._rendered
+    def session(self, mask: Masker) -> str | None:
+        return mask.session(list(self.request_headers), self.query)
 
-    def _render(self) -> dict[str, Any]:
-        mask = self.mask or Masker()
-        session = self._session
+    def render(self, mask: Masker) -> dict[str, Any]:
+        """The entry of the controls' `JournalEntry` schema, secrets masked."""
+        session = self.session(mask)
         at = datetime.fromtimestamp(self.started, UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
         ok = self.refused_by is None and not self.violations and self.status < 400
         return {
@@ -257,7 +307,7 @@ class Exchange:
             ),
             "verdict": {
                 "ok": ok,
-                "refusedBy": None if self.refused_by is None else self.refused_by.as_json(),
+                "refusedBy": None if self.refused_by is None else self.refused_by._asdict(),
                 "violations": list(self.violations),
             },
         }
@@ -265,7 +315,7 @@ class Exchange:
 
 def _message(
     mask: Masker,
-    headers: list[tuple[bytes, bytes]],
+    headers: Iterable[tuple[bytes, bytes]],
     body: bytes,
     truncated: bool,
     session: str | None,
@@ -282,11 +332,19 @@ def _message(
 
 
 class Journal:
-    """The newest exchanges of one process, bounded (`size`), oldest first."""
+    """The newest exchanges of one process, bounded (`size`), oldest first.
+
+    An entry is rendered (secrets masked) when first read; from then on only the masked entry is
+    kept, and the session the request sent only as a keyed fingerprint.
+    """
 
     def __init__(self, size: int = DEFAULT_SIZE) -> None:
         self.size = size
-        self._entries: deque[Exchange] = deque(maxlen=size)
+        # By id, oldest first: a `Recorded` until first read, then the rendered entry.
+        self._entries: dict[int, Recorded | dict[str, Any]] = {}
+        self._index: dict[int, tuple[str, int, str | None, str]] = {}  # path, status, operation, contract
+        self._fingerprints: dict[int, str] = {}  # "" where no session was sent
+        self._maskers: dict[str, Masker] = {}  # by contract
         self._next_id = 1
         self._key = secrets.token_bytes(16)
 
@@ -294,16 +352,40 @@ class Journal:
         """A keyed hash of a session value: equal for equal values, telling nothing of them."""
         return hmac.new(self._key, session.encode("utf-8", "surrogateescape"), hashlib.sha256).hexdigest()[:32]
 
-    async def record(self, exchange: Exchange) -> Exchange:
-        """Keep `exchange` (the oldest drops out when full); it gets the next id."""
-        exchange.id = self._next_id
+    async def record(self, exchange: Exchange) -> int:
+        """Keep `exchange` (the oldest drops out when full); answers its id."""
+        entry_id = self._next_id
         self._next_id += 1
-        if exchange.mask is not None and exchange._session is None:
-            exchange._session = exchange.mask.session(exchange.request_headers, exchange.query)
-        if exchange._session is not None:
-            exchange.fingerprint = self.fingerprint(exchange._session)
-        self._entries.append(exchange)
-        return exchange
+        if exchange.mask is not None:
+            self._maskers[exchange.contract] = exchange.mask
+        self._entries[entry_id] = Recorded(
+            entry_id,
+            exchange.started,
+            exchange.duration_ms,
+            exchange.contract,
+            exchange.operation_id,
+            exchange.method,
+            exchange.path,
+            exchange.query,
+            exchange.status,
+            exchange.code,
+            tuple(exchange.request_headers),
+            exchange.request_body,
+            exchange.request_truncated,
+            tuple(exchange.response_headers),
+            exchange.response_body,
+            exchange.response_truncated,
+            exchange.refused_by,
+            tuple(exchange.violations),
+        )
+        self._index[entry_id] = (exchange.path, exchange.status, exchange.operation_id, exchange.contract)
+        # Ids are consecutive: the one that drops out is known without walking the dict, whose
+        # iteration from the front slows down with every key deleted there.
+        dropped = entry_id - self.size
+        if self._entries.pop(dropped, None) is not None:
+            del self._index[dropped]
+            self._fingerprints.pop(dropped, None)
+        return entry_id
 
     async def list(
         self,
@@ -318,32 +400,50 @@ class Journal:
     ) -> list[dict[str, Any]]:
         """The entries that match every filter given, the newest `limit` of them, oldest first."""
         fingerprint = None if session is None else self.fingerprint(session)
-        found: list[Exchange] = []
-        for exchange in reversed(self._entries):
-            if after is not None and exchange.id <= after:
+        found: list[int] = []
+        for entry_id, (entry_path, entry_status, entry_operation, entry_contract) in reversed(self._index.items()):
+            if after is not None and entry_id <= after:
                 break
             if (
-                (path is None or path in exchange.path)
-                and (status is None or exchange.status == status)
-                and (fingerprint is None or exchange.fingerprint == fingerprint)
-                and (operation is None or exchange.operation_id == operation)
-                and (contract is None or exchange.contract == contract)
+                (path is None or path in entry_path)
+                and (status is None or entry_status == status)
+                and (operation is None or entry_operation == operation)
+                and (contract is None or entry_contract == contract)
+                and (fingerprint is None or self._fingerprint(entry_id) == fingerprint)
             ):
-                found.append(exchange)
+                found.append(entry_id)
                 if len(found) >= limit:
                     break
-        return [exchange.as_json() for exchange in reversed(found)]
+        return [self._entry(entry_id) for entry_id in reversed(found)]
 
     async def get(self, entry_id: int) -> dict[str, Any] | None:
-        for exchange in self._entries:
-            if exchange.id == entry_id:
-                return exchange.as_json()
-        return None
+        return self._entry(entry_id) if entry_id in self._entries else None
 
     async def clear(self) -> int:
         count = len(self._entries)
         self._entries.clear()
+        self._index.clear()
+        self._fingerprints.clear()
         return count
+
+    def _mask(self, contract: str) -> Masker:
+        return self._maskers.get(contract, _PLAIN)
+
+    def _fingerprint(self, entry_id: int) -> str:
+        found = self._fingerprints.get(entry_id)
+        if found is None:
+            entry = self._entries[entry_id]
+            assert isinstance(entry, Recorded)  # rendered ones had theirs taken first
+            session = entry.session(self._mask(entry.contract))
+            found = self._fingerprints[entry_id] = "" if session is None else self.fingerprint(session)
+        return found
+
+    def _entry(self, entry_id: int) -> dict[str, Any]:
+        entry = self._entries[entry_id]
+        if isinstance(entry, Recorded):
+            self._fingerprint(entry_id)  # before the clear value goes
+            entry = self._entries[entry_id] = entry.render(self._mask(entry.contract))
+        return entry
 
 
 # --- the journal API as a plain ASGI app (for the proxy; the mock serves it through its controls) ---

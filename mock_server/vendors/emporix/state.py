@@ -5,8 +5,11 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from mock_server.common.directory import fixture_passwords, iso_time, records
 from mock_server.common.passwords import FixtureHashes
 from mock_server.vendor import AccountsView, LinkNotOpenable, StateContext
+from mock_server.vendors.emporix.domain.contexts import CONTEXT_PREFIX
+from mock_server.vendors.emporix.domain.customers import CUSTOMER_PREFIX
 from mock_server.vendors.emporix.domain.tenant import Tenant
 from mock_server.vendors.emporix.fixtures import EmporixFixtureData, load_fixtures
 
@@ -22,6 +25,7 @@ class EmporixState:
         self.fixtures: EmporixFixtureData = load_fixtures(
             context.fixtures, seed=context.seed, locale=context.locale, contract=context.contract
         )
+        self._store = context.store
         self._hashes = FixtureHashes(customer["password"] for customer in self.fixtures.customers)
         settings = context.contract.settings_schema()
         assert settings is not None
@@ -55,4 +59,30 @@ class EmporixState:
         raise LinkNotOpenable("This backend sends no e-mails.")
 
     async def accounts(self) -> AccountsView:
-        return AccountsView([], [])
+        """Customers (they log in with e-mail and password) and the session contexts."""
+        passwords = fixture_passwords(await self._hashes.resolved())
+        customers = dict(await records(self._store, CUSTOMER_PREFIX))
+        accounts = [
+            {
+                "login": customer["email"],
+                "password": passwords.get(customer["passwordHash"]),
+                "state": "active",
+                "name": " ".join(filter(None, (customer.get("firstName"), customer.get("lastName")))) or None,
+                "details": {"customerId": customer_id, "tenant": str(self.fixtures.settings["tenant"])},
+            }
+            for customer_id, customer in customers.items()
+        ]
+        sessions = []
+        for session_id, context in await records(self._store, CONTEXT_PREFIX):
+            customer = customers.get(context.get("customerId") or "")
+            sessions.append(
+                {
+                    "session": session_id,
+                    "login": None if customer is None else customer["email"],
+                    "expiresAt": iso_time(context.get("expiresAt")),
+                    "details": {
+                        name: context[name] for name in ("siteCode", "currency", "language") if context.get(name)
+                    },
+                }
+            )
+        return AccountsView(accounts, sessions)

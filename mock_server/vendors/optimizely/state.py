@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Mapping
 from typing import Any
 
+from mock_server.common.directory import fixture_passwords, iso_time, records
 from mock_server.common.passwords import FixtureHashes
 from mock_server.vendor import AccountsView, LinkNotOpenable, StateContext
 from mock_server.vendors.optimizely.domain import Website
+from mock_server.vendors.optimizely.domain.session_records import SESSION_PREFIX
+from mock_server.vendors.optimizely.domain.tokens import ACCESS_PREFIX
+from mock_server.vendors.optimizely.domain.users import USER_PREFIX, User
 from mock_server.vendors.optimizely.fixtures import OptimizelyFixtureData, load_fixtures
 
 DEMO_USER = "demo"
@@ -21,6 +26,7 @@ class OptimizelyState:
         self.fixtures: OptimizelyFixtureData = load_fixtures(
             context.fixtures, seed=context.seed, locale=context.locale, contract=context.contract
         )
+        self._store = context.store
         self._hashes = FixtureHashes(user["password"] for user in self.fixtures.users)
         settings = context.contract.settings_schema()
         assert settings is not None
@@ -52,4 +58,43 @@ class OptimizelyState:
         )
 
     async def accounts(self) -> AccountsView:
-        return AccountsView([], [])
+        """Users (they sign in with user name and password) and the sessions with their access tokens."""
+        passwords = fixture_passwords(await self._hashes.resolved())
+        users = {user_id: User.from_record(record) for user_id, record in await records(self._store, USER_PREFIX)}
+        now = time.time()
+        accounts = [
+            {
+                "login": user.user_name,
+                "password": passwords.get(user.password_hash),
+                "state": _sign_in_state(user, now),
+                "name": " ".join(filter(None, (user.first_name, user.last_name))) or None,
+                "details": {"email": user.email, "billTos": [bill_to.id for bill_to in user.bill_tos]},
+            }
+            for user in users.values()
+        ]
+        tokens: dict[str, list[str]] = {}
+        for token, record in await records(self._store, ACCESS_PREFIX):
+            tokens.setdefault(record["s"], []).append(token)
+        sessions = []
+        for session_id, record in await records(self._store, SESSION_PREFIX):
+            user = users.get(record.get("u") or "")
+            sessions.append(
+                {
+                    "session": session_id,
+                    "login": None if user is None else user.user_name,
+                    "expiresAt": iso_time(record.get("x")),
+                    "details": {"accessTokens": tokens.get(session_id, []), "rememberMe": bool(record.get("r"))},
+                }
+            )
+        return AccountsView(accounts, sessions)
+
+
+def _sign_in_state(user: User, now: float) -> str:
+    """Why signing in is refused, in the order the sign-in checks it; `active` when it is not."""
+    if user.deactivated:
+        return "deactivated"
+    if user.must_change_password:
+        return "mustChangePassword"
+    if user.locked(now):
+        return "locked"
+    return "active"

@@ -5,10 +5,13 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from mock_server.common.directory import expiry, fixture_passwords, records
 from mock_server.common.passwords import FixtureHashes
 from mock_server.errors import ApiError
 from mock_server.vendor import AccountsView, LinkNotOpenable, StateContext
 from mock_server.vendors.websale.domain import Shop, Visit
+from mock_server.vendors.websale.domain.accounts import ACCOUNT_PREFIX
+from mock_server.vendors.websale.domain.sessions import SESSION_PREFIX
 from mock_server.vendors.websale.fixtures import FixtureData, load_fixtures
 
 DEMO_EMAIL = "demo@example.com"
@@ -29,6 +32,7 @@ class WebsaleState:
         self.fixtures: FixtureData = load_fixtures(
             context.fixtures, seed=context.seed, locale=context.locale, contract=context.contract
         )
+        self._store = context.store
         self._hashes = FixtureHashes(account["password"] for account in self.fixtures.accounts)
         self.shop = Shop(context.store, context.contract.resolved["components"]["schemas"], on_empty=context.on_empty)
         self.settings = self.shop.settings
@@ -60,4 +64,27 @@ class WebsaleState:
         return f"The e-mail address of account {answer['account']['id']} is now {answer['account']['email']}."
 
     async def accounts(self) -> AccountsView:
-        return AccountsView([], [])
+        """Accounts (they log in with e-mail and password) and the live sessions."""
+        passwords = fixture_passwords(await self._hashes.resolved())
+        stored = dict(await records(self._store, ACCOUNT_PREFIX))
+        accounts = [
+            {
+                "login": account["email"],
+                "password": passwords.get(account["passwordHash"]),
+                "state": "active",
+                "name": account.get("displayName") or None,
+                "details": {"id": account_id, "emailVerified": bool(account.get("emailVerified"))},
+            }
+            for account_id, account in stored.items()
+        ]
+        sessions = []
+        for session_id, session in await records(self._store, SESSION_PREFIX):
+            account = stored.get(session.get("accountId") or "")
+            sessions.append(
+                {
+                    "session": session_id,
+                    "login": None if account is None else account["email"],
+                    "expiresAt": await expiry(self._store, SESSION_PREFIX + session_id),
+                }
+            )
+        return AccountsView(accounts, sessions)

@@ -5,8 +5,10 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from mock_server.common.directory import iso_time, records
 from mock_server.vendor import AccountsView, LinkNotOpenable, StateContext
 from mock_server.vendors.zest.domain import Shop
+from mock_server.vendors.zest.domain.sessions import SESSION_PREFIX
 from mock_server.vendors.zest.fixtures import ZestFixtureData, load_fixtures
 
 DEMO_CATEGORY = "00411"
@@ -23,6 +25,7 @@ class ZestState:
         )
         settings = context.contract.settings_schema()
         assert settings is not None
+        self._store = context.store
         self.shop = Shop(context.store, settings, on_empty=context.on_empty)
         self.settings = self.shop.settings
         # Links are absolute: the handlers put the request's origin before this (`/API/V3`).
@@ -49,4 +52,27 @@ class ZestState:
         raise LinkNotOpenable("This backend sends no e-mails.")
 
     async def accounts(self) -> AccountsView:
-        return AccountsView([], [])
+        """The application keys (sent as the Basic user or `_key`; there are no customer logins) and the sessions.
+
+        The store keeps a digest of each session token, never the token: a session is listed by its digest.
+        """
+        accounts = [
+            {
+                "login": application["key"],
+                "password": "",
+                "state": "active",
+                "details": {"resources": application["resources"] or "all"},
+            }
+            for application in self.fixtures.applications
+        ]
+        idle = float((await self.settings.get())["sessionIdleSeconds"])
+        sessions = [
+            {
+                "session": digest,
+                "login": None,
+                "expiresAt": iso_time(record["t"] + idle),
+                "details": {"tokenDigest": True},
+            }
+            for digest, record in await records(self._store, SESSION_PREFIX)
+        ]
+        return AccountsView(accounts, sessions)
