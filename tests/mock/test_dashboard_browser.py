@@ -195,3 +195,11 @@ def test_the_tabs_follow_the_arrow_keys(page: Any, fresh: Api) -> None:
     page.keyboard.press("ArrowLeft")
     page.keyboard.press("ArrowLeft")
     expect(page.get_by_role("tab", name="Faults")).to_have_attribute("aria-selected", "true")
+
+
+def test_the_accounts_tab_tells_who_logs_in_with_what(page: Any, fresh: Api) -> None:
+    session = fresh.login()
+    _open(page, fresh, "Accounts")
+    demo = page.locator("#accounts-body tr", has_text=DEMO_EMAIL).first
+    expect(demo).to_contain_text("Demo-Password-1")
+    expect(page.locator("#accounts-body tr", has_text=session).first).to_contain_text(DEMO_EMAIL)

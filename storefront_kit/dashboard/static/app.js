@@ -420,7 +420,8 @@ function cell(value) {
 // Any list of records as a table: the columns are the keys they have.
 function recordsTable(title, records) {
   if (!records.length) return [el("h3", {}, title), el("p", { class: "muted" }, "None.")];
-  const columns = [...new Set(records.flatMap((record) => Object.keys(record)))];
+  // The contract is the one chosen above: a column of it would repeat one name.
+  const columns = [...new Set(records.flatMap((record) => Object.keys(record)))].filter((column) => column !== "contract");
   return [
     el("h3", {}, `${title} (${records.length})`),
     el("div", { class: "scroll" }, el("table", { class: "list" },
