@@ -2,16 +2,19 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import re
 from typing import Any
 
 import httpx
 import pytest
+from starlette.types import Receive, Scope, Send
 
 from mock_server.app import create_app
 from mock_server.config import ServerConfig
 from storefront_kit import registry
+from storefront_kit.dashboard import Dashboard, served
 
 CONTRACTS = registry.contract_names()
 
@@ -88,3 +91,33 @@ async def test_without_controls_there_is_no_dashboard() -> None:
         root = await client.get("/")
     assert page.status_code == 404
     assert root.status_code == 404
+
+
+@pytest.mark.anyio
+async def test_a_server_with_only_a_journal_mounts_the_page_with_that_section() -> None:
+    async def backend(scope: Scope, receive: Receive, send: Send) -> None:
+        await send({"type": "http.response.start", "status": 418, "headers": []})
+        await send({"type": "http.response.body", "body": b"backend"})
+
+    app = Dashboard(
+        backend,
+        contracts=[served(registry.contract("zest"))],
+        sections=("journal",),
+        redirect_root=False,
+        swagger_ui=False,
+    )
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://proxy") as client:
+        config = _page_config((await client.get("/__mock/")).text)
+        root = await client.get("/")
+    assert config["sections"] == ["journal"]
+    assert config["controlsUi"] is None and config["contracts"][0]["ui"] is None
+    assert (root.status_code, root.text) == (418, "backend")
+
+
+def test_the_embedded_configuration_cannot_close_its_script_element() -> None:
+    contract = served(registry.contract("websale"))
+    hostile = dataclasses.replace(contract, title="</script><script>alert(1)</script>")
+    app = Dashboard(lambda *args: None, contracts=[hostile])  # type: ignore[arg-type,return-value]
+    page = app.page.decode()
+    assert "</script><script>" not in page
+    assert _page_config(page)["contracts"][0]["title"] == hostile.title
