@@ -93,12 +93,14 @@ async def test_without_controls_there_is_no_dashboard() -> None:
     assert root.status_code == 404
 
 
+async def backend(scope: Scope, receive: Receive, send: Send) -> None:
+    """What a proxy forwards to: answers everything itself."""
+    await send({"type": "http.response.start", "status": 418, "headers": []})
+    await send({"type": "http.response.body", "body": b"backend"})
+
+
 @pytest.mark.anyio
 async def test_a_server_with_only_a_journal_mounts_the_page_with_that_section() -> None:
-    async def backend(scope: Scope, receive: Receive, send: Send) -> None:
-        await send({"type": "http.response.start", "status": 418, "headers": []})
-        await send({"type": "http.response.body", "body": b"backend"})
-
     app = Dashboard(
         backend,
         contracts=[served(registry.contract("zest"))],
@@ -117,7 +119,7 @@ async def test_a_server_with_only_a_journal_mounts_the_page_with_that_section() 
 def test_the_embedded_configuration_cannot_close_its_script_element() -> None:
     contract = served(registry.contract("websale"))
     hostile = dataclasses.replace(contract, title="</script><script>alert(1)</script>")
-    app = Dashboard(lambda *args: None, contracts=[hostile])  # type: ignore[arg-type,return-value]
+    app = Dashboard(backend, contracts=[hostile])
     page = app.page.decode()
     assert "</script><script>" not in page
     assert _page_config(page)["contracts"][0]["title"] == hostile.title
