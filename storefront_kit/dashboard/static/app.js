@@ -44,6 +44,8 @@ function contractInfo(name = state.contract) {
 
 function notice(message, kind = "ok") {
   const box = $("#notice");
+  // A poll that keeps failing the same way is told once, not announced again every second.
+  if (!box.hidden && box.textContent === message && box.classList.contains(kind)) return;
   box.textContent = message;
   box.className = `notice ${kind}`;
   box.hidden = false;
