@@ -42,7 +42,7 @@ class Recorder:
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         path = scope.get("path", "")
-        if scope["type"] != "http" or (self.skip_prefix is not None and path.startswith(self.skip_prefix)):
+        if scope["type"] != "http" or (self.skip_prefix is not None and _under(path, self.skip_prefix)):
             await self.app(scope, receive, send)
             return
         exchange = Exchange("", scope["method"], path, scope["query_string"], request_headers=scope["headers"])
@@ -88,3 +88,7 @@ class Recorder:
             exchange.response_body = b"".join(response_body)
             exchange.response_truncated = sizes[1] > limit
             await self.journal.record(exchange)
+
+
+def _under(path: str, prefix: str) -> bool:
+    return path == prefix or path.startswith(prefix + "/")

@@ -8,7 +8,8 @@ session compares fingerprints.
 
 Serving it: `journal_app(journal)` is an ASGI app answering `GET/DELETE /requests` and
 `GET /requests/{id}` (mount it at `/__mock`); the mock serves the same calls through its controls
-contract, whose handlers call `list_entries`/`Journal.get`/`Journal.clear` as the app does.
+contract, whose handlers call `Journal.list`/`get`/`clear` as the app does (`list_arguments` reads
+a query the way the contract's parameters say).
 
     journal = Journal()
     masker = Masker.for_contract(contract)
@@ -494,7 +495,10 @@ def journal_app(journal: Journal, token: str | None = None) -> Any:
 
     async def app(scope: Scope, receive: Receive, send: Send) -> None:
         request = Request(scope, receive)
-        path = scope["path"][len(scope.get("root_path", "")) :] if scope.get("root_path") else scope["path"]
+        # Starlette's `Mount` keeps the whole path and extends `root_path`; other routers strip it.
+        path, root = scope["path"], scope.get("root_path", "")
+        if root and path.startswith(root):
+            path = path[len(root) :]
         try:
             if token is not None and not hmac.compare_digest(
                 request.headers.get("x-mock-token", "").encode("utf-8", "surrogateescape"), token.encode()

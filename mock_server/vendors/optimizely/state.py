@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import time
 from collections.abc import Mapping
 from typing import Any
 
@@ -61,20 +60,23 @@ class OptimizelyState:
         """Users (they sign in with user name and password) and the sessions with their access tokens."""
         passwords = fixture_passwords(await self._hashes.resolved())
         users = {user_id: User.from_record(record) for user_id, record in await records(self._store, USER_PREFIX)}
-        now = time.time()
+        now = self.website.clock()
+        settings = await self.settings.get()
+        website, idle = str(settings["website"]), float(settings["sessionIdleSeconds"])
         accounts = [
             {
                 "login": user.user_name,
                 "password": passwords.get(user.password_hash),
-                "state": _sign_in_state(user, now),
+                "state": _sign_in_state(user, now, website),
                 "name": " ".join(filter(None, (user.first_name, user.last_name))) or None,
                 "details": {"email": user.email, "billTos": [bill_to.id for bill_to in user.bill_tos]},
             }
             for user in users.values()
         ]
-        tokens: dict[str, list[str]] = {}
-        for token, record in await records(self._store, ACCESS_PREFIX):
-            tokens.setdefault(record["s"], []).append(token)
+        # Tokens are stored by their digest only: a session shows how many it has.
+        tokens: dict[str, int] = {}
+        for _digest, record in await records(self._store, ACCESS_PREFIX):
+            tokens[record["s"]] = tokens.get(record["s"], 0) + 1
         sessions = []
         for session_id, record in await records(self._store, SESSION_PREFIX):
             user = users.get(record.get("u") or "")
@@ -82,19 +84,30 @@ class OptimizelyState:
                 {
                     "session": session_id,
                     "login": None if user is None else user.user_name,
-                    "expiresAt": iso_time(record.get("x")),
-                    "details": {"accessTokens": tokens.get(session_id, []), "rememberMe": bool(record.get("r"))},
+                    "expiresAt": iso_time(_session_end(record, idle)),
+                    "details": {"accessTokens": tokens.get(session_id, 0), "rememberMe": bool(record.get("r"))},
                 }
             )
         return AccountsView(accounts, sessions)
 
 
-def _sign_in_state(user: User, now: float) -> str:
+def _session_end(record: dict[str, Any], idle: float) -> float | None:
+    """When a stored session ends (see `SessionState.live`); None: a remembered one that does not."""
+    if record.get("x") is not None:
+        return float(record["x"])
+    return None if record.get("r") else float(record["t"]) + idle
+
+
+def _sign_in_state(user: User, now: float, website: str) -> str:
     """Why signing in is refused, in the order the sign-in checks it; `active` when it is not."""
     if user.deactivated:
         return "deactivated"
     if user.must_change_password:
         return "mustChangePassword"
     if user.locked(now):
-        return "locked"
+        return "lockedOut"
+    if not user.allowed_on(website):
+        return "otherWebsite"
+    if user.default_bill_to() is None:
+        return "noBillTo"
     return "active"
