@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import httpx
 from mock_api import DEMO_EMAIL, Api, assert_error
+
+from mock_server.config import ServerConfig
+from mock_server.testing import running_mock
 
 NEW_EMAIL = "moved.demo@example.com"
 
@@ -48,3 +52,11 @@ def test_a_link_that_needs_a_new_password_names_the_call_that_takes_it(api: Api)
 def test_an_unknown_message_or_contract_is_a_404(api: Api) -> None:
     assert_error(api.controls.post("/outbox/99/open"), 404, "unknownMessage", "id")
     assert_error(api.controls.post("/outbox/1/open", params={"contract": "nosuch"}), 404, "unknownContract", "contract")
+
+
+def test_opening_a_link_needs_the_control_token_when_one_is_set() -> None:
+    with running_mock(ServerConfig(port=0, controls_token="s3cret")) as mock:
+        refused = httpx.post(f"{mock.controls_url}/outbox/1/open")
+        allowed = httpx.post(f"{mock.controls_url}/outbox/1/open", headers={"X-Mock-Token": "s3cret"})
+    assert_error(refused, 401, "controlsTokenRequired")
+    assert_error(allowed, 404, "unknownMessage", "id")
