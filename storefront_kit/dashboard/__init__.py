@@ -66,7 +66,7 @@ def served(contract: Contract) -> ServedContract:
 
 
 def _read(name: str) -> bytes:
-    return resources.files(__package__).joinpath("static", name).read_bytes()
+    return resources.files(__name__).joinpath("static", name).read_bytes()
 
 
 def page_config(
