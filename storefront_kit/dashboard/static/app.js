@@ -512,7 +512,8 @@ function mergePatch(before, after) {
   const patch = {};
   for (const [key, value] of Object.entries(after)) {
     const old = before ? before[key] : undefined;
-    if (value === undefined) continue;
+    // An empty field for a setting that was not set stays unset.
+    if (value === undefined || (value === "" && old === undefined)) continue;
     if (value && typeof value === "object" && !Array.isArray(value) && old && typeof old === "object" && !Array.isArray(old)) {
       const inner = mergePatch(old, value);
       if (Object.keys(inner).length) patch[key] = inner;
