@@ -5,7 +5,7 @@
 hands every other request to the app it wraps. The mock puts it in front of its app; a proxy
 mounts it the same way, naming the sections it has data for:
 
-    app = Dashboard(app, contracts=[served(contract)], sections=("journal",), redirect_root=True)
+    app = Dashboard(app, contracts=[served(contract)], sections=("journal",), title="Storefront proxy")
 
 The page reads everything else from the JSON control API under the same path.
 """
@@ -70,10 +70,11 @@ def _read(name: str) -> bytes:
 
 
 def page_config(
-    contracts: Sequence[ServedContract], *, controls_path: str, sections: Iterable[str], swagger_ui: bool
+    contracts: Sequence[ServedContract], *, title: str, controls_path: str, sections: Iterable[str], swagger_ui: bool
 ) -> dict[str, Any]:
-    """The JSON embedded in the page: the controls' path, the sections shown, the served contracts."""
+    """The JSON embedded in the page: its title, the controls' path, the sections shown, the served contracts."""
     return {
+        "title": title,
         "controls": controls_path,
         "controlsUi": f"{controls_path}/ui/" if swagger_ui else None,
         "sections": [section for section in ALL_SECTIONS if section in set(sections)],
@@ -92,7 +93,11 @@ def page_config(
 
 
 class Dashboard:
-    """Serves the dashboard under `controls_path`; `/` redirects there when `redirect_root` is true."""
+    """Serves the dashboard under `controls_path`; `/` redirects there when `redirect_root` is true.
+
+    `sections` names the parts shown (of `ALL_SECTIONS`), `swagger_ui` whether the contracts' and the
+    controls' Swagger UIs exist to link to, `title` the page's heading.
+    """
 
     def __init__(
         self,
@@ -103,11 +108,14 @@ class Dashboard:
         sections: Iterable[str] = ALL_SECTIONS,
         redirect_root: bool = True,
         swagger_ui: bool = True,
+        title: str = "Storefront mock",
     ) -> None:
         self.app = app
         self.controls_path = controls_path.rstrip("/")
         self.redirect_root = redirect_root
-        config = page_config(contracts, controls_path=self.controls_path, sections=sections, swagger_ui=swagger_ui)
+        config = page_config(
+            contracts, title=title, controls_path=self.controls_path, sections=sections, swagger_ui=swagger_ui
+        )
         # `<` escaped: the JSON sits in a <script> element and must not be able to close it.
         embedded = json.dumps(config, separators=(",", ":")).replace("<", "\\u003c")
         page = _read("index.html").decode()

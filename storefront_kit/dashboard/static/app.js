@@ -93,7 +93,7 @@ async function api(method, path, { query = {}, body, contentType = "application/
   try {
     response = await fetch(url, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
   } catch {
-    throw new ApiFailure(0, "unreachable", "The mock does not answer. Is it still running?");
+    throw new ApiFailure(0, "unreachable", "The server does not answer. Is it still running?");
   }
   const text = await response.text();
   let data = null;
@@ -124,6 +124,8 @@ function reportFailure(error) {
 // --- header, tabs, token -------------------------------------------------------------------------
 
 function renderHeader() {
+  document.title = `${config.title} dashboard`;
+  $("h1").textContent = config.title;
   // One contract: its title; several: their names, each with its title on hover.
   const served = $("#served");
   if (config.contracts.length === 1) {
@@ -178,7 +180,7 @@ function renderTabs() {
     const tab = el("button", {
       id: `tab-${section}`, role: "tab", type: "button", "aria-controls": section, "aria-selected": "false", tabindex: "-1",
       onclick: () => select(section, true),
-    }, TITLES[section], section === "journal" ? el("span", { class: "count", id: "journal-count", "aria-label": "requests" }, "0") : null);
+    }, TITLES[section], section === "journal" ? el("span", { class: "count", id: "journal-count" }, "0") : null);
     list.append(el("li", { role: "presentation" }, tab));
   }
   // Arrow keys move between tabs, as in any tab list.
