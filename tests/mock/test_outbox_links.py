@@ -60,3 +60,8 @@ def test_opening_a_link_needs_the_control_token_when_one_is_set() -> None:
         allowed = httpx.post(f"{mock.controls_url}/outbox/1/open", headers={"X-Mock-Token": "s3cret"})
     assert_error(refused, 401, "controlsTokenRequired")
     assert_error(allowed, 404, "unknownMessage", "id")
+
+
+def test_a_malformed_id_or_contract_is_a_400(api: Api) -> None:
+    assert_error(api.controls.post(f"/outbox/{'1' * 65}/open"), 400, "invalidRequest")
+    assert_error(api.controls.post("/outbox/1/open", params={"contract": "Not A Name"}), 400, "invalidRequest")
