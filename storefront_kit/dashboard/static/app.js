@@ -251,10 +251,22 @@ function journalRow(entry) {
     verdictCell(entry));
 }
 
+// A restarted server numbers its journal from 1 again: polling after the last id seen would show nothing.
+async function journalStartedOver() {
+  pollJournal.count = (pollJournal.count || 0) + 1;
+  if (!state.lastId || pollJournal.count % 10) return false;
+  const newest = (await api("GET", "/requests", { query: { limit: 1 } })).requests || [];
+  return newest.length > 0 && newest[0].id < state.lastId;
+}
+
 async function pollJournal() {
   if (!config.sections.includes("journal") || pollJournal.busy) return;
   pollJournal.busy = true;
   try {
+    if (await journalStartedOver()) {
+      resetJournal();
+      notice("The journal started over: the server was restarted.");
+    }
     const data = await api("GET", "/requests", { query: { ...state.filters, after: state.lastId || undefined } });
     const body = $("#journal-table tbody");
     for (const entry of data.requests || []) {
