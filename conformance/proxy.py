@@ -30,7 +30,8 @@ from conformance.http import Exchange, error_codes_of, read_answer
 from conformance.request_checks import SentRequest, find_operation, request_failures
 from storefront_kit import registry
 from storefront_kit.contract import Contract
-from storefront_kit.journal import BODY_LIMIT, Journal, Masker, journal_app
+from storefront_kit.dashboard import Dashboard, served
+from storefront_kit.journal import BODY_LIMIT, Journal, Masker, Refusal, journal_app
 from storefront_kit.journal import Exchange as JournalExchange
 
 logger = logging.getLogger("storefront_kit.proxy")
@@ -161,6 +162,7 @@ class ValidationProxy:
                 lifespan=self._lifespan,
             ),
             self.contract,
+            str(self.upstream),
         )
 
     @contextlib.asynccontextmanager
@@ -398,6 +400,12 @@ class ValidationProxy:
         # The body as its client reads it (without content coding).
         record.response_body, record.response_truncated = answer.content[:BODY_LIMIT], len(answer.content) > BODY_LIMIT
         record.violations = verdict.sentences
+        if exchange is not None and exchange.status >= 400 and verdict.ok:
+            # A documented refusal: the backend is the rule that refused, as the mock names its own.
+            codes = exchange.named_codes()
+            record.refused_by = Refusal(
+                "backend", codes, f"The backend answered HTTP {exchange.status}{' ' + codes if codes else ''}."
+            )
         try:
             return await self.journal.record(record)
         except Exception:  # a journal in a store may fail; the exchange is still answered
@@ -405,12 +413,8 @@ class ValidationProxy:
             return None
 
 
-def _with_dashboard(app: ASGIApp, contract: Contract) -> ASGIApp:
+def _with_dashboard(app: ASGIApp, contract: Contract, upstream: str) -> ASGIApp:
     """`app` with the dashboard's page at `/__mock/`, showing the journal (the proxy has no other controls)."""
-    try:
-        from storefront_kit.dashboard import Dashboard, served
-    except ImportError:  # an installation without the dashboard's package
-        return app
     # `/` and the API's Swagger UI are the backend's, not the proxy's.
     return Dashboard(
         app,
@@ -419,6 +423,7 @@ def _with_dashboard(app: ASGIApp, contract: Contract) -> ASGIApp:
         sections=("journal",),
         redirect_root=False,
         swagger_ui=False,
+        title=f"Validation proxy: {contract.name} at {upstream}",
     )
 
 

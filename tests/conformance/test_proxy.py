@@ -128,7 +128,15 @@ def test_a_conforming_exchange_passes_through_unchanged_and_is_journaled() -> No
         assert [entry["operationId"] for entry in entries] == ["createSession", "login"]
         assert [entry["verdict"] for entry in entries] == [
             {"ok": True, "refusedBy": None, "violations": []},
-            {"ok": False, "refusedBy": None, "violations": []},  # refused, as documented
+            {
+                "ok": False,
+                "refusedBy": {
+                    "rule": "backend",
+                    "code": "invalidCredentials",
+                    "reason": "The backend answered HTTP 401 invalidCredentials.",
+                },
+                "violations": [],
+            },
         ]
         assert entries[1]["status"] == 401 and entries[1]["code"] == "invalidCredentials"
         assert entries[1]["request"]["headers"]["x-session"] == session[:4] + "***"
@@ -357,11 +365,10 @@ def test_the_journal_needs_the_controls_token_when_one_is_set(wrong_backend: str
 
 
 def test_the_dashboard_shows_the_proxys_journal_and_leaves_the_root_to_the_backend(wrong_backend: str) -> None:
-    pytest.importorskip("storefront_kit.dashboard", reason="the dashboard's package is not installed")
     with proxy_to(wrong_backend) as proxy:
         page = httpx.get(f"{proxy}/__mock/")
         assert page.status_code == 200 and page.headers["content-type"].startswith("text/html")
-        assert '"sections":["journal"]' in page.text
+        assert '"sections":["journal"]' in page.text and "Validation proxy: websale at http://127.0.0.1:" in page.text
         assert httpx.get(f"{proxy}/__mock/requests").status_code == 200
         root = httpx.get(f"{proxy}/")
         assert root.status_code == 404  # the backend's answer, not a redirect to the proxy's page
