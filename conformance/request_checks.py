@@ -192,22 +192,23 @@ def _body_problems(contract: Contract, spec: Mapping[str, Any], request: SentReq
             f"{', '.join(content) or 'none'} for it"
         ]
     schema = content[media_type].get("schema")
+    document: Any
     if media_type == _FORM:
         fields: dict[str, list[str]] = {}
-        for name, value in parse_qsl(request.body.decode("utf-8", "replace"), keep_blank_values=True):
-            fields.setdefault(name, []).append(value)
+        for name, text in parse_qsl(request.body.decode("utf-8", "replace"), keep_blank_values=True):
+            fields.setdefault(name, []).append(text)
         properties = (schema or {}).get("properties", {})
-        value: Any = {name: _parameter_value(texts, properties.get(name, {})) for name, texts in fields.items()}
+        document = {name: _parameter_value(texts, properties.get(name, {})) for name, texts in fields.items()}
     else:
         codec = find_codec(media_type)
         if codec is None:
             return []  # a format no codec reads: nothing to judge it by
         charset = re.search(r"charset=\"?([\w.-]+)", request.header("content-type") or "")
         try:
-            value = codec.decode(request.body, schema, charset.group(1) if charset else "utf-8")
+            document = codec.decode(request.body, schema, charset.group(1) if charset else "utf-8")
         except (BodyError, LookupError) as exc:
             return [f"the body cannot be read as {media_type} ({exc})"]
-    return _problems(_validator(contract, schema), value, "the body") if schema else []
+    return _problems(_validator(contract, schema), document, "the body") if schema else []
 
 
 def request_failures(contract: Contract, request: SentRequest) -> list[Failure]:
