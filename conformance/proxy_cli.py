@@ -7,6 +7,8 @@ import logging
 import sys
 from collections.abc import Sequence
 
+import uvicorn
+
 from conformance.proxy import DEFAULT_MAX_BODY_BYTES, DEFAULT_TIMEOUT, VIOLATIONS_HEADER, ProxyConfig, create_proxy
 from storefront_kit import registry
 
@@ -91,10 +93,8 @@ def main(argv: Sequence[str] | None = None, prog: str = "storefront-kit proxy") 
         f"{', strict' if config.strict else ''})",
         flush=True,
     )
+    print(f"{'Dashboard':<21}{config.base_url}/__mock/", flush=True)
     print(f"{'Journal':<21}{config.base_url}/__mock/requests", flush=True)
-
-    import uvicorn
-
     access_log = config.log_level in ("info", "debug")
     uvicorn.run(app, host=config.host, port=config.port, log_level=config.log_level, access_log=access_log)
     return 0
