@@ -263,7 +263,7 @@ class ValidationProxy:
         forwarded = [
             (name, value)
             for name, value in headers
-            if name not in HOP_BY_HOP and name not in connection_named and name not in ("host", "content-length")
+            if name not in HOP_BY_HOP and name not in connection_named and name != "host"
         ]
         url = self._upstream_url(scope)
         # A plain Request: the client's default headers (User-Agent, Accept-Encoding) would change it.
