@@ -178,7 +178,14 @@ class ValidationProxy:
     def client(self) -> httpx.AsyncClient:
         if self._client is None:
             # No environment proxies: the proxy talks to exactly the backend it was given.
-            self._client = httpx.AsyncClient(transport=self._transport, trust_env=False, follow_redirects=False)
+            # The whole exchange is bounded by `upstream_timeout` (`_call_upstream`); httpx's own 5 s
+            # per phase would cut a slow answer short of it.
+            self._client = httpx.AsyncClient(
+                transport=self._transport,
+                trust_env=False,
+                follow_redirects=False,
+                timeout=self.config.upstream_timeout,
+            )
         return self._client
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
@@ -277,7 +284,7 @@ class ValidationProxy:
                     raw = await self._read_answer(response)
                 finally:
                     await response.aclose()
-        except TimeoutError:
+        except (TimeoutError, httpx.ReadTimeout, httpx.WriteTimeout, httpx.PoolTimeout):
             raise _ProxyError(
                 502,
                 "upstreamTimeout",

@@ -438,3 +438,9 @@ def test_the_kits_scenarios_through_the_proxy_find_the_mock_conforming(contract:
     request_findings = [entry for entry in entries if entry["verdict"]["violations"]]
     assert request_findings, "the scenarios send broken requests on purpose"
     assert all(entry["status"] >= 400 for entry in request_findings)
+
+
+def test_a_long_upstream_timeout_is_not_cut_short_by_the_clients_own() -> None:
+    proxy = create_proxy(ProxyConfig(contract="websale", upstream="http://127.0.0.1:9", upstream_timeout=60))
+    timeout = proxy.client.timeout
+    assert (timeout.connect, timeout.read, timeout.write, timeout.pool) == (60, 60, 60, 60)
