@@ -67,6 +67,12 @@ def build_parser(prog: str = "storefront-kit serve") -> argparse.ArgumentParser:
         help="do not record the exchanges for /__mock/requests (saves a few microseconds per request)",
     )
     parser.add_argument(
+        "--journal",
+        choices=("memory", "store"),
+        default="memory",
+        help="where the journal lives: each worker's memory (default), or the --state store, shared by the workers",
+    )
+    parser.add_argument(
         "--journal-size",
         type=_positive,
         default=500,
@@ -123,6 +129,7 @@ def config_from_args(args: argparse.Namespace) -> ServerConfig:
         controls_token=args.controls_token,
         journal=not args.no_journal,
         journal_size=args.journal_size,
+        journal_in_store=args.journal == "store",
         max_body_bytes=args.max_body_bytes,
         log_level=args.log_level,
     )

@@ -10,6 +10,7 @@ from starlette.types import Scope
 from mock_server.config import ServerConfig
 from mock_server.context import bind_request
 from mock_server.faults import Faults
+from mock_server.shared_journal import StoreJournal
 from mock_server.store import Store, open_store
 from mock_server.validation import SchemaJudges
 from mock_server.vendor import MockVendor, StateContext, VendorState
@@ -31,7 +32,9 @@ class Runtime:
         self.store: Store = open_store(config.state)
         self.judges = SchemaJudges()  # this app's compiled validators
         self.contracts: dict[str, Contract] = {name: contract for name, (_, contract) in vendors.items()}
-        self.journal = Journal(config.journal_size)
+        self.journal: Journal = (
+            StoreJournal(self.store, config.journal_size) if config.journal_in_store else Journal(config.journal_size)
+        )
         self.faults = Faults(self.store, self.contracts)
         self.states: dict[str, VendorState] = {
             name: vendor.state(

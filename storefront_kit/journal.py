@@ -224,6 +224,7 @@ class Exchange:
         "refused_by",
         "violations",
         "mask",
+        "id",
     )
 
     def __init__(
@@ -235,6 +236,7 @@ class Exchange:
         request_headers: list[tuple[bytes, bytes]] | None = None,
         *,
         started: float | None = None,
+        mask: Masker | None = None,
     ) -> None:
         self.contract = contract
         self.method = method
@@ -253,7 +255,8 @@ class Exchange:
         self.response_truncated = False
         self.refused_by: Refusal | None = None
         self.violations: list[str] = []
-        self.mask: Masker | None = None  # None: only the usual credentials are masked
+        self.mask = mask  # what is secret in the contract; None: only the usual credentials
+        self.id = 0  # set when recorded
 
 
 class Recorded(NamedTuple):
@@ -332,6 +335,30 @@ def _message(
     return {"headers": named, "body": body_text, "truncated": truncated}
 
 
+def recorded(exchange: Exchange, entry_id: int) -> Recorded:
+    """What the journal keeps of `exchange`, under `entry_id`."""
+    return Recorded(
+        entry_id,
+        exchange.started,
+        exchange.duration_ms,
+        exchange.contract,
+        exchange.operation_id,
+        exchange.method,
+        exchange.path,
+        exchange.query,
+        exchange.status,
+        exchange.code,
+        tuple(exchange.request_headers),
+        exchange.request_body,
+        exchange.request_truncated,
+        tuple(exchange.response_headers),
+        exchange.response_body,
+        exchange.response_truncated,
+        exchange.refused_by,
+        tuple(exchange.violations),
+    )
+
+
 class Journal:
     """The newest exchanges of one process, bounded (`size`), oldest first.
 
@@ -354,31 +381,12 @@ class Journal:
         return hmac.new(self._key, session.encode("utf-8", "surrogateescape"), hashlib.sha256).hexdigest()[:32]
 
     async def record(self, exchange: Exchange) -> int:
-        """Keep `exchange` (the oldest drops out when full); answers its id."""
-        entry_id = self._next_id
+        """Keep `exchange` (the oldest drops out when full); answers its id, also set as `exchange.id`."""
+        entry_id = exchange.id = self._next_id
         self._next_id += 1
         if exchange.mask is not None:
             self._maskers[exchange.contract] = exchange.mask
-        self._entries[entry_id] = Recorded(
-            entry_id,
-            exchange.started,
-            exchange.duration_ms,
-            exchange.contract,
-            exchange.operation_id,
-            exchange.method,
-            exchange.path,
-            exchange.query,
-            exchange.status,
-            exchange.code,
-            tuple(exchange.request_headers),
-            exchange.request_body,
-            exchange.request_truncated,
-            tuple(exchange.response_headers),
-            exchange.response_body,
-            exchange.response_truncated,
-            exchange.refused_by,
-            tuple(exchange.violations),
-        )
+        self._entries[entry_id] = recorded(exchange, entry_id)
         self._index[entry_id] = (exchange.path, exchange.status, exchange.operation_id, exchange.contract)
         # Ids are consecutive: the one that drops out is known without walking the dict, whose
         # iteration from the front slows down with every key deleted there.

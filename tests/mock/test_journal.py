@@ -6,6 +6,7 @@ import base64
 import json
 import logging
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -213,3 +214,37 @@ def test_zest_keys_tokens_and_xml_are_masked(vendors: RunningMock) -> None:
     first = httpx.get(f"{vendors.controls_url}/requests", params={"limit": 2}).json()["requests"][0]
     assert 'session="***"' in first["response"]["body"]
     assert first["request"]["headers"]["authorization"] == "Basic ***"
+
+
+@pytest.mark.parametrize(
+    "headers", [pytest.param({}, id="fast-path"), pytest.param({"X-Mock-Delay": "0"}, id="connexion")]
+)
+def test_an_answer_that_breaks_the_contract_is_a_violation(
+    journal: Api, monkeypatch: pytest.MonkeyPatch, headers: dict[str, str]
+) -> None:
+    async def sloppy(*_: Any, **__: Any) -> Any:
+        return {"loggedIn": "yes"}
+
+    monkeypatch.setattr(journal.mock.app.runtime.state("websale").shop.accounts, "get", sloppy)
+    assert_error(journal.call("getAccount", session=journal.new_session(), headers=headers), 500, "internalError")
+    (entry,) = entries(journal, operation="getAccount")
+    assert entry["verdict"]["ok"] is False and entry["code"] == "internalError"
+    assert entry["verdict"]["violations"] and "NonConformingResponse" in entry["verdict"]["violations"][0]
+
+
+def test_a_journal_in_the_store_is_shared_by_the_workers(tmp_path: Path) -> None:
+    config = ServerConfig(port=0, state=f"sqlite:///{tmp_path / 'state.db'}", journal_in_store=True, journal_size=3)
+    with running_mock(config) as one, running_mock(config) as two:
+        session = httpx.post(f"{one.api_url}/session/create").json()["id"]
+        httpx.get(f"{two.api_url}/account/get", headers={"x-session": session})
+        listed = httpx.get(f"{one.controls_url}/requests", params={"session": session}).json()["requests"]
+        assert [entry["operationId"] for entry in listed] == ["getAccount"]
+        assert httpx.get(f"{two.controls_url}/requests").json() == httpx.get(f"{one.controls_url}/requests").json()
+        assert session not in httpx.get(f"{two.controls_url}/requests").text
+        for _ in range(3):
+            httpx.post(f"{two.api_url}/session/create")
+        ids = [entry["id"] for entry in httpx.get(f"{one.controls_url}/requests").json()["requests"]]
+        assert ids == [3, 4, 5]
+        assert httpx.get(f"{one.controls_url}/requests/5").json()["operationId"] == "createSession"
+        assert httpx.delete(f"{two.controls_url}/requests").json() == {"deleted": 3}
+        assert httpx.get(f"{one.controls_url}/requests").json() == {"requests": []}

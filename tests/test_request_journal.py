@@ -25,7 +25,9 @@ def exchange(path: str = "/api/v1/account/get", session: str = "a" * 64, status:
 
 async def test_the_journal_is_bounded_and_keeps_the_newest() -> None:
     journal = Journal(size=3)
-    ids = [await journal.record(exchange()) for _ in range(5)]
+    recorded = [exchange() for _ in range(5)]
+    ids = [await journal.record(each) for each in recorded]
+    assert ids == [each.id for each in recorded]
     assert [entry["id"] for entry in await journal.list()] == ids[2:]
     assert await journal.get(ids[0]) is None
     assert await journal.clear() == 3 and await journal.list() == []
