@@ -348,6 +348,10 @@ async function showEntry(id) {
 
 function setUpJournal() {
   if (!config.sections.includes("journal")) return;
+  if (config.contracts.length > 1) {
+    $("#journal-contract").hidden = false;
+    $("#journal-contract select").append(...config.contracts.map((contract) => el("option", { value: contract.name }, contract.name)));
+  }
   $("#journal-filter").addEventListener("submit", (event) => {
     event.preventDefault();
     const form = new FormData(event.target);
