@@ -174,7 +174,7 @@ def test_with_several_contracts_the_chosen_ones_settings_are_saved(browser: Any)
         page = context.new_page()
         page.set_default_timeout(WAIT_MS)
         page.goto(f"{mock.controls_url}/#settings")
-        page.get_by_label("Contract").select_option("zest")
+        page.get_by_label("Contract", exact=True).select_option("zest")
         currency = page.get_by_label("currency", exact=True)
         expect(currency).to_have_value("NZD")
         currency.fill("AUD")
@@ -203,3 +203,20 @@ def test_the_accounts_tab_tells_who_logs_in_with_what(page: Any, fresh: Api) -> 
     demo = page.locator("#accounts-body tr", has_text=DEMO_EMAIL).first
     expect(demo).to_contain_text("Demo-Password-1")
     expect(page.locator("#accounts-body tr", has_text=session).first).to_contain_text(DEMO_EMAIL)
+
+
+def test_with_several_contracts_the_journal_filters_by_contract(browser: Any) -> None:
+    with running_mock(ServerConfig(port=0, contracts=("websale", "zest"))) as mock:
+        context = browser.new_context()
+        page = context.new_page()
+        page.set_default_timeout(WAIT_MS)
+        page.goto(f"{mock.controls_url}/")
+        httpx.post(f"{mock.url_of('websale')}/session/create")
+        httpx.get(f"{mock.url_of('zest')}/Cart")
+        rows = page.locator("#journal-table tbody tr")
+        expect(rows).to_have_count(2)
+        page.get_by_label("From").select_option("zest")
+        page.get_by_role("button", name="Filter").click()
+        expect(rows).to_have_count(1)
+        expect(rows.first).to_contain_text("/API/V3/Cart")
+        context.close()

@@ -235,7 +235,9 @@ function verdictCell(entry) {
   const verdict = entry.verdict || {};
   if (verdict.refusedBy) return el("td", { class: "verdict bad" }, `refused (${verdict.refusedBy.rule || verdict.refusedBy.code})`);
   if (verdict.violations && verdict.violations.length) return el("td", { class: "verdict bad" }, `${verdict.violations.length} violation(s)`);
-  return el("td", { class: "verdict ok" }, verdict.ok === false ? "failed" : "conforms");
+  // An error answer nothing refused: the backend's own (a proxy's journal), within the contract.
+  if (verdict.ok === false) return el("td", { class: "verdict" }, "error answer");
+  return el("td", { class: "verdict ok" }, "conforms");
 }
 
 function journalRow(entry) {
@@ -309,6 +311,7 @@ function verdictBlock(verdict = {}) {
     return el("div", { class: "refusal" }, el("strong", {}, "The answer breaks the contract"),
       el("ul", {}, verdict.violations.map((violation) => el("li", {}, violation))));
   }
+  if (verdict.ok === false) return el("div", { class: "passed" }, "An error answer, within the contract.");
   return el("div", { class: "passed" }, "Request and answer are within the contract.");
 }
 
@@ -345,6 +348,10 @@ async function showEntry(id) {
 
 function setUpJournal() {
   if (!config.sections.includes("journal")) return;
+  if (config.contracts.length > 1) {
+    $("#journal-contract").hidden = false;
+    $("#journal-contract select").append(...config.contracts.map((contract) => el("option", { value: contract.name }, contract.name)));
+  }
   $("#journal-filter").addEventListener("submit", (event) => {
     event.preventDefault();
     const form = new FormData(event.target);
