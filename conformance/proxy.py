@@ -216,16 +216,19 @@ class ValidationProxy:
         operation_id = found[0].operation_id if found else None
         sent = SentRequest(method, path, query.decode("latin-1"), headers, b"")
         request_broken: tuple[Failure, ...] = ()
+        preflight = False
         exchange: Exchange | None = None
         try:
             sent = dataclasses.replace(sent, body=await self._read_body(receive))
-            request_broken = tuple(request_failures(self.contract, sent))
+            # A CORS preflight is the browser's question, not an API call: forwarded, never judged.
+            preflight = method == "OPTIONS" and sent.header("access-control-request-method") is not None
+            request_broken = () if preflight else tuple(request_failures(self.contract, sent))
             answer = await self._call_upstream(scope, headers, sent.body)
         except _ProxyError as error:
             verdict = Verdict(request_broken, problem=error.message)
             answer = self._proxy_answer(error.status, error.reason, error.message)
         else:
-            if operation_id is not None:
+            if operation_id is not None and not preflight:
                 exchange = self._exchange(sent, answer, operation_id)
             verdict = Verdict(request_broken, *self._judge(exchange))
         entry_id = await self._record(record, sent, answer, verdict, exchange, time.monotonic() - started)

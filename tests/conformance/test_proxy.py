@@ -444,3 +444,15 @@ def test_a_long_upstream_timeout_is_not_cut_short_by_the_clients_own() -> None:
     proxy = create_proxy(ProxyConfig(contract="websale", upstream="http://127.0.0.1:9", upstream_timeout=60))
     timeout = proxy.client.timeout
     assert (timeout.connect, timeout.read, timeout.write, timeout.pool) == (60, 60, 60, 60)
+
+
+def test_a_cors_preflight_is_forwarded_but_not_judged() -> None:
+    with running_mock() as mock, proxy_to(mock.base_url) as proxy:
+        preflight = httpx.options(
+            f"{proxy}{API}/account/login",
+            headers={"Origin": "http://app.example", "Access-Control-Request-Method": "POST"},
+        )
+        assert preflight.status_code == 200
+        assert preflight.headers["access-control-allow-origin"] in ("*", "http://app.example")
+        assert VIOLATIONS_HEADER not in preflight.headers
+        assert _journal(proxy)[-1]["verdict"]["violations"] == []
