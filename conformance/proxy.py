@@ -31,7 +31,7 @@ from conformance.request_checks import SentRequest, find_operation, request_fail
 from storefront_kit import registry
 from storefront_kit.contract import Contract
 from storefront_kit.dashboard import Dashboard, served
-from storefront_kit.journal import BODY_LIMIT, Journal, Masker, Refusal, journal_app
+from storefront_kit.journal import BODY_LIMIT, DEFAULT_SIZE, Journal, Masker, Refusal, journal_app
 from storefront_kit.journal import Exchange as JournalExchange
 
 logger = logging.getLogger("storefront_kit.proxy")
@@ -72,6 +72,7 @@ class ProxyConfig:
     max_body_bytes: int = DEFAULT_MAX_BODY_BYTES  # largest request or answer body forwarded
     log_level: str = "info"
     controls_token: str | None = None  # required as X-Mock-Token on /__mock when set
+    journal_size: int = DEFAULT_SIZE  # exchanges the journal keeps
 
     @property
     def base_url(self) -> str:
@@ -146,7 +147,7 @@ class ValidationProxy:
     ) -> None:
         self.config = config
         self.contract = registry.contract(config.contract)
-        self.journal = journal if journal is not None else Journal()
+        self.journal = journal if journal is not None else Journal(config.journal_size)
         self.upstream = httpx.URL(config.upstream.rstrip("/"))
         if self.upstream.scheme not in ("http", "https") or not self.upstream.host:
             raise ValueError(

@@ -11,6 +11,7 @@ import uvicorn
 
 from conformance.proxy import DEFAULT_MAX_BODY_BYTES, DEFAULT_TIMEOUT, VIOLATIONS_HEADER, ProxyConfig, create_proxy
 from storefront_kit import registry
+from storefront_kit.journal import DEFAULT_SIZE
 
 LOG_LEVELS = ("critical", "error", "warning", "info", "debug")
 
@@ -55,6 +56,13 @@ def build_parser(prog: str = "storefront-kit proxy") -> argparse.ArgumentParser:
         metavar="N",
         help=f"largest request or answer body forwarded (default {DEFAULT_MAX_BODY_BYTES})",
     )
+    parser.add_argument(
+        "--journal-size",
+        type=int,
+        default=DEFAULT_SIZE,
+        metavar="N",
+        help=f"exchanges the journal keeps (default {DEFAULT_SIZE})",
+    )
     parser.add_argument("--controls-token", help="require this X-Mock-Token for the journal at /__mock")
     parser.add_argument("--log-level", choices=LOG_LEVELS, default="info")
     return parser
@@ -68,8 +76,8 @@ def main(argv: Sequence[str] | None = None, prog: str = "storefront-kit proxy") 
             file=sys.stderr,
         )
         return 2
-    if args.upstream_timeout <= 0 or args.max_body_bytes < 1:
-        print("error: --upstream-timeout and --max-body-bytes must be positive", file=sys.stderr)
+    if args.upstream_timeout <= 0 or args.max_body_bytes < 1 or args.journal_size < 1:
+        print("error: --upstream-timeout, --max-body-bytes and --journal-size must be positive", file=sys.stderr)
         return 2
     config = ProxyConfig(
         contract=args.contract,
@@ -81,6 +89,7 @@ def main(argv: Sequence[str] | None = None, prog: str = "storefront-kit proxy") 
         max_body_bytes=args.max_body_bytes,
         log_level=args.log_level,
         controls_token=args.controls_token,
+        journal_size=args.journal_size,
     )
     try:
         app = create_proxy(config)

@@ -353,6 +353,15 @@ def test_the_command_refuses_an_upstream_that_is_no_url(capsys: pytest.CaptureFi
 
     assert main(["proxy", "--upstream", "shop.example"]) == 2
     assert "--upstream must be an http(s) URL" in capsys.readouterr().err
+    assert main(["proxy", "--upstream", "http://127.0.0.1:9", "--journal-size", "0"]) == 2
+    assert "must be positive" in capsys.readouterr().err
+
+
+def test_the_journal_keeps_the_newest_exchanges(wrong_backend: str) -> None:
+    with proxy_to(wrong_backend, journal_size=2) as proxy:
+        for _ in range(3):
+            httpx.post(f"{proxy}{API}/session/create")
+        assert [entry["id"] for entry in _journal(proxy)] == [2, 3]
 
 
 def test_the_journal_needs_the_controls_token_when_one_is_set(wrong_backend: str) -> None:
