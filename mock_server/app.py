@@ -40,6 +40,7 @@ from mock_server.validation import SchemaJudges
 from mock_server.vendor import MockVendor
 from storefront_kit import registry
 from storefront_kit.contract import Contract, load_contract
+from storefront_kit.dashboard import Dashboard, served
 from storefront_kit.journal import Masker
 
 CONTROLS_SPEC = Path(__file__).resolve().parent / "controls.yaml"
@@ -165,6 +166,13 @@ def create_app(config: ServerConfig | None = None, *, on_ready: Callable[[], Non
                 maskers={contract.name: Masker.for_contract(contract) for _, contract in vendors.values()},
                 skip_prefix=controls.base_path,
             )
+        inner = Dashboard(
+            inner,
+            contracts=[served(contract) for _, contract in vendors.values()],
+            controls_path=controls.base_path,
+            # A contract that answers `/` itself keeps it.
+            redirect_root=not any(route.pattern.match("/") for route in mounts.routes),
+        )
     # CORS wraps both paths, so that preflights and every answer, errors included, carry its headers.
     contracts = list(mounts)  # the controls too: a browser may steer the mock
     app.front = Cors(

@@ -248,6 +248,7 @@ def banner(config: ServerConfig, vendor_lines: list[tuple[str, str]]) -> list[tu
         lines.append((f"{name} API", "  ".join(base + path for path in paths)))
         lines.append(("  API docs (Swagger)", f"{base}/ui/"))
     if config.controls:
+        lines.append(("Dashboard", f"{config.base_url}/__mock/"))
         lines.append(("Mock controls", f"{config.base_url}/__mock/ui/"))
     return lines + vendor_lines
 

@@ -9,6 +9,7 @@ from mock_server.clock import ClockRangeError, MockClock
 from mock_server.common.settings import Settings
 from mock_server.context import current_runtime
 from mock_server.errors import ApiError
+from mock_server.vendor import LinkNotOpenable
 
 
 async def list_outbox(to: str | None = None) -> dict[str, Any]:
@@ -158,6 +159,21 @@ def _served(contract: str | None) -> str:
             "unknownContract", f"The mock serves no contract {contract!r}; it serves {', '.join(states)}.", "contract"
         )
     return contract
+
+
+async def open_outbox_link(id_: str, contract: str | None = None) -> dict[str, Any]:
+    """Open an e-mail's link as its recipient would: the vendor does what the page behind it does."""
+    name = _served(contract)
+    state = current_runtime().states[name]
+    messages = [] if state.outbox is None else await state.outbox.messages()
+    message = next((message for message in messages if message["id"] == id_), None)
+    if message is None:
+        raise ApiError("unknownMessage", f"The outbox of {name} holds no e-mail {id_[:64]!r}.", "id")
+    try:
+        outcome = await state.open_link(message)
+    except LinkNotOpenable as refusal:
+        raise ApiError("linkNotOpenable", str(refusal), "id") from refusal
+    return {"id": id_, "contract": name, "kind": message["kind"], "outcome": outcome}
 
 
 # -- the clock ------------------------------------------------------------------------------------

@@ -31,6 +31,10 @@ class StateContext:
     clock: Clock  # epoch seconds, moved by `/__mock/clock`: every rule that depends on time reads it
 
 
+class LinkNotOpenable(Exception):
+    """An e-mail's link the mock cannot open for its recipient; the message says why and what to call instead."""
+
+
 @dataclass(frozen=True, slots=True)
 class AccountsView:
     """What `/__mock/accounts` lists of one vendor (the controls' `Accounts` schema, without `contract`).
@@ -77,6 +81,13 @@ class VendorState(Protocol):
 
     def banner(self) -> list[tuple[str, str]]:
         """Lines for `storefront-kit serve` to print, such as the demo login."""
+        ...
+
+    async def open_link(self, message: Mapping[str, Any]) -> str:
+        """Do what the page behind an outbox e-mail's link does with its token; say what happened.
+
+        Raises `LinkNotOpenable` for a link that needs more than a click or a token refused.
+        """
         ...
 
     async def accounts(self) -> AccountsView:

@@ -1,20 +1,25 @@
-"""The `storefront-kit` command: `serve` runs the mock, `check` runs the conformance kit."""
+"""The `storefront-kit` command: `serve` runs the mock, `check` runs the conformance kit, `proxy` judges a
+real backend's traffic."""
 
 from __future__ import annotations
 
+import importlib
 import sys
 from collections.abc import Sequence
 from importlib.metadata import PackageNotFoundError, version
 
-USAGE = """usage: storefront-kit {serve,check,init-target,contracts} [options]
+USAGE = """usage: storefront-kit {serve,check,init-target,proxy,contracts} [options]
 
   serve        run the stateful mock (storefront-kit serve --help)
   check        run the conformance kit against a backend (storefront-kit check --help)
   init-target  write a commented starter target file for check (storefront-kit init-target --help)
+  proxy        forward traffic to a backend and judge it against the contract (storefront-kit proxy --help)
   contracts    list the contracts this installation serves and checks
   --version    print the version
 """
 DISTRIBUTION = "storefront-contract-kit"
+# The commands of the conformance kit, which a mock-only installation may lack: each module's main().
+KIT_COMMANDS = {"check": "conformance.cli", "init-target": "conformance.init_target", "proxy": "conformance.proxy_cli"}
 
 
 def package_version() -> str:
@@ -60,23 +65,16 @@ def main(argv: Sequence[str] | None = None) -> int:
         from mock_server.cli import main as serve
 
         return serve(rest, prog="storefront-kit serve")
-    if command == "check":
+    if command in KIT_COMMANDS:
         try:
-            from conformance.cli import main as check
+            run_command = importlib.import_module(KIT_COMMANDS[command]).main
         except ImportError as exc:
             print(
-                f"storefront-kit check is not available: the conformance kit cannot be imported ({exc}).",
+                f"storefront-kit {command} is not available: the conformance kit cannot be imported ({exc}).",
                 file=sys.stderr,
             )
             return 2
-        return int(check(rest) or 0)
-    if command == "init-target":
-        try:
-            from conformance.init_target import main as init_target
-        except ImportError as exc:
-            print(f"storefront-kit init-target is not available: the conformance kit cannot be imported ({exc}).")
-            return 2
-        return init_target(rest)
+        return int(run_command(rest) or 0)
     print(f"storefront-kit: unknown command {command!r}\n\n{USAGE}", end="", file=sys.stderr)
     return 2
 

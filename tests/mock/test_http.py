@@ -10,7 +10,8 @@ from mock_api import DEMO_EMAIL, DEMO_PASSWORD, Api, assert_error
 
 
 def test_unknown_route_is_not_found(api: Api) -> None:
-    for path in ("/api/v1/account/unknown", "/api/v2/session/create", "/", "/api/v1/"):
+    # `/` itself redirects to the dashboard (tests/mock/test_dashboard.py).
+    for path in ("/api/v1/account/unknown", "/api/v2/session/create", "/api/v1/", "/index.html"):
         response = api.http.get(api.mock.base_url + path)
         assert_error(response, 404, "notFound")
 

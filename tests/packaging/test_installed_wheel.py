@@ -137,6 +137,7 @@ def test_the_installed_testing_helper_starts_every_contract(installed: Path, tmp
         "for name in registry.contract_names():\n"
         "    with running_mock(contract=name) as mock:\n"
         "        assert httpx.get(mock.controls_url + '/outbox').status_code == 200, name\n"
+        "        assert httpx.get(mock.controls_url + '/dashboard/app.js').status_code == 200, name\n"
         "print('ok')\n"
     )
     done = subprocess.run(

@@ -7,7 +7,7 @@ from typing import Any
 
 from mock_server.common.directory import fixture_passwords, iso_time, records
 from mock_server.common.passwords import FixtureHashes
-from mock_server.vendor import AccountsView, StateContext
+from mock_server.vendor import AccountsView, LinkNotOpenable, StateContext
 from mock_server.vendors.emporix.domain.contexts import CONTEXT_PREFIX
 from mock_server.vendors.emporix.domain.customers import CUSTOMER_PREFIX
 from mock_server.vendors.emporix.domain.tenant import Tenant
@@ -54,6 +54,9 @@ class EmporixState:
         if demo is not None:
             lines.append(("Demo customer", f"{demo['email']} / {demo['password']}"))
         return lines
+
+    async def open_link(self, message: Mapping[str, Any]) -> str:
+        raise LinkNotOpenable("This backend sends no e-mails.")
 
     async def accounts(self) -> AccountsView:
         """Customers (they log in with e-mail and password) and the session contexts."""

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 from mock_server.common.directory import fixture_passwords, iso_time, records
 from mock_server.common.passwords import FixtureHashes
-from mock_server.vendor import AccountsView, StateContext
+from mock_server.vendor import AccountsView, LinkNotOpenable, StateContext
 from mock_server.vendors.optimizely.domain import Website
 from mock_server.vendors.optimizely.domain.session_records import SESSION_PREFIX
 from mock_server.vendors.optimizely.domain.tokens import ACCESS_PREFIX
@@ -47,6 +48,13 @@ class OptimizelyState:
         if demo is not None:
             lines.append(("Demo user", f"{demo['userName']} / {demo['password']}"))
         return lines
+
+    async def open_link(self, message: Mapping[str, Any]) -> str:
+        """Both e-mails lead to a page that asks for a new password."""
+        raise LinkNotOpenable(
+            f"The {message['kind']} link leads to a page that asks for a new password: "
+            "PATCH api/v1/sessions/current with the resetToken, the userName and a newPassword."
+        )
 
     async def accounts(self) -> AccountsView:
         """Users (they sign in with user name and password) and the sessions with their access tokens."""

@@ -2,15 +2,24 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from typing import Any
+
 from mock_server.common.directory import expiry, fixture_passwords, records
 from mock_server.common.passwords import FixtureHashes
-from mock_server.vendor import AccountsView, StateContext
-from mock_server.vendors.websale.domain import Shop
+from mock_server.errors import ApiError
+from mock_server.vendor import AccountsView, LinkNotOpenable, StateContext
+from mock_server.vendors.websale.domain import Shop, Visit
 from mock_server.vendors.websale.domain.accounts import ACCOUNT_PREFIX
 from mock_server.vendors.websale.domain.sessions import SESSION_PREFIX
 from mock_server.vendors.websale.fixtures import FixtureData, load_fixtures
 
 DEMO_EMAIL = "demo@example.com"
+# The e-mails whose page needs more than the click: what it asks for, and the call that takes the token.
+NEEDS_MORE = {
+    "accountDeletion": 'the account\'s logged-in session: POST account/deleteConfirm with {"otok": token}',
+    "passwordReset": "a new password: POST account/password/reset with the token",
+}
 
 
 class WebsaleState:
@@ -47,6 +56,17 @@ class WebsaleState:
         accounts = self.fixtures.accounts
         demo = next((a for a in accounts if a["email"].lower() == DEMO_EMAIL), accounts[0] if accounts else None)
         return [] if demo is None else [("Demo login", f"{demo['email']} / {demo['password']}")]
+
+    async def open_link(self, message: Mapping[str, Any]) -> str:
+        """The e-mail verification page confirms the change with the token from any session."""
+        if message["kind"] != "emailVerification":
+            needs = NEEDS_MORE.get(message["kind"], "more than a click")
+            raise LinkNotOpenable(f"The {message['kind']} link needs {needs}.")
+        try:
+            answer = await self.shop.profile.verify_email(Visit("", None, "mock-controls"), message["token"])
+        except ApiError as refusal:
+            raise LinkNotOpenable(f"The shop refuses the link ({refusal.code}): {refusal.message}") from refusal
+        return f"The e-mail address of account {answer['account']['id']} is now {answer['account']['email']}."
 
     async def accounts(self) -> AccountsView:
         """Accounts (they log in with e-mail and password) and the live sessions."""

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from typing import Any
+
 from mock_server.common.directory import iso_time, records
-from mock_server.vendor import AccountsView, StateContext
+from mock_server.vendor import AccountsView, LinkNotOpenable, StateContext
 from mock_server.vendors.zest.domain import Shop
 from mock_server.vendors.zest.domain.sessions import SESSION_PREFIX
 from mock_server.vendors.zest.fixtures import ZestFixtureData, load_fixtures
@@ -44,6 +47,9 @@ class ZestState:
         if demo is not None:
             lines.append(("Demo category", f"{demo['code']} {demo['title']} ({len(demo['products'])} products)"))
         return lines
+
+    async def open_link(self, message: Mapping[str, Any]) -> str:
+        raise LinkNotOpenable("This backend sends no e-mails.")
 
     async def accounts(self) -> AccountsView:
         """The application keys (sent as the Basic user or `_key`; there are no customer logins) and the sessions.
