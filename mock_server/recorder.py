@@ -8,6 +8,7 @@ the operation is read from the routing the fast path or Connexion left in the re
 
 from __future__ import annotations
 
+import asyncio
 import time
 from collections.abc import Mapping
 
@@ -18,6 +19,9 @@ from mock_server.mounts import Mounts
 from storefront_kit.journal import BODY_LIMIT, Exchange, Journal, Masker
 
 _BODILESS = frozenset({"GET", "HEAD", "OPTIONS"})
+# How long the recorder waits for a body the client announced but is slow to send; the app then
+# reads the rest itself, as it would without the recorder.
+READ_AHEAD_SECONDS = 0.5
 
 
 class Recorder:
@@ -51,8 +55,20 @@ class Recorder:
         request_body: list[bytes] = []
         response_body: list[bytes] = []
         sizes = [0, 0]  # request, response bytes seen
+        # A request refused before its body is read (a missing session, say) still shows what was
+        # sent: the first `limit` bytes are read up front and handed on to the app as they came.
+        # After the answer the server would only say "disconnected".
+        ahead: list[Message] = []
+        if scope["method"] not in _BODILESS and _announces_body(scope["headers"]):
+            ahead = await _read_ahead(receive, limit)
+            for message in ahead:
+                chunk = message.get("body", b"")
+                request_body.append(chunk[: max(limit - sizes[0], 0)])
+                sizes[0] += len(chunk)
 
         async def receiving() -> Message:
+            if ahead:
+                return ahead.pop(0)
             message = await receive()
             chunk = message.get("body", b"")
             if chunk:
@@ -88,6 +104,31 @@ class Recorder:
             exchange.response_body = b"".join(response_body)
             exchange.response_truncated = sizes[1] > limit
             await self.journal.record(exchange)
+
+
+def _announces_body(headers: list[tuple[bytes, bytes]]) -> bool:
+    for name, value in headers:
+        if name == b"content-length":
+            return value.strip() not in (b"", b"0")
+        if name == b"transfer-encoding":
+            return True
+    return False
+
+
+async def _read_ahead(receive: Receive, limit: int) -> list[Message]:
+    """The request's messages up to `limit` body bytes, the end of the body, or a pause of the client."""
+    messages: list[Message] = []
+    size = 0
+    while size < limit:
+        try:
+            message = await asyncio.wait_for(receive(), READ_AHEAD_SECONDS)
+        except TimeoutError:
+            break
+        messages.append(message)
+        size += len(message.get("body", b""))
+        if message["type"] != "http.request" or not message.get("more_body", False):
+            break
+    return messages
 
 
 def _under(path: str, prefix: str) -> bool:

@@ -74,6 +74,15 @@ def test_a_domain_refusal_is_recorded_with_its_reason(journal: Api) -> None:
     assert "Wrong-Password-123" not in json.dumps(entry)
 
 
+def test_a_body_refused_before_it_was_read_is_recorded(journal: Api) -> None:
+    # No session: the security check answers before anything reads the body.
+    response = journal.call("login", json={"id": DEMO_EMAIL, "password": "Never-Read-1"})
+    assert_error(response, 401, "notLoggedIn")
+    (entry,) = entries(journal, operation="login")
+    assert entry["verdict"]["refusedBy"]["rule"] == "security"
+    assert json.loads(entry["request"]["body"]) == {"id": DEMO_EMAIL, "password": "***"}
+
+
 def test_a_parameter_refusal_names_the_parameter(journal: Api) -> None:
     session = journal.login()
     journal.call("listOrders", session=session, params={"page": "0"})
