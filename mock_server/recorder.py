@@ -121,7 +121,8 @@ async def _read_ahead(receive: Receive, limit: int) -> list[Message]:
     size = 0
     while size < limit:
         try:
-            message = await asyncio.wait_for(receive(), READ_AHEAD_SECONDS)
+            async with asyncio.timeout(READ_AHEAD_SECONDS):
+                message = await receive()
         except TimeoutError:
             break
         messages.append(message)
