@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import json
 import logging
+import socket
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -81,6 +82,18 @@ def test_a_body_refused_before_it_was_read_is_recorded(journal: Api) -> None:
     (entry,) = entries(journal, operation="login")
     assert entry["verdict"]["refusedBy"]["rule"] == "security"
     assert json.loads(entry["request"]["body"]) == {"id": DEMO_EMAIL, "password": "***"}
+
+
+def test_a_body_the_client_never_sends_does_not_hold_the_answer(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr("mock_server.recorder.READ_AHEAD_SECONDS", 0.05)
+    with running_mock(ServerConfig(port=0)) as mock:
+        host, port = mock.config.host, mock.config.port
+        with socket.create_connection((host, port), timeout=5) as connection:
+            connection.sendall(
+                b"POST /api/v1/account/login HTTP/1.1\r\nHost: shop\r\n"
+                b"Content-Type: application/json\r\nContent-Length: 50\r\n\r\n"
+            )
+            assert connection.recv(4096).startswith(b"HTTP/1.1 401 ")
 
 
 def test_a_parameter_refusal_names_the_parameter(journal: Api) -> None:
