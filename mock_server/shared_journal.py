@@ -15,7 +15,7 @@ import secrets
 from typing import Any
 
 from mock_server.store import Store, StoreUnavailable
-from storefront_kit.journal import DEFAULT_SIZE, Exchange, Journal, recorded
+from storefront_kit.journal import DEFAULT_SIZE, Exchange, Journal
 
 logger = logging.getLogger("mock_server")
 
@@ -49,11 +49,9 @@ class StoreJournal(Journal):
     async def record(self, exchange: Exchange) -> int:
         try:
             entry_id = exchange.id = await self.store.incr(SEQUENCE, ENTRY_TTL_SECONDS * 365)
-            kept = recorded(exchange, entry_id)
-            mask = exchange.mask or self._mask(exchange.contract)
-            session = kept.session(mask)
+            session = exchange.session()
             fingerprint = "" if session is None else await self._shared_fingerprint(session)
-            value = {"entry": kept.render(mask), "fingerprint": fingerprint}
+            value = {"entry": exchange.render(), "fingerprint": fingerprint}
             await self.store.put(f"{ENTRY_PREFIX}{entry_id}", value, ENTRY_TTL_SECONDS)
             if entry_id > self.size:
                 await self.store.delete(f"{ENTRY_PREFIX}{entry_id - self.size}")

@@ -1,7 +1,7 @@
 """The request journal: recent exchanges with a contract, secrets masked, each with its verdict.
 
-Shared by the mock and the validation proxy. Recording is cheap: `Journal.record` keeps an
-`Exchange` (raw, truncated bytes) and the JSON entry of the controls' `JournalEntry` schema is
+Shared by the mock and the validation proxy. Recording is cheap: `Journal.record` keeps the
+`Exchange` as it is (raw, truncated bytes) and the JSON entry of the controls' `JournalEntry` schema is
 rendered, secrets masked, the first time it is read. From then on only the masked entry is kept,
 and the session the request sent only as a keyed fingerprint (and a masked prefix): filtering by
 session compares fingerprints.
@@ -27,6 +27,7 @@ import hmac
 import re
 import secrets
 import time
+from collections import deque
 from collections.abc import Iterable, Mapping
 from datetime import UTC, datetime
 from typing import Any, NamedTuple
@@ -43,9 +44,11 @@ MASK = "***"
 # form and query fields.
 SECRET_NAMES = (
     r"[A-Za-z_]*(?:password|passwd|secret|token|apikey|api_key|sessionid|session_id|sessionkey)[A-Za-z_]*"
-    r"|session|_key|code_verifier|assertion"
+    r"|[A-Za-z_]*tok|session|_key|code_verifier|assertion"
 )
 _NAMES_FLAGS = re.IGNORECASE
+# Header names that carry credentials whatever the contract calls them (`saas-token`, `x-api-key`).
+_SECRET_HEADER = re.compile(r"[a-z0-9_-]*(?:password|secret|token|api-?key|session)[a-z0-9_-]*")
 
 
 class Refusal(NamedTuple):
@@ -81,16 +84,17 @@ class Masker:
         query_names = "|".join([SECRET_NAMES, *map(re.escape, secret_query)])
         self._form = re.compile(rf"((?:^|&)(?:{query_names})=)[^&]*", _NAMES_FLAGS)
         self.session_headers = tuple(name.lower().encode("latin-1") for name in session_headers)
-        self.session_query = re.compile(
-            "(?:^|&)(?:" + "|".join(map(re.escape, session_query)) + ")=([^&]*)" if session_query else r"(?!)"
-        )
+        # In order of preference: a session parameter before an application's key.
+        self.session_query = [re.compile(rf"(?:^|&){re.escape(name)}=([^&]*)") for name in session_query]
         self.session_cookies = tuple(session_cookies)
         self.bearer_session = bearer_session
 
     @classmethod
     def for_contract(cls, contract: Contract) -> Masker:
         """What is secret in `contract`: its credentials, and the values its links carry into them."""
-        headers, query, cookies = [], [], []
+        headers: list[str] = []
+        query: list[str] = []
+        cookies: list[str] = []
         answer_fields: dict[str, set[str]] = {}
         bearer = False
         for scheme in contract.security_schemes().values():
@@ -98,7 +102,8 @@ class Masker:
                 {"header": headers, "query": query, "cookie": cookies}[scheme["in"]].append(scheme["name"])
             elif scheme["type"] in ("http", "oauth2", "openIdConnect"):
                 bearer = bearer or scheme.get("scheme", "bearer").lower() != "basic"
-        session_headers, session_query = list(headers), list(query)
+        linked_headers: list[str] = []
+        linked_query: list[str] = []
         for operation in contract.operations.values():
             spec = contract.operation_spec(operation.operation_id)
             for response in spec.get("responses", {}).values():
@@ -111,15 +116,15 @@ class Masker:
                         if name in headers or name in query or "session" in name.lower() or "token" in name.lower():
                             answer_fields.setdefault(operation.operation_id, set()).add(str(source).rsplit("/", 1)[-1])
                             if where == "query":
-                                session_query.append(name)
+                                linked_query.append(name)
                             elif where == "header":
-                                session_headers.append(name)
+                                linked_headers.append(name)
         return cls(
             secret_headers=headers,
             secret_query=query,
             answer_fields={operation_id: sorted(names) for operation_id, names in answer_fields.items()},
-            session_headers=session_headers,
-            session_query=sorted(set(session_query)),
+            session_headers=list(dict.fromkeys(linked_headers + headers)),
+            session_query=list(dict.fromkeys(linked_query + query)),
             session_cookies=cookies,
             bearer_session=bearer,
         )
@@ -129,10 +134,12 @@ class Masker:
         for name, value in headers:
             if name in self.session_headers:
                 return value.decode("latin-1")
-        if self.session_query.pattern != "(?!)":
-            found = self.session_query.search(query.decode("latin-1"))
-            if found and found.group(1) not in ("", "1"):
-                return found.group(1)
+        if self.session_query and query:
+            text = query.decode("latin-1")
+            for pattern in self.session_query:
+                found = pattern.search(text)
+                if found and found.group(1) not in ("", "1"):  # `1` asks for a new session
+                    return found.group(1)
         for name, value in headers:
             if name == b"authorization" and self.bearer_session:
                 scheme, _, credential = value.decode("latin-1").partition(" ")
@@ -146,7 +153,7 @@ class Masker:
         return None
 
     def header(self, name: str, value: str) -> str:
-        if name not in self.secret_headers:
+        if name not in self.secret_headers and not _SECRET_HEADER.fullmatch(name):
             return value
         if name in ("authorization", "proxy-authorization"):
             scheme, _, credential = value.partition(" ")
@@ -178,9 +185,10 @@ class _FieldMask:
     """Masks the values of the named fields: JSON members, XML elements and attributes."""
 
     def __init__(self, names: str) -> None:
-        self._json = re.compile(rf'("(?:{names})"\s*:\s*)"(?:[^"\\]|\\.)*"', _NAMES_FLAGS)
-        self._xml_element = re.compile(rf"(<((?:\w+:)?(?:{names}))(?:\s[^>]*)?>)([^<]*)(</\2>)", _NAMES_FLAGS)
-        self._xml_attribute = re.compile(rf"""(\s(?:{names})=)("[^"]*"|'[^']*')""", _NAMES_FLAGS)
+        # A value cut off by the truncation (no closing quote or tag) is masked up to the end.
+        self._json = re.compile(rf'("(?:{names})"\s*:\s*)"(?:[^"\\]|\\.)*(?:"|\\?\Z)', _NAMES_FLAGS)
+        self._xml_element = re.compile(rf"(<((?:\w+:)?(?:{names}))(?:\s[^>]*)?>)([^<]*)(</\2>|\Z)", _NAMES_FLAGS)
+        self._xml_attribute = re.compile(rf"""(\s(?:{names})=)("[^"]*(?:"|\Z)|'[^']*(?:'|\Z))""", _NAMES_FLAGS)
 
     def mask(self, text: str) -> str:
         text = self._json.sub(lambda match: f'{match.group(1)}"{MASK}"', text)
@@ -199,10 +207,11 @@ def masked_value(value: str) -> str:
 
 
 class Exchange:
-    """One request and its answer while it is answered; `Journal.record` keeps it as a `Recorded`.
+    """One request and its answer, as the journal keeps it until first read.
 
-    A plain slotted class: one is made per request, on the fast path too. Layers that answer the
-    request note what they know: `operation_id`, `code` and `refused_by`, `violations`.
+    A plain slotted class: one is made per request, on the fast path too, and kept as it is.
+    Layers that answer the request note what they know: `operation_id`, `code` and `refused_by`,
+    `violations`. When first read it is rendered, secrets masked, and its raw parts dropped.
     """
 
     __slots__ = (
@@ -258,41 +267,16 @@ class Exchange:
         self.mask = mask  # what is secret in the contract; None: only the usual credentials
         self.id = 0  # set when recorded
 
+    def session(self) -> str | None:
+        """The session the request sent, in clear (None once rendered)."""
+        return (self.mask or _PLAIN).session(self.request_headers, self.query)
 
-class Recorded(NamedTuple):
-    """An exchange as the journal keeps it until first read.
-
-    Only tuples, strings, bytes and numbers: the garbage collector stops tracking it, so hundreds
-    kept cost no collection time in a process whose heap holds whole contracts.
-    """
-
-    id: int
-    started: float
-    duration_ms: float
-    contract: str
-    operation_id: str | None
-    method: str
-    path: str
-    query: bytes
-    status: int
-    code: str | None
-    request_headers: tuple[tuple[bytes, bytes], ...]
-    request_body: bytes
-    request_truncated: bool
-    response_headers: tuple[tuple[bytes, bytes], ...]
-    response_body: bytes
-    response_truncated: bool
-    refused_by: Refusal | None
-    violations: tuple[str, ...]
-
-    def session(self, mask: Masker) -> str | None:
-        return mask.session(list(self.request_headers), self.query)
-
-    def render(self, mask: Masker) -> dict[str, Any]:
+    def render(self) -> dict[str, Any]:
         """The entry of the controls' `JournalEntry` schema, secrets masked."""
-        session = self.session(mask)
+        mask = self.mask or _PLAIN
+        session = self.session()
         at = datetime.fromtimestamp(self.started, UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
-        ok = self.refused_by is None and not self.violations and self.status < 400
+        ok = self.refused_by is None and not self.violations and 100 <= self.status < 400
         return {
             "id": self.id,
             "at": at,
@@ -316,6 +300,11 @@ class Recorded(NamedTuple):
             },
         }
 
+    def forget_clear_values(self) -> None:
+        """Drop the raw parts, which hold secrets in clear; the rendered entry stays."""
+        self.request_headers, self.response_headers = [], []
+        self.request_body = self.response_body = self.query = b""
+
 
 def _message(
     mask: Masker,
@@ -335,44 +324,19 @@ def _message(
     return {"headers": named, "body": body_text, "truncated": truncated}
 
 
-def recorded(exchange: Exchange, entry_id: int) -> Recorded:
-    """What the journal keeps of `exchange`, under `entry_id`."""
-    return Recorded(
-        entry_id,
-        exchange.started,
-        exchange.duration_ms,
-        exchange.contract,
-        exchange.operation_id,
-        exchange.method,
-        exchange.path,
-        exchange.query,
-        exchange.status,
-        exchange.code,
-        tuple(exchange.request_headers),
-        exchange.request_body,
-        exchange.request_truncated,
-        tuple(exchange.response_headers),
-        exchange.response_body,
-        exchange.response_truncated,
-        exchange.refused_by,
-        tuple(exchange.violations),
-    )
-
-
 class Journal:
     """The newest exchanges of one process, bounded (`size`), oldest first.
 
-    An entry is rendered (secrets masked) when first read; from then on only the masked entry is
-    kept, and the session the request sent only as a keyed fingerprint.
+    Recording appends the exchange as it is (a bounded deque: the oldest drops out). An entry is
+    rendered when first read; from then on only the masked entry is kept, and the session the
+    request sent only as a keyed fingerprint.
     """
 
     def __init__(self, size: int = DEFAULT_SIZE) -> None:
         self.size = size
-        # By id, oldest first: a `Recorded` until first read, then the rendered entry.
-        self._entries: dict[int, Recorded | dict[str, Any]] = {}
-        self._index: dict[int, tuple[str, int, str | None, str]] = {}  # path, status, operation, contract
+        self._exchanges: deque[Exchange] = deque(maxlen=size)
+        self._rendered: dict[int, dict[str, Any]] = {}
         self._fingerprints: dict[int, str] = {}  # "" where no session was sent
-        self._maskers: dict[str, Masker] = {}  # by contract
         self._next_id = 1
         self._key = secrets.token_bytes(16)
 
@@ -384,16 +348,7 @@ class Journal:
         """Keep `exchange` (the oldest drops out when full); answers its id, also set as `exchange.id`."""
         entry_id = exchange.id = self._next_id
         self._next_id += 1
-        if exchange.mask is not None:
-            self._maskers[exchange.contract] = exchange.mask
-        self._entries[entry_id] = recorded(exchange, entry_id)
-        self._index[entry_id] = (exchange.path, exchange.status, exchange.operation_id, exchange.contract)
-        # Ids are consecutive: the one that drops out is known without walking the dict, whose
-        # iteration from the front slows down with every key deleted there.
-        dropped = entry_id - self.size
-        if self._entries.pop(dropped, None) is not None:
-            del self._index[dropped]
-            self._fingerprints.pop(dropped, None)
+        self._exchanges.append(exchange)
         return entry_id
 
     async def list(
@@ -409,50 +364,59 @@ class Journal:
     ) -> list[dict[str, Any]]:
         """The entries that match every filter given, the newest `limit` of them, oldest first."""
         fingerprint = None if session is None else self.fingerprint(session)
-        found: list[int] = []
-        for entry_id, (entry_path, entry_status, entry_operation, entry_contract) in reversed(self._index.items()):
-            if after is not None and entry_id <= after:
+        found: list[Exchange] = []
+        for exchange in reversed(self._exchanges):
+            if after is not None and exchange.id <= after:
                 break
             if (
-                (path is None or path in entry_path)
-                and (status is None or entry_status == status)
-                and (operation is None or entry_operation == operation)
-                and (contract is None or entry_contract == contract)
-                and (fingerprint is None or self._fingerprint(entry_id) == fingerprint)
+                (path is None or path in exchange.path)
+                and (status is None or exchange.status == status)
+                and (operation is None or exchange.operation_id == operation)
+                and (contract is None or exchange.contract == contract)
+                and (fingerprint is None or self._fingerprint(exchange) == fingerprint)
             ):
-                found.append(entry_id)
+                found.append(exchange)
                 if len(found) >= limit:
                     break
-        return [self._entry(entry_id) for entry_id in reversed(found)]
+        entries = [self._entry(exchange) for exchange in reversed(found)]
+        self._prune()
+        return entries
 
     async def get(self, entry_id: int) -> dict[str, Any] | None:
-        return self._entry(entry_id) if entry_id in self._entries else None
+        oldest = self._exchanges[0].id if self._exchanges else entry_id + 1
+        index = entry_id - oldest  # ids are consecutive in the deque
+        if 0 <= index < len(self._exchanges) and self._exchanges[index].id == entry_id:
+            return self._entry(self._exchanges[index])
+        return None
 
     async def clear(self) -> int:
-        count = len(self._entries)
-        self._entries.clear()
-        self._index.clear()
+        count = len(self._exchanges)
+        self._exchanges.clear()
+        self._rendered.clear()
         self._fingerprints.clear()
         return count
 
-    def _mask(self, contract: str) -> Masker:
-        return self._maskers.get(contract, _PLAIN)
-
-    def _fingerprint(self, entry_id: int) -> str:
-        found = self._fingerprints.get(entry_id)
+    def _fingerprint(self, exchange: Exchange) -> str:
+        found = self._fingerprints.get(exchange.id)
         if found is None:
-            entry = self._entries[entry_id]
-            assert isinstance(entry, Recorded)  # rendered ones had theirs taken first
-            session = entry.session(self._mask(entry.contract))
-            found = self._fingerprints[entry_id] = "" if session is None else self.fingerprint(session)
+            session = exchange.session()
+            found = self._fingerprints[exchange.id] = "" if session is None else self.fingerprint(session)
         return found
 
-    def _entry(self, entry_id: int) -> dict[str, Any]:
-        entry = self._entries[entry_id]
-        if isinstance(entry, Recorded):
-            self._fingerprint(entry_id)  # before the clear value goes
-            entry = self._entries[entry_id] = entry.render(self._mask(entry.contract))
+    def _entry(self, exchange: Exchange) -> dict[str, Any]:
+        entry = self._rendered.get(exchange.id)
+        if entry is None:
+            self._fingerprint(exchange)  # before the clear value goes
+            entry = self._rendered[exchange.id] = exchange.render()
+            exchange.forget_clear_values()
         return entry
+
+    def _prune(self) -> None:
+        """Forget what is kept for exchanges that dropped out."""
+        if len(self._rendered) + len(self._fingerprints) > 2 * self.size and self._exchanges:
+            oldest = self._exchanges[0].id
+            self._rendered = {key: value for key, value in self._rendered.items() if key >= oldest}
+            self._fingerprints = {key: value for key, value in self._fingerprints.items() if key >= oldest}
 
 
 # --- the journal API as a plain ASGI app (for the proxy; the mock serves it through its controls) ---

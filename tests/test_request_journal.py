@@ -52,6 +52,11 @@ async def test_session_filter_compares_fingerprints_also_after_rendering() -> No
         pytest.param("<Login><password>Hunter-2-Secret</password></Login>", "Hunter-2-Secret", id="xml-element"),
         pytest.param('<ResultSet session="abcDEF123456789"/>', "abcDEF123456789", id="xml-attribute"),
         pytest.param("grant_type=password&username=u&password=Hunter-2-Secret", "Hunter-2-Secret", id="form"),
+        pytest.param('{"otok":"opt-in-token-1","newPassword":"Hunter-2-Secret"}', "opt-in-token-1", id="opt-in-token"),
+        pytest.param('{"email":"a@b.example","password":"Hunter-2-Sec', "Hunter-2-Sec", id="json-cut-off"),
+        pytest.param('{"email":"a@b.example","password":"Hunter-2-Sec\\', "Hunter-2-Sec", id="json-cut-off-escape"),
+        pytest.param("<Login><password>Hunter-2-Sec", "Hunter-2-Sec", id="xml-cut-off"),
+        pytest.param('<ResultSet session="abcDEF123', "abcDEF123", id="xml-attribute-cut-off"),
     ],
 )
 async def test_secrets_in_bodies_are_masked(body: str, secret: str) -> None:
@@ -65,11 +70,16 @@ async def test_secrets_in_bodies_are_masked(body: str, secret: str) -> None:
 
 async def test_credentials_in_headers_are_masked_by_kind() -> None:
     journal = Journal()
-    recorded = Exchange("x", "GET", "/", b"", [(b"authorization", b"Bearer abc.def"), (b"cookie", b"a=1; b=2")])
+    sent = [(b"authorization", b"Bearer abc.def"), (b"cookie", b"a=1; b=2"), (b"saas-token", b"t" * 20)]
+    recorded = Exchange("x", "GET", "/", b"", sent)
     recorded.response_headers = [(b"set-cookie", b"sid=xyz; Path=/; HttpOnly")]
     entry = await journal.get(await journal.record(recorded))
     assert entry is not None
-    assert entry["request"]["headers"] == {"authorization": "Bearer ***", "cookie": "a=***; b=***"}
+    assert entry["request"]["headers"] == {
+        "authorization": "Bearer ***",
+        "cookie": "a=***; b=***",
+        "saas-token": "tttt***",
+    }
     assert entry["response"]["headers"] == {"set-cookie": "sid=***; Path=/; HttpOnly"}
 
 

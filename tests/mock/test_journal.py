@@ -205,10 +205,10 @@ def test_zest_keys_tokens_and_xml_are_masked(vendors: RunningMock) -> None:
     opened = httpx.get(f"{base}/API/V3/Cart", params={"_session_token": "1"}, headers={"Authorization": basic})
     assert opened.status_code == 200, opened.text
     token = opened.text.split('session="', 1)[1].split('"', 1)[0]
-    httpx.get(f"{base}/API/V3/Cart", params={"_session_token": token, "_key": "demo-key"})
+    httpx.get(f"{base}/API/V3/Cart?_key=demo-key&_session_token={token}")
     listed = httpx.get(f"{vendors.controls_url}/requests", params={"session": token}).json()["requests"]
     assert len(listed) == 1 and listed[0]["contract"] == "zest"
-    assert listed[0]["query"] == "_session_token=***&_key=***"
+    assert listed[0]["query"] == "_key=***&_session_token=***"
     text = httpx.get(f"{vendors.controls_url}/requests").text
     assert token not in text and "demo-key" not in text
     first = httpx.get(f"{vendors.controls_url}/requests", params={"limit": 2}).json()["requests"][0]
@@ -248,3 +248,12 @@ def test_a_journal_in_the_store_is_shared_by_the_workers(tmp_path: Path) -> None
         assert httpx.get(f"{one.controls_url}/requests/5").json()["operationId"] == "createSession"
         assert httpx.delete(f"{two.controls_url}/requests").json() == {"deleted": 3}
         assert httpx.get(f"{one.controls_url}/requests").json() == {"requests": []}
+
+
+def test_long_bodies_are_kept_truncated(journal: Api) -> None:
+    long_text = "x" * 10_000
+    journal.call("login", session=journal.new_session(), json={"id": DEMO_EMAIL, "password": "p", "note": long_text})
+    (entry,) = entries(journal, operation="login")
+    assert entry["request"]["truncated"] is True
+    assert 4000 <= len(entry["request"]["body"]) <= 4200
+    assert entry["response"]["truncated"] is False

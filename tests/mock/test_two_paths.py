@@ -23,6 +23,7 @@ import pytest
 from conformance import load_target, run
 from mock_server.app import MockApp, create_app
 from mock_server.config import ServerConfig
+from mock_server.fast_path import FastPath
 from storefront_kit import registry
 from storefront_kit.codecs import XML
 
@@ -217,8 +218,11 @@ class Counting:
 def two_paths(request: pytest.FixtureRequest) -> Iterator[tuple[TwoPaths, Counting]]:
     config = ServerConfig(contracts=(request.param,), log_level="error")
     fast, slow = create_app(config), create_app(dataclasses.replace(config, fast_path=False))
-    declined = Counting(fast.front.app.app)  # CORS -> fast path -> Connexion
-    fast.front.app.app = declined
+    fast_path = fast.front  # CORS -> journal -> faults -> fast path -> Connexion
+    while not isinstance(fast_path, FastPath):
+        fast_path = fast_path.app
+    declined = Counting(fast_path.app)
+    fast_path.app = declined
     yield TwoPaths(fast, slow), declined
 
 
