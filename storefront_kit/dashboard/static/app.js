@@ -240,9 +240,9 @@ function verdictCell(entry) {
   return el("td", { class: "verdict ok" }, "conforms");
 }
 
-function journalRow(entry) {
+function journalRow(entry, fresh) {
   const query = entry.query ? `?${entry.query}` : "";
-  return el("tr", { "data-id": entry.id, class: "fresh" },
+  return el("tr", { "data-id": entry.id, class: fresh ? "fresh" : null },
     el("td", { class: "mono" }, entry.id),
     el("td", {}, time(entry.at)),
     el("td", {}, el("button", { type: "button", class: "link", onclick: () => showEntry(entry.id) },
@@ -271,11 +271,13 @@ async function pollJournal() {
     }
     const data = await api("GET", "/requests", { query: { ...state.filters, after: state.lastId || undefined } });
     const body = $("#journal-table tbody");
+    // Rows that arrive while the page is open are highlighted; the first load's are not.
+    const fresh = state.lastId > 0;
     for (const entry of data.requests || []) {
       if (state.entries.has(entry.id)) continue;
       state.entries.set(entry.id, entry);
       state.lastId = Math.max(state.lastId, entry.id);
-      body.prepend(journalRow(entry));
+      body.prepend(journalRow(entry, fresh));
     }
     while (body.rows.length > MAX_ROWS) {
       const last = body.rows[body.rows.length - 1];
