@@ -154,7 +154,7 @@ def conformance_result(request: pytest.FixtureRequest) -> RunResult:
             cassette=cassette,
         )
     except ConfigError as exc:
-        problem = str(exc)
+        problem: str | None = str(exc)
     else:
         problem = None
     if problem is not None:  # failed outside the handler: the message alone, no chained traceback

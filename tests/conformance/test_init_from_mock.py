@@ -99,3 +99,21 @@ def test_a_url_that_does_not_answer(tmp_path: Path, capsys: pytest.CaptureFixtur
 def test_controls_token_needs_from_mock(capsys: pytest.CaptureFixture[str]) -> None:
     assert storefront_kit(["init-target", "--controls-token", "x"]) == 2
     assert "--controls-token goes with --from-mock" in capsys.readouterr().err
+
+
+def test_a_fixture_password_changed_since_is_a_clear_error(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    path = tmp_path / "target.yaml"
+    with running_mock(contract="websale") as mock:
+        session = httpx.post(f"{mock.api_url}/session/create").json()["id"]
+        headers = {"x-session": session}
+        login = {"id": "demo@example.com", "password": "Demo-Password-1"}
+        assert httpx.post(f"{mock.api_url}/account/login", headers=headers, json=login).status_code == 200
+        change = {"newPassword": "Changed-Password-9", "passwordAuth": "Demo-Password-1"}
+        assert httpx.post(f"{mock.api_url}/account/password/change", headers=headers, json=change).is_success
+        assert _init("websale", mock.base_url, path) == 2
+        assert "the mock no longer knows the password of demo@example.com (testData.accountWithOrders)" in (
+            capsys.readouterr().err
+        )
+        assert httpx.post(f"{mock.controls_url}/reset").is_success
+        assert _init("websale", mock.base_url, path) == 0
+    assert yaml.safe_load(path.read_text("utf-8"))["testData"]["accountWithOrders"]["password"] == "Demo-Password-1"
