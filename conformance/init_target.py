@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from conformance.errors import ConfigError
+from conformance.from_mock import mock_root, target_from_mock
 from conformance.target import PLACEHOLDER
 from storefront_kit import registry
 from storefront_kit.contract import Contract
@@ -120,7 +121,8 @@ def starter_target(contract: Contract) -> str:
 
 
 def main(argv: Sequence[str] | None = None, *, prog: str = "storefront-kit init-target") -> int:
-    """Write a starter target file (to standard output without --output); returns the exit code."""
+    """Write a starter target file, or one filled in from a running mock (to standard output without --output);
+    returns the exit code."""
     parser = argparse.ArgumentParser(
         prog=prog, description="Write a commented starter target file for a contract's conformance kit."
     )
@@ -130,6 +132,13 @@ def main(argv: Sequence[str] | None = None, *, prog: str = "storefront-kit init-
         metavar="NAME",
         help=f"the contract: {', '.join(registry.contract_names())} (default {registry.default_contract()})",
     )
+    parser.add_argument(
+        "--from-mock",
+        metavar="URL",
+        help="fill the file in from the bundled mock of the contract running at URL (its root or API base): "
+        "its settings, its fixture logins with their passwords now",
+    )
+    parser.add_argument("--controls-token", metavar="TOKEN", help="the mock's --controls-token, for --from-mock")
     parser.add_argument("--output", metavar="FILE", help="the file to write (default: standard output)")
     parser.add_argument("--force", action="store_true", help="overwrite --output if it exists")
     try:
@@ -141,13 +150,19 @@ def main(argv: Sequence[str] | None = None, *, prog: str = "storefront-kit init-
             raise ConfigError(
                 f"no contract named {args.contract!r}; use one of: {', '.join(registry.contract_names())}"
             )
-        text = starter_target(registry.contract(args.contract))
-        if args.output is None:
+        if args.controls_token and not args.from_mock:
+            raise ConfigError("--controls-token goes with --from-mock")
+        contract = registry.contract(args.contract)
+        path = Path(args.output) if args.output is not None else None
+        if path is not None and path.exists() and not args.force:
+            raise ConfigError(f"--output {path}: the file exists; give --force to overwrite it")
+        if args.from_mock:
+            text = target_from_mock(args.from_mock, contract, token=args.controls_token)
+        else:
+            text = starter_target(contract)
+        if path is None:
             sys.stdout.write(text)
             return 0
-        path = Path(args.output)
-        if path.exists() and not args.force:
-            raise ConfigError(f"--output {path}: the file exists; give --force to overwrite it")
         try:
             path.write_text(text, encoding="utf-8")
         except OSError as exc:
@@ -155,5 +170,13 @@ def main(argv: Sequence[str] | None = None, *, prog: str = "storefront-kit init-
     except ConfigError as exc:
         print(f"{prog}: error: {exc}", file=sys.stderr)
         return 2
-    print(f"wrote {path}; fill in every FILL-IN, then: storefront-kit check --contract {args.contract} --target {path}")
+    if args.from_mock:
+        api = mock_root(args.from_mock, contract) + contract.base_path
+        print(
+            f"wrote {path}; check with: storefront-kit check --contract {args.contract} --base-url {api} --target {path}"
+        )
+    else:
+        print(
+            f"wrote {path}; fill in every FILL-IN, then: storefront-kit check --contract {args.contract} --target {path}"
+        )
     return 0

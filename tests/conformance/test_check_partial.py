@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import json
+import re
 from collections import Counter
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import pytest
 from kit_helpers import mock_app, run_check, serve
@@ -15,6 +17,7 @@ from conformance.cassette import Cassette
 from conformance.errors import ConfigError, NotSelected
 from conformance.http import ApiClient
 from conformance.results import Outcome
+from conformance.scenarios import scenarios_of
 from storefront_kit import registry
 
 PROBE_HEADER = b"x-schemathesis-probe"
@@ -216,3 +219,66 @@ def test_focus_stays_within_the_operations_the_backend_has() -> None:
             focus=["login"],
             app=mock_app("websale"),
         )
+
+
+ZEST_CART = ("getCart", "addToCart")
+
+
+def test_zest_scenarios_needing_more_than_the_cart_send_nothing() -> None:
+    backend = PartialBackend("zest", ZEST_CART)
+    cassette = Cassette()
+    result = run(
+        load_target(None, "zest"),
+        base_url("zest"),
+        contract="zest",
+        operations=list(ZEST_CART),
+        phases=["scenarios"],
+        app=backend,
+        cassette=cassette,
+    )
+
+    assert result.exit_code == 0, [failure.message for failure in result.failures]
+    assert not backend.refused
+    reasons = {item.name: item.reason for item in result.scenarios if item.outcome is Outcome.NOT_COVERED}
+    assert reasons["carts.refusals_leave_the_cart"] == (
+        "needs addToNamedCart, replaceCart, replaceNamedCart, getNamedCart (not selected)"
+    )
+    # One that checks only operations left out is not run at all.
+    assert "carts.unknown_items" not in {item.name for item in result.scenarios}
+    assert reasons["sessions.sessions_are_isolated"] == "needs getCartItem (not selected)"
+    assert "carts.line_quantity_limit" not in reasons
+    sent_by = {interaction["phase"].removeprefix("scenarios: ") for interaction in cassette.interactions}
+    assert not sent_by & set(reasons)  # known up front: not one request sent
+    assert {"sessions.idle_timeout", "sessions.unknown_token_resets"} <= sent_by
+    cell = result.cells[("addToCart", "unknownSku")]
+    assert cell.outcome is Outcome.NOT_COVERED and cell.reason == reasons["carts.refusals_leave_the_cart"]
+    assert result.cells[("addToCart", "badRequest")].outcome is Outcome.PASSED
+
+
+def test_zest_scenarios_declare_every_operation_they_call() -> None:
+    contract = registry.contract("zest")
+    cassette = Cassette()
+    run(
+        load_target(None, "zest"),
+        base_url("zest"),
+        contract="zest",
+        phases=["scenarios"],
+        app=mock_app("zest"),
+        cassette=cassette,
+    )
+    routes = [
+        (op.method.upper(), re.compile(re.sub(r"\{[^}/]+\}", "[^/]+", op.path) + "$"), op.operation_id)
+        for op in contract.operations.values()
+    ]
+    called: dict[str, set[str]] = {}
+    for interaction in cassette.interactions:
+        method, path = interaction["request"]["method"], urlsplit(interaction["request"]["uri"]).path
+        if path.startswith(contract.base_path + "/"):  # not the mock's controls (settings, clock)
+            path = path.removeprefix(contract.base_path)
+            found = [op for verb, pattern, op in routes if verb == method and pattern.match(path)]
+            called.setdefault(interaction["phase"].removeprefix("scenarios: "), set()).update(found)
+    # The generic scenarios and the one of limited keys walk the selected operations themselves.
+    walkers = {"keys.keys_limited_to_resources"}
+    for item in scenarios_of(registry.kit_profile("zest").scenarios):
+        if item.module.startswith("conformance.vendors.zest.") and item.name not in walkers:
+            assert called[item.name] <= set(item.calls(contract)), item.name

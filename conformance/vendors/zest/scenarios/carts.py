@@ -58,6 +58,7 @@ def cart_arithmetic(ctx: ZestContext) -> None:
 @scenario(
     covers={},
     operations=("replaceCart", "emptyCart", "addToNamedCart", "getNamedCart", "replaceNamedCart", "emptyNamedCart"),
+    requires=("addToCart", "getCart"),
     needs=("testData.skus",),
 )
 def replace_empty_and_named_carts(ctx: ZestContext) -> None:
@@ -110,6 +111,7 @@ def replace_empty_and_named_carts(ctx: ZestContext) -> None:
         "replaceCart": ("unknownSku", "unknownCountry"),
         "replaceNamedCart": ("unknownSku", "unknownCountry"),
     },
+    requires=("addToCart", "addToNamedCart", "replaceCart", "replaceNamedCart", "getCart", "getNamedCart"),
     needs=("testData.skus",),
 )
 def refusals_leave_the_cart(ctx: ZestContext) -> None:
@@ -176,7 +178,7 @@ def item_ids_span_the_session(ctx: ZestContext) -> None:
     )
 
 
-@scenario(covers={"addToCart": ("badRequest",)}, needs=("testData.skus",))
+@scenario(covers={"addToCart": ("badRequest",)}, requires=("addToCart", "getCart"), needs=("testData.skus",))
 def line_quantity_limit(ctx: ZestContext) -> None:
     """A line holds at most 999: an addition that would take it past that is refused and changes nothing."""
     sku = ctx.skus()[0]
@@ -239,6 +241,7 @@ def shipping_countries(ctx: ZestContext) -> None:
         "updateCartItem": ("unknownCartItem",),
         "removeCartItem": ("unknownCartItem",),
     },
+    requires=("addToCart", "getCartItem", "updateCartItem", "removeCartItem"),
     needs=("testData.skus",),
 )
 def unknown_items(ctx: ZestContext) -> None:

@@ -76,7 +76,12 @@ def unknown_token_resets(ctx: ZestContext) -> None:
     )
 
 
-@scenario(covers={"getCartItem": ("unknownCartItem",)}, operations=("getCart", "addToCart"), needs=("testData.skus",))
+@scenario(
+    covers={"getCartItem": ("unknownCartItem",)},
+    operations=("getCart", "addToCart"),
+    requires=("getCartItem",),
+    needs=("testData.skus",),
+)
 def sessions_are_isolated(ctx: ZestContext) -> None:
     """Two sessions share nothing: one's cart and items are not the other's."""
     first, added = ctx.open_session("addToCart", body={"CartItem": [{"sku": ctx.skus()[0]}]})
@@ -103,7 +108,13 @@ def sessions_are_isolated(ctx: ZestContext) -> None:
     )
 
 
-@scenario(covers={}, operations=("getCart",), needs=("testData.skus",), tune={"sessionIdleSeconds": _SHORT})
+@scenario(
+    covers={},
+    operations=("getCart",),
+    requires=("addToCart",),
+    needs=("testData.skus",),
+    tune={"sessionIdleSeconds": _SHORT},
+)
 def idle_timeout(ctx: ZestContext) -> None:
     """A session idle for longer than the timeout resets on its next request: a new token, an empty cart, no error."""
     idle = int(ctx.setting("sessionIdleSeconds"))
