@@ -315,9 +315,10 @@ def _fuzz(
     if app is not None:
         schema.app = app
 
-    @schema.hook
     def filter_cookies(ctx: Any, cookies: dict[str, Any] | None) -> bool:
         return carried_by_cookie_header(cookies)
+
+    schema.hook(filter_cookies)  # for this run's schema only
 
     header = target.client_address_header
     addresses = _Addresses()
