@@ -61,15 +61,19 @@ def fuzz(contract: str, base_url: str, *, max_examples: int, app: Any = None) ->
     )
 
 
-def assert_clean(result: RunResult) -> int:
-    """No failure, no error, every operation fuzzed; answers the number of requests sent."""
+def requests_of(result: RunResult) -> int:
+    """The number of generated requests the fuzz phase sent."""
+    return sum(item.cases for item in result.fuzz)
+
+
+def assert_clean(result: RunResult) -> None:
+    """No failure, no error, every operation fuzzed."""
     assert result.unreachable is None, result.unreachable
-    assert [failure.message for failure in result.failures] == []
+    assert result.failures == [], "\n\n".join(failure.message for failure in result.failures[:10])
     assert result.notes == []
     assert {item.operation_id: item.cases > 0 for item in result.fuzz} == dict.fromkeys(
         registry.contract(result.contract).operations, True
     )
-    return sum(item.cases for item in result.fuzz)
 
 
 @pytest.mark.skipif(bool(DEEP_EXAMPLES), reason="the deep run takes every backend through a served mock")
@@ -80,8 +84,8 @@ def test_fuzzing_in_process_finds_no_failures_on_the_backend(contract: str, stat
     result = fuzz(
         contract, "http://testserver" + registry.contract(contract).base_path, max_examples=IN_PROCESS_EXAMPLES, app=app
     )
-    requests = assert_clean(result)
-    print(f"{contract} on {state_url}: {requests} requests in-process")
+    assert_clean(result)
+    print(f"{contract} on {state_url}: {requests_of(result)} requests in-process")
 
 
 @pytest.mark.skipif(not DEEP_EXAMPLES, reason="the deep run: make fuzz (STOREFRONT_FUZZ_MAX_EXAMPLES)")
@@ -96,7 +100,7 @@ def test_fuzzing_finds_no_failures_on_the_served_backend(contract: str, state_ur
         elapsed = time.monotonic() - started
     finally:
         mock.stop()
-    requests = assert_clean(result)
-    backend = state_url.partition(":")[0]
-    print(f"\n{contract} on {backend}: {requests} requests, 0 failures, {elapsed:.0f} s")
+    requests, backend = requests_of(result), state_url.partition(":")[0]
+    print(f"\n{contract} on {backend}: {requests} requests, {len(result.failures)} failures, {elapsed:.0f} s")
+    assert_clean(result)
     assert requests >= MIN_REQUESTS, requests
