@@ -70,7 +70,7 @@ conformance: install
 
 # The deep fuzz run: the kit's fuzz phase (Schemathesis, every check and phase) with 250 examples per
 # operation against the served mock of every contract on every state backend
-# (docs/running-for-a-team.md, "Fuzzing a backend"); about a quarter of an hour on 2 cores.
+# (docs/running-for-a-team.md, "Fuzzing a backend"); about ten minutes on 2 cores.
 FUZZ_EXAMPLES ?= 250
 fuzz: install
 	STOREFRONT_FUZZ_MAX_EXAMPLES=$(FUZZ_EXAMPLES) $(BIN)/python -m pytest tests/security/test_fuzz_backends.py -s --timeout 0
