@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import copy
+import re
 import warnings
 from collections.abc import AsyncIterator, Callable, Iterable
 from pathlib import Path
@@ -17,6 +18,7 @@ from connexion import AsyncApp  # noqa: E402
 from connexion.decorators.parameter import pythonic
 from connexion.middleware import MiddlewarePosition
 from connexion.options import SwaggerUIOptions
+from starlette.routing import Mount
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from mock_server.config import ServerConfig
@@ -73,6 +75,21 @@ class MockApp(AsyncApp):
             # copy of the scope: one shared dict makes it visible to the error handlers outside it.
             scope = {**scope, "extensions": {}}
         await self.front(scope, receive, send)
+
+
+def _route_paths_with_line_breaks(app: AsyncApp) -> None:
+    """Let Connexion's mounts take a path whose parameter holds an encoded line break (`%0A`).
+
+    A Starlette mount matches the rest of the path with `.*`, which stops at a line break: such a
+    request reached no operation (a generic 404) instead of its operation's own validation.
+    """
+    middleware: Any = app.middleware
+    if middleware.middleware_stack is None:
+        middleware.app, middleware.middleware_stack = middleware._build_middleware_stack()
+    for layer in middleware.middleware_stack:
+        for route in getattr(getattr(layer, "router", None), "routes", ()):
+            if isinstance(route, Mount):
+                route.path_regex = re.compile(route.path_regex.pattern, re.DOTALL)
 
 
 def create_app(config: ServerConfig | None = None, *, on_ready: Callable[[], None] | None = None) -> MockApp:
@@ -139,6 +156,7 @@ def create_app(config: ServerConfig | None = None, *, on_ready: Callable[[], Non
             **_api_options(config, runtime.judges),
         )
     envelopes.install(app)
+    _route_paths_with_line_breaks(app)
     inner: ASGIApp = app.middleware
     if config.fast_path:
         routes: list[FastRoute] = []

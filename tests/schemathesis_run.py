@@ -1,37 +1,22 @@
-"""Schemathesis against the mock: in-process on its ASGI app, or its command line against a port.
+"""Schemathesis alone against the mock's ASGI app, in-process: no subprocess, no port.
 
-Shared by every test that fuzzes the mock (`tests/mock`, `tests/security`). The test suite runs
-Schemathesis in-process (`run_in_process`: no subprocess, no port) at a size that proves the
-wiring; `make fuzz` runs the command line (`run_schemathesis`) at depth against a served mock on
-each state backend. Runnable by hand against a mock of its own (it changes the mock's shop
-settings, see `FUZZ_SETTINGS`):
-
-    python tests/schemathesis_run.py --base-url http://127.0.0.1:8080 --max-examples 500
+tests/mock/test_schemathesis.py runs it on the WEBSALE mock, with its own logged-in sessions and
+Schemathesis' checks only, next to the kit's fuzz phase that fuzzes every contract
+(tests/security/test_fuzz_backends.py and its deep run, `make fuzz`).
 """
 
 from __future__ import annotations
 
-import argparse
-import json
-import os
 import secrets
-import subprocess
-import sys
-import tempfile
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
-import httpx
 import schemathesis
 from schemathesis.engine import events, from_schema
 from schemathesis.python import asgi
 
-from storefront_kit import registry
 from storefront_kit.contract import Contract
 
-HERE = Path(__file__).resolve().parent
-SCHEMATHESIS = Path(sys.executable).with_name("schemathesis")
 # Double opt-in keeps a fuzzed DELETE /account/delete from deleting the demo account the auth hook
 # logs into, and a high failure limit keeps thousands of random logins from blocking it. Both only
 # widen what the fuzzer reaches; every status stays documented.
@@ -41,7 +26,13 @@ FUZZ_SETTINGS: dict[str, Any] = {
 }
 
 
-def schemathesis_config(contract: Contract) -> str:
+PHASES = ("examples", "coverage", "fuzzing", "stateful")
+DEMO_EMAIL = "demo@example.com"
+DEMO_PASSWORD = "Demo-Password-1"
+FALLBACK_PASSWORD = "Fuzz-Password-1"
+
+
+def expected_statuses(contract: Contract) -> list[dict[str, Any]]:
     """Per-operation settings: where a settings-dependent code is a 400, 400 is expected too.
 
     A code marked `settingsDependent` in the catalog can answer a schema-VALID body (a field the
@@ -50,25 +41,6 @@ def schemathesis_config(contract: Contract) -> str:
     default run needs nothing here; a contract that answers one with 400 gets 400 accepted for
     the operations that document it. Every other check keeps Schemathesis' defaults.
     """
-    dependent = {code for code, entry in contract.catalog.items() if entry.settings_dependent}
-    blocks = []
-    for operation in contract.operations.values():
-        if operation.codes_by_status.get(400, frozenset()) & dependent:
-            blocks.append(
-                f'[[operations]]\ninclude-operation-id = "{operation.operation_id}"\n'
-                'checks.positive_data_acceptance.expected-statuses = ["2xx", "3xx", "400", "401", "403", "404", "409", "429", "5xx"]\n'
-            )
-    return "\n".join(blocks)
-
-
-PHASES = ("examples", "coverage", "fuzzing", "stateful")
-DEMO_EMAIL = "demo@example.com"
-DEMO_PASSWORD = "Demo-Password-1"
-FALLBACK_PASSWORD = "Fuzz-Password-1"
-
-
-def _expected_statuses(contract: Contract) -> list[dict[str, Any]]:
-    """`schemathesis_config` as configuration entries, for the in-process run."""
     dependent = {code for code, entry in contract.catalog.items() if entry.settings_dependent}
     accepted = ["2xx", "3xx", "400", "401", "403", "404", "409", "429", "5xx"]
     return [
@@ -110,8 +82,8 @@ def prepare_app(app: Any) -> None:
 def run_in_process(contract: Contract, app: Any, *, max_examples: int, seed: int) -> InProcessRun:
     """Every check and every phase against the ASGI `app`, in this process, reproducibly.
 
-    Each generated request gets a live logged-in `x-session`, as `schemathesis_hooks` gives the
-    command line; Schemathesis still sends a share without it, which must answer the documented 401.
+    Each generated request gets a live logged-in `x-session`; Schemathesis still sends a share
+    without it, which must answer the documented 401.
     """
     config = schemathesis.Config.from_dict(
         {
@@ -122,7 +94,7 @@ def run_in_process(contract: Contract, app: Any, *, max_examples: int, seed: int
             "base-url": f"http://{asgi.HOST}{contract.base_path}",
             "generation": {"database": "none", "max-examples": max_examples},
             "phases": {phase: {"enabled": True} for phase in PHASES},
-            "operations": _expected_statuses(contract),
+            "operations": expected_statuses(contract),
         }
     )
     config.projects.override.checks.update(included_check_names=["all"])
@@ -174,93 +146,3 @@ def run_in_process(contract: Contract, app: Any, *, max_examples: int, seed: int
                             + f"\n  reproduce: {check.failure_info.code_sample}"
                         )
     return found
-
-
-def prepare_target(controls_url: str) -> None:
-    """Apply `FUZZ_SETTINGS` to a running mock through its controls."""
-    settings = httpx.get(f"{controls_url}/settings", timeout=10).json()
-    for key, value in FUZZ_SETTINGS.items():
-        settings[key] = {**settings[key], **value} if isinstance(value, dict) else value
-    response = httpx.put(f"{controls_url}/settings", json=settings, timeout=10)
-    assert response.status_code == 200, response.text
-
-
-def run_schemathesis(
-    contract: Contract, api_url: str, workdir: Path, *, max_examples: int, seed: int, timeout: float | None
-) -> tuple[subprocess.CompletedProcess[str], dict[str, Any]]:
-    """Every check and every phase, reproducibly; the finished process and Schemathesis' JSON report.
-
-    Each generated request gets a live logged-in `x-session` from `schemathesis_hooks`.
-    """
-    config = workdir / "schemathesis.toml"
-    config.write_text(schemathesis_config(contract), encoding="utf-8")
-    env = {
-        **os.environ,
-        "SCHEMATHESIS_HOOKS": "schemathesis_hooks",
-        "PYTHONPATH": os.pathsep.join([str(HERE), os.environ.get("PYTHONPATH", "")]),
-        "STOREFRONT_MOCK_API_URL": api_url,
-    }
-    report = workdir / "report.json"
-    command = [
-        str(SCHEMATHESIS),
-        "--config-file",
-        str(config),
-        "--no-color",
-        "run",
-        str(registry.contract_path("websale")),
-        "--url",
-        api_url,
-        "--checks",
-        "all",
-        "--phases",
-        "examples,coverage,fuzzing,stateful",
-        "--seed",
-        str(seed),
-        "--generation-database",
-        "none",
-        "--workers",
-        "1",
-        "--max-examples",
-        str(max_examples),
-        "--report",
-        "junit,json",
-        "--report-dir",
-        str(workdir / "report"),
-        "--report-json-path",
-        str(report),
-    ]
-    finished = subprocess.run(
-        command, cwd=workdir, env=env, capture_output=True, text=True, timeout=timeout, check=False
-    )
-    return finished, json.loads(report.read_text(encoding="utf-8")) if report.exists() else {}
-
-
-def main() -> int:
-    parser = argparse.ArgumentParser(description="Fuzz a running mock with Schemathesis: every check, every phase.")
-    parser.add_argument("--base-url", default="http://127.0.0.1:8080", help="the mock's root URL (default %(default)s)")
-    parser.add_argument(
-        "--max-examples", type=int, default=180, help="per operation (default %(default)s: over 5,000 requests)"
-    )
-    parser.add_argument("--seed", type=int, default=20261122)
-    args = parser.parse_args()
-    contract = registry.contract("websale")
-    prepare_target(f"{args.base_url}/__mock")
-    with tempfile.TemporaryDirectory() as workdir:
-        finished, report = run_schemathesis(
-            contract,
-            f"{args.base_url}{contract.base_path}",
-            Path(workdir),
-            max_examples=args.max_examples,
-            seed=args.seed,
-            timeout=None,
-        )
-    print(finished.stdout[-3000:], finished.stderr[-3000:], sep="\n")
-    cases = report.get("test_cases", {})
-    print(
-        f"{cases.get('generated', 0)} requests, {cases.get('with_failures', '?')} with failures, {report.get('running_time', 0):.0f} s"
-    )
-    return finished.returncode
-
-
-if __name__ == "__main__":
-    raise SystemExit(main())
