@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import httpx
 import pytest
 from openapi_schema_validator import OAS30Validator
 
+from mock_server.config import ServerConfig
+from mock_server.testing import running_mock
 from storefront_kit import registry
 
 CONTRACT = registry.contract("emporix")
@@ -102,3 +105,18 @@ def test_the_tenant_is_a_lowercase_name_of_3_to_16_characters() -> None:
     assert validator.is_valid("demoshop")
     for wrong in ("ab", "Demoshop", "1shop", "a" * 17):
         assert not validator.is_valid(wrong), wrong
+
+
+def test_an_attribute_name_with_a_slash_is_refused_where_it_would_be_added() -> None:
+    # Its DELETE route could never reach it: `%2F` is decoded or refused before routing.
+    with running_mock(ServerConfig(port=0, contracts=("emporix",))) as mock:
+        login = httpx.get(
+            f"{mock.base_url}/customerlogin/auth/anonymous/login",
+            params={"tenant": "demoshop", "client_id": "demo-storefront"},
+        )
+        bearer = {"Authorization": f"Bearer {login.json()['access_token']}"}
+        own = f"{mock.base_url}/session-context/demoshop/me/context"
+        refused = httpx.post(f"{own}/attributes", headers=bearer, json={"key": "gift/message", "value": "v"})
+        assert refused.status_code == 400, refused.text
+        assert refused.json()["code"] == 400 and refused.json()["message"].startswith("key: ")
+        assert "gift/message" not in httpx.get(own, headers=bearer).json()["context"]
