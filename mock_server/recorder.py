@@ -19,8 +19,8 @@ from mock_server.mounts import Mounts
 from storefront_kit.journal import BODY_LIMIT, Exchange, Journal, Masker
 
 _BODILESS = frozenset({"GET", "HEAD", "OPTIONS"})
-# How long the recorder waits for a body the client announced but is slow to send; the app then
-# reads the rest itself, as it would without the recorder.
+# How long the recorder waits, before an answer given without reading the request's body, for a
+# body the client announced but is slow to send.
 READ_AHEAD_SECONDS = 0.5
 
 
@@ -55,20 +55,10 @@ class Recorder:
         request_body: list[bytes] = []
         response_body: list[bytes] = []
         sizes = [0, 0]  # request, response bytes seen
-        # A request refused before its body is read (a missing session, say) still shows what was
-        # sent: the first `limit` bytes are read up front and handed on to the app as they came.
-        # After the answer the server would only say "disconnected".
-        ahead: list[Message] = []
-        if scope["method"] not in _BODILESS and _announces_body(scope["headers"]):
-            ahead = await _read_ahead(receive, limit)
-            for message in ahead:
-                chunk = message.get("body", b"")
-                request_body.append(chunk[: max(limit - sizes[0], 0)])
-                sizes[0] += len(chunk)
+        reads = [0]  # the app's reads of the request body
 
         async def receiving() -> Message:
-            if ahead:
-                return ahead.pop(0)
+            reads[0] += 1
             message = await receive()
             chunk = message.get("body", b"")
             if chunk:
@@ -79,6 +69,14 @@ class Recorder:
 
         async def sending(message: Message) -> None:
             if message["type"] == "http.response.start":
+                # A request answered before its body was read (a missing session, say) still shows
+                # what was sent: its first bytes are read now, while the server still hands them
+                # out (after the answer it only says "disconnected"). Other requests pay nothing.
+                if not reads[0] and scope["method"] not in _BODILESS and _announces_body(scope["headers"]):
+                    for early in await _read_ahead(receive, limit):
+                        chunk = early.get("body", b"")
+                        request_body.append(chunk[: max(limit - sizes[0], 0)])
+                        sizes[0] += len(chunk)
                 exchange.status = message["status"]
                 exchange.response_headers = message.get("headers", [])
             else:
