@@ -5,36 +5,25 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
+from browser import WAIT_MS, chromium, playwright_or_skip
 from test_proxy import API, WrongBackend, proxy_to, serving
 
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking"]
-WAIT_MS = 10_000
-
-if not CHROMIUM.exists():
-    pytest.skip(
-        "Chromium is not installed (Debian: apt-get install chromium); the dashboard's browser tests are skipped",
-        allow_module_level=True,
-    )
-sync_api = pytest.importorskip("playwright.sync_api", reason="Playwright is not installed (pip install -e .[test])")
+sync_api = playwright_or_skip()
 expect = sync_api.expect
 
 
 @pytest.fixture
 def page() -> Iterator[Any]:
-    with sync_api.sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+    with chromium(sync_api) as browser:
         opened = browser.new_page()
         opened.set_default_timeout(WAIT_MS)
         errors: list[str] = []
         opened.on("pageerror", lambda error: errors.append(str(error)))
         yield opened
-        browser.close()
     assert errors == [], errors
 
 

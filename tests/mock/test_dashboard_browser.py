@@ -4,46 +4,26 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
+from browser import WAIT_MS, chromium, playwright_or_skip
 from mock_api import DEMO_EMAIL, Api
 
 from mock_server.config import ServerConfig
 from mock_server.testing import running_mock
 from storefront_kit import registry
 
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
-WAIT_MS = 10_000
-
-if not CHROMIUM.exists():
-    pytest.skip(
-        "Chromium is not installed (Debian: apt-get install chromium); the dashboard's browser tests are skipped",
-        allow_module_level=True,
-    )
-sync_api = pytest.importorskip("playwright.sync_api", reason="Playwright is not installed (pip install -e .[test])")
+sync_api = playwright_or_skip()
 expect = sync_api.expect
 
 
 @pytest.fixture(scope="module")
 def browser() -> Iterator[Any]:
     """One Chromium for the module; each test gets a fresh page in it."""
-    with sync_api.sync_playwright() as playwright:
-        launched = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+    with chromium(sync_api) as launched:
         yield launched
-        launched.close()
 
 
 @pytest.fixture
