@@ -20,15 +20,10 @@ from conformance.results import EXIT_UNREACHABLE
 from storefront_kit import registry
 
 
-def free_port(host: str = "127.0.0.1") -> int:
-    """A port free right now; another process may take it before you bind it: prefer `listening_socket`."""
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind((host, 0))
-        return int(sock.getsockname()[1])
-
-
 def listening_socket(host: str = "127.0.0.1") -> socket.socket:
     """A loopback socket on a free port, listening and inheritable: hand it to the mock with `--fd`.
+
+    The kit's own (it never imports the mock), like `mock_server.testing.listening_socket`.
 
     Bound before the mock starts and never closed in between, so no other process can take the port.
     """

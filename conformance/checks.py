@@ -9,7 +9,7 @@ own rule names.
 from __future__ import annotations
 
 import weakref
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from typing import Any
 
 from openapi_schema_validator import OAS30Validator
@@ -72,6 +72,16 @@ def _validators(contract: Contract) -> dict[tuple[str, int], OAS30Validator | No
     found = _VALIDATORS.get(contract)
     if found is None:
         found = _VALIDATORS[contract] = {}
+    return found
+
+
+def schema_validator(contract: Contract, schema: Mapping[str, Any]) -> OAS30Validator:
+    """A validator of one of the contract's schemas, built once per contract."""
+    validators = _validators(contract)
+    key = ("schema", id(schema))  # the resolved contract keeps every schema alive, so ids stay unique
+    found = validators.get(key)
+    if found is None:
+        found = validators[key] = OAS30Validator(schema, format_checker=OPENAPI_FORMAT_CHECKER)
     return found
 
 

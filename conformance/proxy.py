@@ -223,7 +223,7 @@ class ValidationProxy:
             sent = dataclasses.replace(sent, body=await self._read_body(receive))
             # A CORS preflight is the browser's question, not an API call: forwarded, never judged.
             preflight = method == "OPTIONS" and sent.header("access-control-request-method") is not None
-            request_broken = () if preflight else tuple(request_failures(self.contract, sent))
+            request_broken = () if preflight else tuple(request_failures(self.contract, sent, found))
             answer = await self._call_upstream(scope, headers, sent.body)
         except _ProxyError as error:
             verdict = Verdict(request_broken, problem=error.message)

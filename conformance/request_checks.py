@@ -11,16 +11,15 @@ import re
 import weakref
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from http.cookies import SimpleCookie
 from typing import Any
 from urllib.parse import parse_qsl
 
 from openapi_schema_validator import OAS30Validator
+from starlette.requests import cookie_parser
 
-from conformance.checks import Failure
+from conformance.checks import Failure, schema_validator
 from storefront_kit.codecs import BodyError, find_codec
 from storefront_kit.contract import Contract, Operation
-from storefront_kit.formats import OPENAPI_FORMAT_CHECKER
 
 _FORM = "application/x-www-form-urlencoded"
 _SHOWN_PROBLEMS = 5
@@ -90,17 +89,6 @@ def path_methods(contract: Contract, path: str) -> list[str]:
     return sorted({route.operation.method.upper() for route in _routes(contract) if route.pattern.match(path)})
 
 
-_VALIDATORS: weakref.WeakKeyDictionary[Contract, dict[int, OAS30Validator]] = weakref.WeakKeyDictionary()
-
-
-def _validator(contract: Contract, schema: Mapping[str, Any]) -> OAS30Validator:
-    cache = _VALIDATORS.setdefault(contract, {})
-    key = id(schema)  # the resolved contract keeps every schema alive, so ids stay unique
-    if key not in cache:
-        cache[key] = OAS30Validator(schema, format_checker=OPENAPI_FORMAT_CHECKER)
-    return cache[key]
-
-
 def _problems(validator: OAS30Validator, value: Any, where: str) -> list[str]:
     found = sorted(validator.iter_errors(value), key=lambda error: list(error.absolute_path))
     return [
@@ -139,15 +127,8 @@ def _sent_parameters(request: SentRequest, path_values: Mapping[str, str]) -> di
     headers: dict[str, list[str]] = {}
     for name, value in request.headers:
         headers.setdefault(name, []).append(value)
-    cookies: dict[str, list[str]] = {}
-    cookie_header = request.header("cookie")
-    if cookie_header:
-        jar: SimpleCookie = SimpleCookie()
-        try:
-            jar.load(cookie_header)
-        except Exception:  # http.cookies raises its own CookieError on odd input
-            jar = SimpleCookie()
-        cookies = {name: [morsel.value] for name, morsel in jar.items()}
+    # Read as the mock reads them (Starlette's parser): one malformed cookie does not hide the others.
+    cookies = {name: [value] for name, value in cookie_parser(request.header("cookie") or "").items()}
     return {
         "path": {name: [value] for name, value in path_values.items()},
         "query": query,
@@ -170,7 +151,7 @@ def _parameter_problems(
             continue
         schema = parameter.get("schema")
         if schema:
-            problems += _problems(_validator(contract, schema), _parameter_value(texts, schema), where)
+            problems += _problems(schema_validator(contract, schema), _parameter_value(texts, schema), where)
     return problems
 
 
@@ -208,13 +189,24 @@ def _body_problems(contract: Contract, spec: Mapping[str, Any], request: SentReq
             document = codec.decode(request.body, schema, charset.group(1) if charset else "utf-8")
         except (BodyError, LookupError) as exc:
             return [f"the body cannot be read as {media_type} ({exc})"]
-    return _problems(_validator(contract, schema), document, "the body") if schema else []
+    return _problems(schema_validator(contract, schema), document, "the body") if schema else []
 
 
-def request_failures(contract: Contract, request: SentRequest) -> list[Failure]:
+class _Unset:
+    """No operation looked up yet (None means looked up and not found)."""
+
+
+_UNSET = _Unset()
+
+
+def request_failures(
+    contract: Contract, request: SentRequest, found: tuple[Operation, dict[str, str]] | None | _Unset = _UNSET
+) -> list[Failure]:
     """Every rule of the contract the request breaks: an operation it does not document, its
-    parameters (path, query, header, cookie) or its body breaking their schemas."""
-    found = find_operation(contract, request.method, request.path)
+    parameters (path, query, header, cookie) or its body breaking their schemas. `found`: the
+    request's operation and path values, when the caller has already looked them up."""
+    if isinstance(found, _Unset):
+        found = find_operation(contract, request.method, request.path)
     if found is None:
         methods = path_methods(contract, request.path)
         if methods:

@@ -17,10 +17,11 @@ import pytest
 import yaml
 from kit_helpers import API, run_check, serve
 
-from conformance.bundled_mock import free_port, listening_socket, wait_until_up
+from conformance.bundled_mock import wait_until_up
 from conformance.cli import BASE_URL_ENV, TARGET_ENV
 from conformance.scenarios import scenarios_for
 from conformance.target import bundled_mock_target
+from mock_server.testing import free_port, listening_socket
 from storefront_kit import registry
 
 CONTRACT = registry.contract("websale")
