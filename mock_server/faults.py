@@ -1,22 +1,27 @@
 """Sticky faults: the next N calls of an operation answer an error or wait (`/__mock/faults`).
 
-Kept in the store, so that every worker sharing it counts down the same faults. Each request
-reads one key; only while faults are set is its operation looked up and a fault taken, atomically.
-A request that sends `X-Mock-Error` or `X-Mock-Delay` is steered by those and leaves the faults.
+Kept in the store, so that every worker sharing it counts down the same faults. While none is set,
+requests do not read the store: a worker alone with its store knows when one is added, workers
+sharing a store look again at most `REFRESH_SECONDS` after they last found none, and adding a fault
+answers only once that long has passed (as the clock's moves do). While faults are set, each
+request reads them, and its operation's fault is taken atomically. A request that sends
+`X-Mock-Error` or `X-Mock-Delay` is steered by those and leaves the faults.
 """
 
 from __future__ import annotations
 
 import asyncio
 import secrets
-from collections.abc import Mapping
+import time
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from starlette.types import ASGIApp, Receive, Scope, Send
 
+from mock_server.clock import REFRESH_SECONDS
 from mock_server.envelope import Envelopes
 from mock_server.errors import ApiError
-from mock_server.middleware import MAX_DELAY_MS, forced_error, send_answer
+from mock_server.middleware import forced_error, send_answer
 from mock_server.mounts import ROUTING, Mounts, Route
 from mock_server.store import Store, StoreUnavailable
 from storefront_kit.contract import Contract
@@ -28,12 +33,27 @@ MAX_FAULTS = 100
 class Faults:
     """The faults set, in the store; every change is one atomic update."""
 
-    def __init__(self, store: Store, contracts: Mapping[str, Contract]) -> None:
+    def __init__(self, store: Store, *, shared: bool, monotonic: Callable[[], float] = time.monotonic) -> None:
         self.store = store
-        self.contracts = contracts
+        self._shared = shared
+        self._monotonic = monotonic
+        # When the store was last found without faults (monotonic); None: there may be some.
+        self._none_since: float | None = None
 
     async def active(self) -> list[dict[str, Any]]:
         return list(await self.store.get(FAULTS_KEY) or [])
+
+    async def pending(self) -> list[dict[str, Any]] | None:
+        """The faults set, for a request; None without reading the store when none can be set."""
+        now = self._monotonic()
+        if self._none_since is not None and (not self._shared or now - self._none_since < REFRESH_SECONDS):
+            return None
+        try:
+            found: list[dict[str, Any]] | None = await self.store.get(FAULTS_KEY)
+        except StoreUnavailable:
+            return None  # the request itself meets the outage, or does not need the store
+        self._none_since = None if found else now
+        return found
 
     async def add(
         self, contract: str, operation_id: str, error: str | None, delay_ms: int | None, times: int
@@ -56,6 +76,9 @@ class Faults:
             return [*faults, fault], None
 
         await self.store.update(FAULTS_KEY, adding)
+        self._none_since = None
+        if self._shared:
+            await asyncio.sleep(REFRESH_SECONDS + 0.01)  # until every worker looks again
         return fault
 
     def check(self, contract: Contract, body: Mapping[str, Any]) -> tuple[str, str | None, int | None, int]:
@@ -78,8 +101,6 @@ class Faults:
                 f"{operation_id} does not document the error {str(error)[:200]!r} (documented: {documented}).",
                 "error",
             )
-        if delay is not None and not 0 <= delay <= MAX_DELAY_MS:
-            raise ApiError.of("badRequest", f"delayMs must be from 0 to {MAX_DELAY_MS}.", "delayMs")
         return operation_id, error, delay, int(body.get("times", 1))
 
     async def remove(self, fault_id: str | None = None) -> int:
@@ -117,16 +138,12 @@ class FaultInjection:
         self.faults = faults
         self.mounts = mounts
         self.envelopes = envelopes
-        self.contracts = {contract.name: contract for contract in mounts}
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        try:
-            active = await self.faults.store.get(FAULTS_KEY)
-        except StoreUnavailable:
-            active = None  # the request itself meets the outage, or does not need the store
+        active = await self.faults.pending()
         if not active or any(name.startswith(b"x-mock-") and name != b"x-mock-token" for name, _ in scope["headers"]):
             await self.app(scope, receive, send)
             return
@@ -156,9 +173,7 @@ class FaultInjection:
         found = [
             route
             for route in self.mounts.routes
-            if route.operation.method.upper() == method
-            and route.pattern.match(path)
-            and route.contract.name in self.contracts
+            if route.operation.method.upper() == method and route.pattern.match(path)
         ]
         found.sort(key=lambda route: route.operation.path.count("{"))
         return found[0] if found else None

@@ -37,7 +37,7 @@ class Runtime:
         self.journal: Journal = (
             StoreJournal(self.store, config.journal_size) if config.journal_in_store else Journal(config.journal_size)
         )
-        self.faults = Faults(self.store, self.contracts)
+        self.faults = Faults(self.store, shared=is_shared(config.state))
         self.states: dict[str, VendorState] = {
             name: vendor.state(
                 StateContext(

@@ -12,7 +12,10 @@ import httpx
 import pytest
 from mock_api import assert_error
 
+from mock_server.clock import REFRESH_SECONDS
 from mock_server.config import ServerConfig
+from mock_server.faults import FAULTS_KEY, Faults
+from mock_server.store.memory import MemoryStore
 from mock_server.testing import RunningMock, running_mock
 from storefront_kit import registry
 from storefront_kit.contract import Contract, Operation
@@ -211,3 +214,38 @@ def test_workers_sharing_a_store_share_the_faults(tmp_path: Path) -> None:
         assert_error(httpx.post(f"{two.api_url}/session/create"), 503, "redisServiceNotFound")
         assert_error(httpx.post(f"{one.api_url}/session/create"), 503, "redisServiceNotFound")
         assert httpx.post(f"{two.api_url}/session/create").status_code == 200
+
+
+class _CountingStore(MemoryStore):
+    """A memory store that counts its reads of one key."""
+
+    def __init__(self, key: str) -> None:
+        super().__init__()
+        self.key, self.reads = key, 0
+
+    async def get(self, key: str) -> Any:
+        self.reads += key == self.key
+        return await super().get(key)
+
+
+@pytest.mark.anyio
+async def test_without_faults_a_lone_worker_reads_the_store_once() -> None:
+    store = _CountingStore(FAULTS_KEY)
+    faults = Faults(store, shared=False)
+    assert [await faults.pending() for _ in range(50)] == [None] * 50
+    assert store.reads == 1
+    await faults.add("websale", "login", "invalidCredentials", None, 1)
+    assert [fault["operationId"] for fault in await faults.pending() or []] == ["login"]
+
+
+@pytest.mark.anyio
+async def test_workers_sharing_a_store_look_again_after_the_refresh_time() -> None:
+    store = _CountingStore(FAULTS_KEY)
+    now = [0.0]
+    mine, other = Faults(store, shared=True, monotonic=lambda: now[0]), Faults(store, shared=True)
+    assert await mine.pending() is None and await mine.pending() is None
+    assert store.reads == 1
+    await other.add("websale", "login", None, 5, 1)  # answers after REFRESH_SECONDS
+    assert await mine.pending() is None  # within the refresh time of its last look
+    now[0] += REFRESH_SECONDS
+    assert [fault["delayMs"] for fault in await mine.pending() or []] == [5]
