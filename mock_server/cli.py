@@ -19,6 +19,7 @@ from typing import Any
 from mock_server.config import ServerConfig
 from mock_server.store import is_shared
 from storefront_kit import registry
+from storefront_kit.journal import DEFAULT_SIZE
 
 LOG_LEVELS = ("critical", "error", "warning", "info", "debug")
 # How `--workers N` hands the configuration to the worker processes uvicorn spawns.
@@ -83,9 +84,9 @@ def build_parser(prog: str = "storefront-kit serve") -> argparse.ArgumentParser:
     parser.add_argument(
         "--journal-size",
         type=_positive,
-        default=500,
+        default=DEFAULT_SIZE,
         metavar="N",
-        help="exchanges the journal keeps, per worker process (default 500)",
+        help="exchanges the journal keeps, per worker process (default %(default)s)",
     )
     parser.add_argument("--state", default="memory", help="state backend URL (default: memory)")
     parser.add_argument(

@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from storefront_kit import registry
+from storefront_kit.journal import DEFAULT_SIZE
 
 
 @dataclass(frozen=True, slots=True)
@@ -26,7 +27,7 @@ class ServerConfig:
     controls: bool = True
     controls_token: str | None = None
     journal: bool = True  # record every exchange for `/__mock/requests` (off without the controls)
-    journal_size: int = 500  # the newest exchanges kept, per process
+    journal_size: int = DEFAULT_SIZE  # the newest exchanges kept, per process
     journal_in_store: bool = False  # True: in the state store, one journal for every worker sharing it
     max_body_bytes: int | None = None  # None: each contract's `info.x-limits.maxBodyBytes`
     log_level: str = "info"

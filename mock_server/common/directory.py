@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from datetime import UTC, datetime
 from typing import Any
 
+from mock_server.common.values import iso_at
 from mock_server.store import Store
 
 
@@ -22,10 +22,8 @@ def fixture_passwords(hashes: Mapping[str, str]) -> dict[str, str]:
 
 
 def iso_time(epoch_seconds: float | None) -> str | None:
-    """An epoch time as ISO-8601 UTC, None for None."""
-    if epoch_seconds is None:
-        return None
-    return datetime.fromtimestamp(epoch_seconds, UTC).isoformat(timespec="seconds").replace("+00:00", "Z")
+    """An epoch time as ISO-8601 UTC (`iso_at`), None for None."""
+    return None if epoch_seconds is None else iso_at(epoch_seconds)
 
 
 async def expiry(store: Store, key: str, now: float) -> str | None:
