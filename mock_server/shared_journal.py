@@ -8,14 +8,13 @@ A store that cannot be used loses entries, never answers.
 
 from __future__ import annotations
 
-import hashlib
-import hmac
 import logging
 import secrets
+from functools import partial
 from typing import Any
 
 from mock_server.store import Store, StoreUnavailable
-from storefront_kit.journal import DEFAULT_SIZE, Exchange, Journal
+from storefront_kit.journal import DEFAULT_SIZE, EntryFilter, Exchange, Journal
 
 logger = logging.getLogger("mock_server")
 
@@ -33,18 +32,15 @@ class StoreJournal(Journal):
     def __init__(self, store: Store, size: int = DEFAULT_SIZE) -> None:
         super().__init__(size)
         self.store = store
-        self._shared_key: bytes | None = None
-
-    async def _fingerprint_key(self) -> bytes:
-        """One key for every worker, so that their fingerprints of one session agree."""
-        if self._shared_key is None:
-            await self.store.add(KEY, secrets.token_hex(16))
-            self._shared_key = bytes.fromhex(str(await self.store.get(KEY)))
-        return self._shared_key
+        self._key_shared = False  # the inherited `_key` is replaced by the store's on first use
 
     async def _shared_fingerprint(self, session: str) -> str:
-        key = await self._fingerprint_key()
-        return hmac.new(key, session.encode("utf-8", "surrogateescape"), hashlib.sha256).hexdigest()[:32]
+        """The session's fingerprint under one key for every worker, so that theirs agree."""
+        if not self._key_shared:
+            await self.store.add(KEY, secrets.token_hex(16))
+            self._key = bytes.fromhex(str(await self.store.get(KEY)))
+            self._key_shared = True
+        return self.fingerprint(session)
 
     async def record(self, exchange: Exchange) -> int:
         try:
@@ -78,15 +74,19 @@ class StoreJournal(Journal):
         after: int | None = None,
         limit: int = 100,
     ) -> list[dict[str, Any]]:
-        fingerprint = None if session is None else await self._shared_fingerprint(session)
+        wanted = EntryFilter(
+            path, status, operation, contract, None if session is None else await self._shared_fingerprint(session)
+        )
         found = [
             value["entry"]
             for value in await self._stored(after)
-            if (path is None or path in value["entry"]["path"])
-            and (status is None or value["entry"]["status"] == status)
-            and (operation is None or value["entry"]["operationId"] == operation)
-            and (contract is None or value["entry"]["contract"] == contract)
-            and (fingerprint is None or value["fingerprint"] == fingerprint)
+            if wanted.admits(
+                value["entry"]["path"],
+                value["entry"]["status"],
+                value["entry"]["operationId"],
+                value["entry"]["contract"],
+                partial(str, value["fingerprint"]),
+            )
         ]
         return found[-limit:]
 

@@ -28,8 +28,10 @@ import re
 import secrets
 import time
 from collections import deque
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
 from datetime import UTC, datetime
+from functools import partial
 from typing import Any, NamedTuple
 
 from starlette.types import Receive, Scope, Send
@@ -324,6 +326,29 @@ def _message(
     return {"headers": named, "body": body_text, "truncated": truncated}
 
 
+@dataclass(frozen=True, slots=True)
+class EntryFilter:
+    """What `GET /__mock/requests` asks for; None: anything. `fingerprint` is the session's."""
+
+    path: str | None
+    status: int | None
+    operation: str | None
+    contract: str | None
+    fingerprint: str | None
+
+    def admits(
+        self, path: str, status: int, operation: str | None, contract: str, fingerprint: Callable[[], str]
+    ) -> bool:
+        """Whether an entry with these fields passes; `fingerprint` is computed only when asked for."""
+        return (
+            (self.path is None or self.path in path)
+            and (self.status is None or status == self.status)
+            and (self.operation is None or operation == self.operation)
+            and (self.contract is None or contract == self.contract)
+            and (self.fingerprint is None or fingerprint() == self.fingerprint)
+        )
+
+
 class Journal:
     """The newest exchanges of one process, bounded (`size`), oldest first.
 
@@ -363,17 +388,17 @@ class Journal:
         limit: int = 100,
     ) -> list[dict[str, Any]]:
         """The entries that match every filter given, the newest `limit` of them, oldest first."""
-        fingerprint = None if session is None else self.fingerprint(session)
+        wanted = EntryFilter(path, status, operation, contract, None if session is None else self.fingerprint(session))
         found: list[Exchange] = []
         for exchange in reversed(self._exchanges):
             if after is not None and exchange.id <= after:
                 break
-            if (
-                (path is None or path in exchange.path)
-                and (status is None or exchange.status == status)
-                and (operation is None or exchange.operation_id == operation)
-                and (contract is None or exchange.contract == contract)
-                and (fingerprint is None or self._fingerprint(exchange) == fingerprint)
+            if wanted.admits(
+                exchange.path,
+                exchange.status,
+                exchange.operation_id,
+                exchange.contract,
+                partial(self._fingerprint, exchange),
             ):
                 found.append(exchange)
                 if len(found) >= limit:
