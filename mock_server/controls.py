@@ -33,23 +33,11 @@ async def reset_state() -> dict[str, Any]:
 
 
 def _settings(contract: str | None) -> Settings:
-    states = current_runtime().states
-    if contract is None:
-        if len(states) > 1:
-            raise ApiError.of(
-                "badRequest",
-                f"The mock serves several contracts; name one with ?contract= ({', '.join(states)}).",
-                "contract",
-            )
-        contract = next(iter(states))
-    state = states.get(contract)
-    if state is None:
-        raise ApiError(
-            "unknownContract", f"The mock serves no contract {contract!r}; it serves {', '.join(states)}.", "contract"
-        )
-    if state.settings is None:
-        raise ApiError("unknownContract", f"The contract {contract!r} has no settings.", "contract")
-    return state.settings
+    name = _served(contract)
+    settings = current_runtime().states[name].settings
+    if settings is None:
+        raise ApiError("unknownContract", f"The contract {name!r} has no settings.", "contract")
+    return settings
 
 
 async def get_settings(contract: str | None = None) -> dict[str, Any]:
@@ -114,7 +102,7 @@ async def list_faults() -> dict[str, Any]:
 
 async def add_fault(body: dict[str, Any]) -> tuple[dict[str, Any], int]:
     runtime = current_runtime()
-    contract = _served(body.get("contract"))
+    contract = _served(body.get("contract"), "the body's contract")
     operation_id, error, delay, times = runtime.faults.check(runtime.contracts[contract], body)
     return await runtime.faults.add(contract, operation_id, error, delay, times), 201
 
@@ -143,14 +131,14 @@ async def list_accounts(contract: str | None = None) -> dict[str, Any]:
     return {"accounts": accounts, "sessions": sessions}
 
 
-def _served(contract: str | None) -> str:
-    """A served contract's name: the one given, or the only one served."""
+def _served(contract: str | None, named_by: str = "?contract=") -> str:
+    """A served contract's name: the one given (`named_by` says where), or the only one served."""
     states = current_runtime().states
     if contract is None:
         if len(states) > 1:
             raise ApiError.of(
                 "badRequest",
-                f"The mock serves several contracts; name one as contract ({', '.join(states)}).",
+                f"The mock serves several contracts; name one with {named_by} ({', '.join(states)}).",
                 "contract",
             )
         return next(iter(states))
