@@ -15,7 +15,7 @@ from typing import Any
 
 from conformance.errors import ConfigError
 from conformance.from_mock import mock_root, target_from_mock
-from conformance.target import PLACEHOLDER
+from conformance.target import MAX_WAIT_SECONDS, OVERSIZED_BODY_BYTES, PLACEHOLDER, REQUEST_TIMEOUT_SECONDS
 from storefront_kit import registry
 from storefront_kit.contract import Contract
 
@@ -25,13 +25,15 @@ _TEST_DATA = (
     "Fixed test data the backend holds. Replace every FILL-IN; remove a key the backend has none of "
     "(the scenarios that need it are then reported as not covered)."
 )
-_TAIL = """\
+_TAIL = f"""\
 # Where the kit reads the e-mails the backend sends (opt-in tokens). none: those scenarios are not covered;
 # mock-outbox: the bundled mock's /__mock/outbox; http: a mailbox API at url (see docs/conformance.md).
 mailbox:
   type: none
 # A settings control the kit may use to switch settings per scenario: none, or mock (the bundled mock's).
 settingsControl: none
+# A clock the kit may move instead of waiting for lifetimes to pass: none, or mock (the mock's /__mock/clock).
+clockControl: none
 # Headers sent on every request to the backend: a gateway key, Basic auth of a staging API. Shown as ***.
 # headers:
 #   X-Gateway-Key: FILL-IN
@@ -44,12 +46,12 @@ settingsControl: none
 # clientAddressHeader: X-Forwarded-For
 # The longest the kit waits for something to expire, in seconds.
 expiry:
-  maxWaitSeconds: 30
+  maxWaitSeconds: {MAX_WAIT_SECONDS:g}
 limits:
   # The size of the body sent to provoke 413; it must exceed the backend's own limit.
-  oversizedBodyBytes: 1048576
+  oversizedBodyBytes: {OVERSIZED_BODY_BYTES:d}
   # Timeout per request; a timeout counts as a network failure (exit 3).
-  requestTimeoutSeconds: 10
+  requestTimeoutSeconds: {REQUEST_TIMEOUT_SECONDS:g}
 """
 
 

@@ -21,6 +21,10 @@ BUNDLED_MOCK_TARGET = "bundled-mock"
 # What `storefront-kit init-target` writes where the user must give a value.
 PLACEHOLDER = "FILL-IN"
 TARGETS = Path(__file__).resolve().parent / "targets"
+# What a target file that leaves them out gets (and what `init-target` writes).
+MAX_WAIT_SECONDS = 30.0
+OVERSIZED_BODY_BYTES = 1_048_576
+REQUEST_TIMEOUT_SECONDS = 10.0
 
 _HEADER_NAME = {"type": "string", "pattern": "^[A-Za-z0-9-]+$"}
 _EMAIL_DOMAIN = {"type": "string", "pattern": r"^[A-Za-z0-9.-]+\.[A-Za-z]{2,}$"}
@@ -229,9 +233,9 @@ def parse_target(
         mailbox=Mailbox(mailbox["type"], mailbox_url, mailbox.get("headers", {}), mailbox.get("waitSeconds", 5.0)),
         forced_error_header=raw.get("forcedErrors", {}).get("header"),
         client_address_header=raw.get("clientAddressHeader"),
-        max_wait_seconds=raw.get("expiry", {}).get("maxWaitSeconds", 30.0),
-        oversized_body_bytes=limits.get("oversizedBodyBytes", 1_048_576),
-        request_timeout=limits.get("requestTimeoutSeconds", 10.0),
+        max_wait_seconds=raw.get("expiry", {}).get("maxWaitSeconds", MAX_WAIT_SECONDS),
+        oversized_body_bytes=limits.get("oversizedBodyBytes", OVERSIZED_BODY_BYTES),
+        request_timeout=limits.get("requestTimeoutSeconds", REQUEST_TIMEOUT_SECONDS),
         source=source,
         headers=raw.get("headers", {}),
         marked=tuple(marked),

@@ -197,6 +197,10 @@ def test_an_unfilled_starter_target_names_its_keys(contract: str, tmp_path: Path
     assert storefront_kit(["init-target", "--contract", contract, "--output", str(path)]) == 0
     text = path.read_text("utf-8")
     assert text.startswith("# storefront-kit conformance target") and "FILL-IN" in text
+    # Every key of the target file's own schema is written, with the parser's defaults.
+    written = yaml.safe_load(text)
+    assert {"mailbox", "settingsControl", "clockControl", "expiry", "limits"} <= set(written)
+    assert written["limits"] == {"oversizedBodyBytes": 1_048_576, "requestTimeoutSeconds": 10}
     with pytest.raises(TargetError, match="is not filled in: replace the FILL-IN values of ") as raised:
         load_target(path, contract)
     message = str(raised.value)
