@@ -9,12 +9,14 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from http import HTTPStatus
+from importlib.metadata import version
 from pathlib import Path
 from typing import Any
 
 import yaml
 
 from conformance.http import mask
+from storefront_kit.cli import package_version
 
 
 def _body(content: bytes | None, secrets: Iterable[str]) -> dict[str, str] | None:
@@ -96,11 +98,11 @@ class Cassette:
                 }
             )
 
-    def write(self, path: str | Path, *, command: str, seed: int, recorded_with: str) -> None:
+    def write(self, path: str | Path, *, command: str, seed: int) -> None:
         """Write the cassette as YAML: `command`, `recorded_with`, `seed`, `http_interactions`."""
         document: Mapping[str, Any] = {
             "command": mask(command, self.secrets),
-            "recorded_with": recorded_with,
+            "recorded_with": f"storefront-kit {package_version()} (Schemathesis {version('schemathesis')})",
             "seed": seed,
             "http_interactions": self.interactions,
         }

@@ -30,7 +30,6 @@ from conformance.results import EXIT_UNREACHABLE, EXIT_USAGE
 from conformance.runner import DEFAULT_MAX_EXAMPLES, PHASES, run
 from conformance.target import BUNDLED_MOCK_TARGET, load_target
 from storefront_kit import registry
-from storefront_kit.cli import package_version
 
 BASE_URL_ENV = "STOREFRONT_BASE_URL"
 EXIT_INTERRUPTED = 130
@@ -172,12 +171,6 @@ def check_output_path(option: str, location: str) -> None:
         raise ConfigError(f"{option} {location}: cannot write there ({exc.strerror})") from None
 
 
-def schemathesis_version() -> str:
-    from importlib.metadata import version
-
-    return version("schemathesis")
-
-
 def main(argv: Sequence[str] | None = None, *, prog: str = "storefront-kit check") -> int:
     """Run the check; returns the exit code."""
     parser = build_parser(prog)
@@ -248,7 +241,6 @@ def main(argv: Sequence[str] | None = None, *, prog: str = "storefront-kit check
                 args.cassette,
                 command=" ".join([prog, shlex.join(sys.argv[1:] if argv is None else argv)]),
                 seed=args.seed,
-                recorded_with=f"storefront-kit {package_version()} (Schemathesis {schemathesis_version()})",
             )
     except OSError as exc:  # checked before the run; the file system changed since
         print(f"storefront-kit check: error: cannot write {exc.filename}: {exc.strerror}", file=sys.stderr)

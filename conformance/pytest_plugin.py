@@ -19,13 +19,12 @@ import sys
 import pytest
 
 from conformance.cassette import Cassette
-from conformance.cli import BASE_URL_ENV, TARGET_ENV, check_output_path, merged_headers, schemathesis_version
+from conformance.cli import BASE_URL_ENV, TARGET_ENV, check_output_path, merged_headers
 from conformance.errors import ConfigError
 from conformance.results import RunResult
 from conformance.runner import DEFAULT_MAX_EXAMPLES, PHASES, run
 from conformance.target import load_target
 from storefront_kit import registry
-from storefront_kit.cli import package_version
 
 CONTRACT_ENV = "STOREFRONT_CONTRACT"
 
@@ -164,7 +163,6 @@ def conformance_result(request: pytest.FixtureRequest) -> RunResult:
             cassette_path,
             command=shlex.join(["pytest", *sys.argv[1:]]),
             seed=seed,
-            recorded_with=f"storefront-kit {package_version()} (Schemathesis {schemathesis_version()})",
         )
     if result.unreachable:
         pytest.fail(f"target unreachable: {result.unreachable}", pytrace=False)
