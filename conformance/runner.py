@@ -145,9 +145,7 @@ def run(
         if max_failures is not None and len(result.failures) >= max_failures:
             result.stopped = _stopped(result, max_failures)
         if "fuzz" in phases and result.stopped:
-            for cell in result.cells.values():
-                if cell.outcome is Outcome.NOT_COVERED and cell.reason == NO_SCENARIO:
-                    cell.reason = f"not run: {result.stopped}"
+            _cells_not_run(result, result.stopped)
         elif "fuzz" in phases:
             from conformance.fuzz import run_fuzz
 
@@ -171,9 +169,7 @@ def run(
                 result.stopped = _stopped(result, max_failures)
     except TargetUnreachable as exc:
         result.unreachable = str(exc)
-        for cell in result.cells.values():
-            if cell.outcome is Outcome.NOT_COVERED and cell.reason == NO_SCENARIO:
-                cell.reason = "not run: the target became unreachable"
+        _cells_not_run(result, "the target became unreachable")
     finally:
         try:
             if control.original is not None:
@@ -325,6 +321,13 @@ def _run_scenarios(
 def _stopped(result: RunResult, max_failures: int) -> str:
     count = len(result.failures)
     return f"stopped after {count} failure{'' if count == 1 else 's'} (--max-failures {max_failures})"
+
+
+def _cells_not_run(result: RunResult, why: str) -> None:
+    """Cells no scenario covers, and which the fuzz phase will not reach either: they say why."""
+    for cell in result.cells.values():
+        if cell.outcome is Outcome.NOT_COVERED and cell.reason == NO_SCENARIO:
+            cell.reason = f"not run: {why}"
 
 
 def _not_run(contract: Contract, result: RunResult, scenario: Scenario, reason: str) -> ScenarioResult:

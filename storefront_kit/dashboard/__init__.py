@@ -112,6 +112,7 @@ class Dashboard:
     ) -> None:
         self.app = app
         self.controls_path = controls_path.rstrip("/")
+        self.page_path = self.controls_path + "/"
         self.redirect_root = redirect_root
         config = page_config(
             contracts, title=title, controls_path=self.controls_path, sections=sections, swagger_ui=swagger_ui
@@ -127,12 +128,12 @@ class Dashboard:
             await self.app(scope, receive, send)
             return
         path = scope["path"]
-        if path == f"{self.controls_path}/":
+        if path == self.page_path:
             await self._answer(scope, send, 200, self.page, "text/html; charset=utf-8")
         elif path in self.assets:
             await self._answer(scope, send, 200, *self.assets[path])
         elif path == self.controls_path or (path == "/" and self.redirect_root):
-            await self._answer(scope, send, 307, b"", None, location=f"{self.controls_path}/")
+            await self._answer(scope, send, 307, b"", None, location=self.page_path)
         else:
             await self.app(scope, receive, send)
 
