@@ -9,7 +9,7 @@ from mock_server.common.directory import fixture_passwords, iso_time, records
 from mock_server.common.passwords import FixtureHashes
 from mock_server.vendor import AccountsView, LinkNotOpenable, StateContext
 from mock_server.vendors.optimizely.domain import Website
-from mock_server.vendors.optimizely.domain.session_records import SESSION_PREFIX
+from mock_server.vendors.optimizely.domain.session_records import SESSION_PREFIX, SessionState
 from mock_server.vendors.optimizely.domain.tokens import ACCESS_PREFIX
 from mock_server.vendors.optimizely.domain.users import USER_PREFIX, User
 from mock_server.vendors.optimizely.fixtures import OptimizelyFixtureData, load_fixtures
@@ -84,18 +84,11 @@ class OptimizelyState:
                 {
                     "session": session_id,
                     "login": None if user is None else user.user_name,
-                    "expiresAt": iso_time(_session_end(record, idle)),
+                    "expiresAt": iso_time(SessionState.from_record(record).ends(idle)),
                     "details": {"accessTokens": tokens.get(session_id, 0), "rememberMe": bool(record.get("r"))},
                 }
             )
         return AccountsView(accounts, sessions)
-
-
-def _session_end(record: dict[str, Any], idle: float) -> float | None:
-    """When a stored session ends (see `SessionState.live`); None: a remembered one that does not."""
-    if record.get("x") is not None:
-        return float(record["x"])
-    return None if record.get("r") else float(record["t"]) + idle
 
 
 def _sign_in_state(user: User, now: float, website: str) -> str:

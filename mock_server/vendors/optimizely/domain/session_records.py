@@ -41,10 +41,15 @@ class SessionState:
     remember_me: bool = False
     ends_at: float | None = None
 
-    def live(self, now: float, idle_seconds: float) -> bool:
+    def ends(self, idle_seconds: float) -> float | None:
+        """When the session ends; None: a remembered one, which does not."""
         if self.ends_at is not None:
-            return now < self.ends_at
-        return self.remember_me or now < self.seen + idle_seconds
+            return self.ends_at
+        return None if self.remember_me else self.seen + idle_seconds
+
+    def live(self, now: float, idle_seconds: float) -> bool:
+        end = self.ends(idle_seconds)
+        return end is None or now < end
 
     def signed_out(self) -> SessionState:
         """Without user, customers and the remembered profile; language and currency stay."""
